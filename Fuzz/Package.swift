@@ -1,0 +1,28 @@
+// swift-tools-version:6.2
+// libFuzzer targets for every parser that reads untrusted input. Built apart from the main
+// package so a normal build never needs the fuzzer runtime:
+//   SWIFT_BACKTRACE=enable=no swift build --package-path Fuzz -c debug \
+//       --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address
+// `make fuzz` builds them all and runs each briefly over its corpus in Fuzz/corpus/<name>.
+import PackageDescription
+
+func fuzzTarget(_ name: String, _ product: String) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: [.product(name: product, package: "kioskd")],
+        swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+    )
+}
+
+let package = Package(
+    name: "kioskd-fuzz",
+    dependencies: [.package(name: "kioskd", path: "..")],
+    targets: [
+        fuzzTarget("FuzzTOML", "TOML"),
+        fuzzTarget("FuzzSDP", "Session"),
+        fuzzTarget("FuzzSTUN", "Session"),
+        fuzzTarget("FuzzRTP", "Session"),
+        fuzzTarget("FuzzRTCP", "Session"),
+        fuzzTarget("FuzzSignaling", "Session"),
+    ]
+)

@@ -1,0 +1,45 @@
+# kioskd. The two commands that matter on a fresh Debian 12 machine with Swift:
+#   make demo   installs what it needs, builds, runs a demonstration call
+#   make test   installs what it needs, builds with warnings as errors, runs every test
+SWIFT ?= swift
+export SWIFT_BACKTRACE ?= enable=no
+
+.PHONY: all build test demo bench fuzz fuzz-build fuzz-smoke lab clean
+
+all: build
+
+build:
+	scripts/deps.sh build
+	$(SWIFT) build
+
+test:
+	scripts/deps.sh test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+	$(MAKE) fuzz-smoke
+
+demo:
+	scripts/deps.sh demo
+	$(SWIFT) build --product kioskd
+	$(SWIFT) build --product practice-dev
+	.build/debug/kioskd demo
+
+bench:
+	scripts/deps.sh build
+	$(SWIFT) package --package-path Benchmarks benchmark
+
+# Builds every libFuzzer target and runs each for a few seconds over its corpus.
+fuzz-build:
+	$(SWIFT) build --package-path Fuzz --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address
+
+fuzz-smoke: fuzz-build
+	scripts/fuzz.sh 5
+
+fuzz: fuzz-build
+	scripts/fuzz.sh 60
+
+lab:
+	image/lab/lab.sh
+
+clean:
+	rm -rf .build Fuzz/.build Benchmarks/.build

@@ -1,0 +1,98 @@
+// swift-tools-version:6.2
+// kioskd: a telehealth kiosk's call stack. Arrows point one way: kioskd → Devices, Render,
+// Session. Those three never import each other; they meet through the value types in Media.
+import PackageDescription
+
+/// Our own targets build with every warning an error; dependencies are left alone.
+let strict: [SwiftSetting] = [
+    .treatAllWarnings(as: .error),
+]
+
+/// One tiny system-library target per C library (module map + inline shim header).
+func cLibrary(_ name: String, pkgConfig: String?, apt: String) -> Target {
+    .systemLibrary(
+        name: name,
+        path: "Sources/\(name)",
+        pkgConfig: pkgConfig,
+        providers: [.apt([apt])]
+    )
+}
+
+let package = Package(
+    name: "kioskd",
+    products: [
+        .executable(name: "kioskd", targets: ["kioskd"]),
+        .executable(name: "practice-dev", targets: ["practice-dev"]),
+        .library(name: "Session", targets: ["Session"]),
+        .library(name: "Devices", targets: ["Devices"]),
+        .library(name: "Render", targets: ["Render"]),
+        .library(name: "TOML", targets: ["TOML"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+    ],
+    targets: [
+        cLibrary("CV4L2", pkgConfig: "libv4l2", apt: "libv4l-dev"),
+        cLibrary("CALSA", pkgConfig: "alsa", apt: "libasound2-dev"),
+        cLibrary("CPulse", pkgConfig: "libpulse-simple", apt: "libpulse-dev"),
+        cLibrary("CDRM", pkgConfig: "libdrm", apt: "libdrm-dev"),
+        cLibrary("CGBM", pkgConfig: "gbm", apt: "libgbm-dev"),
+        cLibrary("COpus", pkgConfig: "opus", apt: "libopus-dev"),
+        cLibrary("CVPX", pkgConfig: "vpx", apt: "libvpx-dev"),
+        cLibrary("CSRTP", pkgConfig: "libsrtp2", apt: "libsrtp2-dev"),
+        cLibrary("COpenSSL", pkgConfig: "openssl", apt: "libssl-dev"),
+        cLibrary("CYUV", pkgConfig: nil, apt: "libyuv-dev"),
+        cLibrary("CTurboJPEG", pkgConfig: "libturbojpeg", apt: "libturbojpeg0-dev"),
+        cLibrary("CFreeType", pkgConfig: "freetype2", apt: "libfreetype-dev"),
+
+        .target(name: "Media", swiftSettings: strict),
+        .target(name: "TOML", swiftSettings: strict),
+        .target(
+            name: "Session",
+            dependencies: ["Media", "COpus", "CVPX", "CSRTP", "COpenSSL"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Devices",
+            dependencies: ["Media", "CV4L2", "CALSA", "CPulse", "CTurboJPEG", "CYUV"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Render",
+            dependencies: ["Media", "CDRM", "CGBM", "CYUV", "CFreeType"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "kioskd",
+            dependencies: [
+                "Devices", "Render", "Session", "TOML", "Media",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "practice-dev",
+            dependencies: [
+                "Session",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            ],
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: strict),
+        .testTarget(name: "MediaTests", dependencies: ["Media"], swiftSettings: strict),
+        .testTarget(name: "SessionTests", dependencies: ["Session"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices"], swiftSettings: strict),
+        .testTarget(name: "RenderTests", dependencies: ["Render"], swiftSettings: strict),
+        .testTarget(name: "KioskdTests", dependencies: ["kioskd"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,4 @@
+// FreeType, for the kiosk's text.
+#pragma once
+#include <ft2build.h>
+#include FT_FREETYPE_H

@@ -1,0 +1,3 @@
+// libjpeg-turbo's TurboJPEG API, for MJPEG cameras.
+#pragma once
+#include <turbojpeg.h>

@@ -1,0 +1,104 @@
+/// The complete list of configuration keys. docs/configuration.md mirrors it, and a test
+/// checks that every key here is documented there and shown in examples/kioskd.toml.
+enum ConfigKeys {
+    static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    static var all: [ConfigKey] {
+        [
+            .string("kiosk", "id", \.kiosk.id, pattern: validKioskID,
+                    help: "Stable kiosk ID known to the practice; the only kiosk identity that appears in logs."),
+            .string("practice", "url", \.practice.url, pattern: validSignalingURL,
+                    help: "Signaling endpoint: wss://host[:port]/path (ws:// only for loopback hosts)."),
+            .string("practice", "token_file", \.practice.tokenFile, pattern: absolutePath,
+                    help: "Absolute path of the file holding the kiosk's enrolment token."),
+            .string("devices", "camera", \.devices.camera, pattern: deviceSelector,
+                    help: "\"auto\", \"synthetic\", \"none\" or a stable camera ID from `kioskd devices`."),
+            .string("devices", "microphone", \.devices.microphone, pattern: deviceSelector,
+                    help: "\"auto\", \"synthetic\", \"none\" or a stable microphone ID."),
+            .string("devices", "speaker", \.devices.speaker, pattern: deviceSelector,
+                    help: "\"auto\", \"synthetic\", \"none\" or a stable speaker ID."),
+            .string("devices", "touch", \.devices.touch, pattern: deviceSelector,
+                    help: "\"auto\", \"none\" or a stable touch panel ID."),
+            .integer("devices", "capture_width", \.devices.captureWidth, range: 160...3840,
+                     help: "Requested camera width in pixels; the nearest supported size is used."),
+            .integer("devices", "capture_height", \.devices.captureHeight, range: 120...2160,
+                     help: "Requested camera height in pixels."),
+            .integer("devices", "capture_fps", \.devices.captureFPS, range: 1...60,
+                     help: "Requested camera frame rate."),
+            .string("display", "device", \.display.device, pattern: displaySelector,
+                    help: "\"auto\" (first card with a connected connector), \"offscreen\", or a /dev/dri/cardN path."),
+            .string("display", "mode", \.display.mode, pattern: validMode,
+                    help: "\"preferred\" or WIDTHxHEIGHT or WIDTHxHEIGHT@HZ."),
+            .integer("display", "self_view_width", \.display.selfViewWidth, range: 64...1920,
+                     help: "Width in pixels of the patient's own picture in the upper-left corner."),
+            .integer("display", "self_view_margin", \.display.selfViewMargin, range: 0...400,
+                     help: "Gap in pixels between the self view and the screen's top and left edges."),
+            .boolean("display", "mirror_self_view", \.display.mirrorSelfView,
+                     help: "Show the self view mirrored, as a person expects to see themselves."),
+            .strings("call", "stun_servers", \.call.stunServers, each: validICEServer(scheme: "stun"),
+                     help: "Extra STUN servers (stun:host:port), added to those the practice sends."),
+            .strings("call", "turn_servers", \.call.turnServers, each: validICEServer(scheme: "turn"),
+                     help: "Extra TURN servers (turn:host:port); credentials come from the practice."),
+            .integer("call", "max_video_bitrate_kbps", \.call.maxVideoBitrateKbps, range: 100...8000,
+                     help: "Upper bound on the video bitrate the kiosk sends."),
+            .integer("call", "audio_bitrate_kbps", \.call.audioBitrateKbps, range: 8...128,
+                     help: "Opus bitrate."),
+            .string("service", "log_level", \.service.logLevel, allowed: logLevels,
+                    help: "Least severe level logged."),
+            .string("service", "state_directory", \.service.stateDirectory, pattern: absolutePath,
+                    help: "Where kioskd keeps its state (systemd's StateDirectory)."),
+            .string("service", "control_socket", \.service.controlSocket, pattern: absolutePath,
+                    help: "Unix socket for technicians' and IT's commands."),
+        ]
+    }
+
+    static let validKioskID: @Sendable (String) -> String? = { s in
+        let ok = !s.isEmpty && s.count <= 64 && s.utf8.allSatisfy {
+            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a)
+                || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+        }
+        return ok ? nil : "'\(s)' is not a valid kiosk ID (allowed: 1 to 64 of A-Z a-z 0-9 - _ .)"
+    }
+
+    static let absolutePath: @Sendable (String) -> String? = { s in
+        s.hasPrefix("/") ? nil : "'\(s)' is not an absolute path (allowed: a path starting with /)"
+    }
+
+    static let deviceSelector: @Sendable (String) -> String? = { s in
+        s.isEmpty ? "an empty device name is not allowed (allowed: auto, synthetic, none, or a device ID)" : nil
+    }
+
+    static let displaySelector: @Sendable (String) -> String? = { s in
+        if s == "auto" || s == "offscreen" || s.hasPrefix("/dev/dri/") { return nil }
+        return "'\(s)' is not allowed (allowed values: auto, offscreen, /dev/dri/cardN)"
+    }
+
+    static let validMode: @Sendable (String) -> String? = { s in
+        if s == "preferred" { return nil }
+        let parts = s.split(separator: "@", omittingEmptySubsequences: false)
+        let size = parts[0].split(separator: "x", omittingEmptySubsequences: false)
+        let ok = parts.count <= 2 && size.count == 2 && size.allSatisfy { Int($0).map { $0 > 0 && $0 <= 8192 } ?? false }
+            && (parts.count == 1 || Int(parts[1]).map { $0 > 0 && $0 <= 240 } ?? false)
+        return ok ? nil : "'\(s)' is not a display mode (allowed: preferred, WIDTHxHEIGHT, WIDTHxHEIGHT@HZ)"
+    }
+
+    static let validSignalingURL: @Sendable (String) -> String? = { s in
+        if s.hasPrefix("wss://"), s.count > 6 { return nil }
+        if s.hasPrefix("ws://") {
+            let host = s.dropFirst(5).prefix { $0 != "/" && $0 != ":" }
+            if host == "127.0.0.1" || host == "localhost" || s.dropFirst(5).hasPrefix("[::1]") { return nil }
+            return "plain ws:// is only allowed to a loopback host (allowed: wss://host/path, or ws://127.0.0.1:PORT/path)"
+        }
+        return "'\(s)' is not a WebSocket URL (allowed: wss://host[:port]/path)"
+    }
+
+    static func validICEServer(scheme: String) -> @Sendable (String) -> String? {
+        { s in
+            let prefix = scheme + ":"
+            guard s.hasPrefix(prefix), s.count > prefix.count else {
+                return "'\(s)' is not a \(scheme) server (allowed: \(scheme):host[:port])"
+            }
+            return nil
+        }
+    }
+}
