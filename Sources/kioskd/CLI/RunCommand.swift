@@ -27,7 +27,7 @@ struct RunCommand: AsyncParsableCommand {
                   successTerminationBehavior: .gracefullyShutdownGroup),
         ]
         if let interval = SystemdNotifier.watchdogInterval(environment: environment) {
-            logger.debug("watchdog armed", metadata: ["interval_ms": "\(interval)"])
+            logger.debug("watchdog armed", metadata: ["interval": "\(interval)"])
             services.append(.init(service: WatchdogService(notifier: notifier, interval: interval)))
         }
         let group = ServiceGroup(configuration: .init(
