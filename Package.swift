@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
     ],
     targets: [
         cLibrary("CV4L2", pkgConfig: "libv4l2", apt: "libv4l-dev"),
@@ -73,6 +74,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "WSClient", package: "swift-websocket"),
             ],
             swiftSettings: strict
         ),
@@ -84,15 +86,34 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
             ],
+            resources: [.copy("Public")],
             swiftSettings: strict
         ),
+        // In-VM checks run by the lab (image/lab) against real kernel drivers.
+        .executableTarget(
+            name: "devices-labcheck",
+            dependencies: ["Devices", "Media", "CV4L2", "CTurboJPEG"],
+            path: "image/lab/labcheck",
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "render-labcheck", dependencies: ["Render", "Media"], swiftSettings: strict),
 
         .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: strict),
         .testTarget(name: "MediaTests", dependencies: ["Media"], swiftSettings: strict),
-        .testTarget(name: "SessionTests", dependencies: ["Session"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "DevicesTests", dependencies: ["Devices"], swiftSettings: strict),
-        .testTarget(name: "RenderTests", dependencies: ["Render"], swiftSettings: strict),
-        .testTarget(name: "KioskdTests", dependencies: ["kioskd"], swiftSettings: strict),
+        .testTarget(name: "SessionTests", dependencies: ["Session", "Media"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices", "Media", "CTurboJPEG"], swiftSettings: strict),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Media", "CDRM"], swiftSettings: strict),
+        .testTarget(name: "KioskdTests", dependencies: ["kioskd", "Session", "Media"], swiftSettings: strict),
+        .testTarget(
+            name: "PracticeDevTests",
+            dependencies: [
+                "practice-dev", "Session",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "WSClient", package: "swift-websocket"),
+            ],
+            swiftSettings: strict
+        ),
     ]
 )

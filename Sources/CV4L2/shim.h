@@ -31,3 +31,24 @@ static inline uint32_t kiosk_V4L2_PIX_FMT_NV12(void) { return V4L2_PIX_FMT_NV12;
 static inline uint32_t kiosk_V4L2_PIX_FMT_YUV420(void) { return V4L2_PIX_FMT_YUV420; }
 static inline uint32_t kiosk_V4L2_PIX_FMT_MJPEG(void) { return V4L2_PIX_FMT_MJPEG; }
 static inline uint32_t kiosk_V4L2_PIX_FMT_RGB24(void) { return V4L2_PIX_FMT_RGB24; }
+
+// Touch input (evdev) and uinput, used by Devices' touch backend and its lab check: the
+// EVIOC*/UI_* request numbers are function-like macros Swift cannot import.
+#include <linux/input.h>
+#include <linux/uinput.h>
+#include <sys/ioctl.h>
+static inline unsigned long kiosk_EVIOCGABS(unsigned int axis) { return EVIOCGABS(axis); }
+static inline unsigned long kiosk_EVIOCGNAME(unsigned int len) { return EVIOCGNAME(len); }
+static inline unsigned long kiosk_EVIOCGBIT(unsigned int ev, unsigned int len) { return EVIOCGBIT(ev, len); }
+static inline unsigned long kiosk_EVIOCGPROP(unsigned int len) { return EVIOCGPROP(len); }
+static inline unsigned long kiosk_EVIOCGID(void) { return EVIOCGID; }
+static inline unsigned long kiosk_UI_SET_EVBIT(void) { return UI_SET_EVBIT; }
+static inline unsigned long kiosk_UI_SET_KEYBIT(void) { return UI_SET_KEYBIT; }
+static inline unsigned long kiosk_UI_SET_ABSBIT(void) { return UI_SET_ABSBIT; }
+static inline unsigned long kiosk_UI_SET_PROPBIT(void) { return UI_SET_PROPBIT; }
+static inline unsigned long kiosk_UI_DEV_SETUP(void) { return UI_DEV_SETUP; }
+static inline unsigned long kiosk_UI_ABS_SETUP(void) { return UI_ABS_SETUP; }
+static inline unsigned long kiosk_UI_DEV_CREATE(void) { return UI_DEV_CREATE; }
+static inline unsigned long kiosk_UI_DEV_DESTROY(void) { return UI_DEV_DESTROY; }
+static inline unsigned long kiosk_UI_GET_SYSNAME(unsigned int len) { return UI_GET_SYSNAME(len); }
+static inline int kiosk_ioctl_int(int fd, unsigned long request, int value) { return ioctl(fd, request, value); }

@@ -1,17 +1,45 @@
 import ArgumentParser
+import Devices
+import Foundation
+import Logging
+import Render
+import Session
 
-/// `kioskd demo`: the whole kiosk on embedded defaults against a local practice endpoint.
+/// `kioskd demo`: the whole kiosk on synthetic devices against the project's practice endpoint
+/// (started here on loopback), with a real browser as the clinician (headless Chromium).
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run a demonstration call with synthetic devices against a local practice endpoint."
+        abstract: "Run a demonstration call with synthetic devices against a local practice endpoint.",
+        discussion: """
+            Starts practice-dev on loopback, a kiosk with a synthetic camera (moving test pattern \
+            with a frame counter) and a synthetic microphone (a tone), and a headless Chromium as \
+            the clinician, which joins automatically. Writes the remote frames kioskd decodes as \
+            PNG snapshots, the composed kiosk screen, and summary.json with both sides' statistics.
+            """
     )
 
     @Option(help: "How long the call runs, in seconds.") var seconds: Int = 20
     @Option(help: "Folder for snapshots and summary.json.") var out: String = "out/demo"
+    @Option(help: "Who offers: clinician (the browser) or kiosk.") var offerer: String = "clinician"
+    @Flag(help: "Do not start Chromium: print the page URL and wait for a person to join.") var noBrowser = false
+
+    func validate() throws {
+        guard seconds > 0 && seconds <= 3600 else { throw ValidationError("--seconds must be 1 to 3600") }
+        guard offerer == "clinician" || offerer == "kiosk" else { throw ValidationError("--offerer must be clinician or kiosk") }
+    }
 
     func run() async throws {
-        printError("kioskd demo: the call engine has not landed yet (issue 3)")
-        throw KioskdExit.runtimeFailure
+        JournalLogHandler.bootstrap(level: .info)
+        let logger = Logger(label: "kioskd")
+        do {
+            let summary = try await DemoRun(seconds: seconds, out: out, kioskOffers: offerer == "kiosk",
+                                            startBrowser: !noBrowser, logger: logger).run()
+            print("demo: \(summary.verdict)")
+            if !summary.ok { throw KioskdExit.runtimeFailure }
+        } catch let error as DemoError {
+            printError("kioskd demo: \(error)")
+            throw KioskdExit.runtimeFailure
+        }
     }
 }

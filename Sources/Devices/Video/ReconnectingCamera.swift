@@ -1,0 +1,107 @@
+import Media
+
+/// A camera chosen by stable id that survives unplugging: when the device vanishes it reports
+/// `.lost`, returns no frames (kioskd shows a placeholder and keeps the call), and reopens the
+/// same camera when it is back — on a hotplug hint at once, otherwise every `retryMillis`.
+/// Nodes that appear before their permissions are usable are simply retried.
+public final class ReconnectingCamera: Camera {
+    public enum Event: Sendable, Equatable {
+        case opened(path: String, mode: CameraMode)
+        case lost(DeviceError)
+        case openFailed(DeviceError)
+    }
+
+    public let id: String
+    public let request: CameraRequest
+    public let retryMillis: Int
+    private let devDirectory: String
+    private var camera: V4L2Camera?
+    private var events: [Event] = []
+    private var nextRetry: Int64 = 0
+    private var running = false
+    private var lastMode: CameraMode
+    private var lastFailure: DeviceError?
+    private var accumulated = CaptureStatistics()
+
+    /// `id` is a stable id from `V4L2Enumeration` (or a node path).
+    public init(id: String, request: CameraRequest = CameraRequest(), retryMillis: Int = 250, devDirectory: String = "/dev") {
+        self.id = id
+        self.request = request
+        self.retryMillis = retryMillis
+        self.devDirectory = devDirectory
+        lastMode = CameraMode(width: request.width, height: request.height, fpsNumerator: request.fps, pixelFormat: "none")
+    }
+
+    public var mode: CameraMode { camera?.mode ?? lastMode }
+    public var isConnected: Bool { camera != nil }
+    /// Statistics of the current connection.
+    public var statistics: CaptureStatistics { camera?.statistics ?? accumulated }
+
+    public func pollEvent() -> Event? { events.isEmpty ? nil : events.removeFirst() }
+
+    /// A hotplug event for our class arrived: try to reopen on the next call.
+    public func deviceChanged() { nextRetry = 0 }
+
+    public func start() throws(DeviceError) {
+        running = true
+        nextRetry = 0
+        // The first open is tried at once so that a wrong configuration is reported to the caller.
+        try connect(now: 0, report: false)
+    }
+
+    public func stop() {
+        running = false
+        camera?.stop()
+        camera = nil
+    }
+
+    public func nextFrame(now: Int64, timeoutMillis: Int) throws(DeviceError) -> VideoFrame? {
+        guard running else { throw .notStarted(device: id) }
+        if camera == nil {
+            if now >= nextRetry { try? connect(now: now, report: true) }
+            if camera == nil { return nil }
+        }
+        do throws(DeviceError) {
+            return try camera?.nextFrame(now: now, timeoutMillis: timeoutMillis)
+        } catch {
+            switch error {
+            case .vanished, .notFound, .system:
+                if let c = camera { accumulated = c.statistics }
+                camera = nil
+                events.append(.lost(error))
+                nextRetry = now + Int64(retryMillis) * 1_000_000
+                return nil
+            default:
+                throw error
+            }
+        }
+    }
+
+    private func connect(now: Int64, report: Bool) throws(DeviceError) {
+        nextRetry = now + Int64(retryMillis) * 1_000_000
+        let path: String
+        if id.hasPrefix("/") {
+            path = id
+        } else if let info = V4L2Enumeration.cameras(devDirectory: devDirectory).first(where: { $0.id == id }) {
+            path = info.path
+        } else {
+            let error = DeviceError.notFound(device: id)
+            if report, lastFailure != error { events.append(.openFailed(error)) }
+            lastFailure = error
+            if !report { throw error }
+            return
+        }
+        do throws(DeviceError) {
+            let cam = try V4L2Camera(path: path, request: request, id: id)
+            try cam.start()
+            camera = cam
+            lastMode = cam.mode
+            lastFailure = nil
+            events.append(.opened(path: path, mode: cam.mode))
+        } catch {
+            if report, lastFailure != error { events.append(.openFailed(error)) }
+            lastFailure = error
+            if !report { throw error }
+        }
+    }
+}

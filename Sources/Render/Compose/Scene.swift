@@ -1,0 +1,33 @@
+import Media
+
+/// Everything on the screen at one moment: the latest remote and self frames and the kiosk
+/// screen drawn over them.
+public struct Scene: Sendable {
+    public var remote: VideoFrame?
+    public var selfView: VideoFrame?
+    public var screen: KioskScreen?
+
+    public init(remote: VideoFrame? = nil, selfView: VideoFrame? = nil, screen: KioskScreen? = nil) {
+        self.remote = remote
+        self.selfView = selfView
+        self.screen = screen
+    }
+}
+
+/// Something a `Scene` can be shown on: the DRM/KMS output or the off-screen target.
+public protocol Display: AnyObject {
+    /// The size of the picture in pixels (the mode's size on a screen).
+    var outputSize: PixelSize { get }
+    /// Shows `scene` as soon as the display can; a scene replaced before it was shown is
+    /// dropped (latest wins, media never waits).
+    func present(_ scene: Scene) throws
+    /// The buttons of the last presented screen, for touch hit-testing.
+    var screenLayout: ScreenLayout? { get }
+}
+
+extension Display {
+    /// The button under a touch at (x, y) in screen pixels, if any.
+    public func button(atX x: Int, y: Int) -> KioskButton? {
+        screenLayout?.button(atX: x, y: y)
+    }
+}

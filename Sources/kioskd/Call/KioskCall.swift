@@ -1,0 +1,210 @@
+import Logging
+import Session
+import Synchronization
+
+/// The kiosk's side of a telehealth call: follows the practice's signaling (assignment, join,
+/// peer-joined, offer/answer, candidates, end), owns one `PeerDriver` per call and hands media
+/// to the pipeline. Signaling drops never touch the engine: media keeps flowing peer to peer.
+actor KioskCall {
+    struct Options: Sendable {
+        var peer: PeerConfiguration
+        /// Join as soon as an eligible appointment is assigned (the demo and tests: a patient's
+        /// tap does this on a real kiosk).
+        var autoJoin: Bool
+    }
+
+    let link: SignalingLink
+    let media: MediaPipeline
+    let options: Options
+    let logger: Logger
+    private var driver: PeerDriver?
+    private(set) var appointmentId: String?
+    private(set) var security: PeerSecurityInfo?
+    private(set) var lastError: String?
+    private(set) var state = "idle"
+    private var certificate: DTLSCertificate?
+
+    init(link: SignalingLink, media: MediaPipeline, options: Options, logger: Logger) {
+        self.link = link
+        self.media = media
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Runs until signaling stops.
+    func run() async {
+        await link.start()
+        for await event in link.events {
+            await handle(event)
+        }
+    }
+
+    func stop() async {
+        endPeer()
+        await link.stop()
+    }
+
+    func join() async {
+        guard let id = appointmentId else { return }
+        await link.send(.join(appointmentId: id))
+    }
+
+    func end() async {
+        guard let id = appointmentId else { return }
+        await link.send(.end(appointmentId: id))
+    }
+
+    func stats() async -> PeerStats? {
+        guard let driver else { return nil }
+        return await withCheckedContinuation { continuation in
+            driver.submit(.stats { continuation.resume(returning: $0) })
+        }
+    }
+
+    private func handle(_ event: SignalingClient.Event) async {
+        switch event {
+        case .ready:
+            logger.info("signaling ready")
+        case .signalingLost:
+            logger.warning("signaling lost; the call continues")
+        case .signalingRestored:
+            logger.info("signaling restored")
+        case .invalidMessage(let error):
+            logger.warning("invalid signaling message", metadata: ["error": "\(error)"])
+        case .rejected(let payload):
+            lastError = payload.code
+            logger.warning("endpoint refused a request", metadata: ["code": "\(payload.code)"])
+        case .message(let envelope):
+            await handle(envelope.message)
+        }
+    }
+
+    private func handle(_ message: SignalingMessage) async {
+        switch message {
+        case .assignment(let appointment):
+            appointmentId = appointment?.id
+            state = appointment == nil ? "idle" : "assigned"
+            logger.info("appointment assigned", metadata: ["appointment": "\(appointment?.id ?? "none")",
+                                                          "eligible": "\(appointment?.telehealth.eligible ?? false)"])
+            if options.autoJoin, let appointment, appointment.telehealth.eligible {
+                await link.send(.join(appointmentId: appointment.id))
+            }
+        case .joined(let id, let peerPresent):
+            state = "waiting"
+            logger.info("joined", metadata: ["appointment": "\(id)", "peer_present": "\(peerPresent)"])
+        case .peerJoined(let id, _, let offerer):
+            logger.info("clinician joined", metadata: ["appointment": "\(id)", "offerer": "\(offerer.rawValue)"])
+            startPeer()
+            if offerer == .kiosk, let driver {
+                let link = self.link
+                driver.submit(.createOffer { sdp in Task { await link.send(.sendOffer(sdp: sdp)) } })
+            }
+        case .offer(let sdp):
+            if driver == nil { startPeer() }
+            let link = self.link
+            let logger = self.logger
+            driver?.submit(.acceptOffer(sdp) { result in
+                switch result {
+                case .success(let answer): Task { await link.send(.sendAnswer(sdp: answer)) }
+                case .failure(let error): logger.error("cannot answer the offer", metadata: ["error": "\(error)"])
+                }
+            })
+        case .answer(let sdp):
+            let logger = self.logger
+            driver?.submit(.acceptAnswer(sdp) { error in
+                if let error { logger.error("cannot apply the answer", metadata: ["error": "\(error)"]) }
+            })
+        case .candidate(let candidate):
+            driver?.submit(.remoteCandidate(candidate.candidate))
+        case .endOfCandidates:
+            driver?.submit(.remoteEndOfCandidates)
+        case .sessionEnded(let id, let by):
+            logger.notice("session ended", metadata: ["appointment": "\(id)", "by": "\(by.rawValue)"])
+            state = "ended"
+            endPeer()
+        case .peerLeft(let id, _, let reason):
+            logger.notice("clinician left", metadata: ["appointment": "\(id)", "reason": "\(reason.rawValue)"])
+            state = "waiting"
+            endPeer()
+        case .requestOffer:
+            guard let driver else { return }
+            let link = self.link
+            driver.submit(.createOffer { sdp in Task { await link.send(.sendOffer(sdp: sdp)) } })
+        case .error(let payload):
+            lastError = payload.code
+            logger.warning("signaling error", metadata: ["code": "\(payload.code)"])
+        default:
+            break
+        }
+    }
+
+    private func startPeer() {
+        endPeer()
+        do {
+            if certificate == nil { certificate = try DTLSCertificate() }
+            guard let certificate else { return }
+            var configuration = options.peer
+            configuration.seed = UInt64.random(in: 1...UInt64.max)
+            configuration.ntpClock = NTPClock(unixNanoseconds: WallClock.unixNanoseconds(), at: MonotonicClock.now())
+            let media = self.media
+            let link = self.link
+            let this = self
+            driver = try PeerDriver(configuration: configuration, certificate: certificate) { event in
+                switch event {
+                case .videoFrame(let payload, let keyframe, _):
+                    media.receivedVideo(payload, keyframe: keyframe)
+                case .audioPacket(let payload, _):
+                    media.receivedAudio(payload)
+                case .audioLost(let count):
+                    media.audioLost(count)
+                case .keyframeRequested:
+                    media.requestKeyframe()
+                case .localCandidate(let candidate, let mid, let index):
+                    Task { await link.send(.sendCandidate(SignalingCandidate(candidate: candidate, sdpMid: mid, sdpMLineIndex: index))) }
+                case .gatheringComplete:
+                    Task { await link.send(.sendEndOfCandidates) }
+                default:
+                    Task { await this.peerEvent(event) }
+                }
+            }
+            state = "connecting"
+        } catch {
+            lastError = "\(error)"
+            logger.error("cannot start the call engine", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func peerEvent(_ event: PeerEvent) {
+        switch event {
+        case .connected(let info):
+            security = info
+            state = "in-call"
+            logger.notice("call connected", metadata: ["dtls": "\(info.dtlsVersion)", "srtp": "\(info.srtpProfile)"])
+            if let driver { media.start(driver: driver) }
+        case .failed(let error):
+            lastError = "\(error)"
+            state = "failed"
+            logger.error("call failed", metadata: ["error": "\(error)"])
+        case .iceStateChanged(let s):
+            logger.info("ice state", metadata: ["state": "\(s.rawValue)"])
+        case .remoteBye:
+            logger.info("remote said goodbye")
+        default:
+            break
+        }
+    }
+
+    private func endPeer() {
+        media.stop()
+        driver?.stop()
+        driver = nil
+    }
+}
+
+enum WallClock {
+    static func unixNanoseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+}

@@ -1,0 +1,134 @@
+import Devices
+import Foundation
+import Logging
+import Media
+import Render
+import Session
+
+/// One demonstration (or interop test) call, start to finish.
+struct DemoRun {
+    var seconds: Int
+    var out: String
+    var kioskOffers: Bool
+    var startBrowser: Bool
+    var logger: Logger
+
+    struct Summary: Codable {
+        var seconds: Int
+        var offerer: String
+        var kiosk: KioskSide
+        var clinician: ClinicianSide?
+        var ok: Bool
+        var verdict: String
+
+        struct KioskSide: Codable {
+            var state: String
+            var dtlsVersion: String?
+            var srtpProfile: String?
+            var transport: PeerStats?
+            var media: MediaPipeline.Counters
+            var snapshots: [String]
+            var error: String?
+        }
+
+        struct ClinicianSide: Codable {
+            var videoFramesDecoded: Int
+            var videoFramesSent: Int
+            var audioPacketsReceived: Int
+            var audioLevel: Double
+            var totalAudioEnergy: Double
+            var frameWidth: Int
+            var frameHeight: Int
+            var roundTripMilliseconds: Double?
+            var dtlsVersion: String?
+            var srtpCipher: String?
+            var consoleErrors: [String]
+        }
+    }
+
+    func run() async throws -> Summary {
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let binDir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let practice = try PracticeDevProcess(executableDirectory: binDir)
+        defer { practice.stop() }
+        let pageURL = "\(practice.baseURL)/?clinician=dr-demo&appointment=demo-1&autojoin=1&statsLog=1&offer=\(kioskOffers ? 0 : 1)"
+        print("demo: practice endpoint at \(practice.baseURL); clinician page: \(pageURL)")
+
+        let media = MediaPipeline(camera: SyntheticCamera(request: CameraRequest(width: 640, height: 480, fps: 30)),
+                                  microphone: SyntheticMicrophone(frequency: 440, levelDBFS: -12),
+                                  videoBitrateKbps: 800, audioBitrateKbps: 32, logger: logger)
+        let link = SignalingLink(url: practice.signalingURL,
+                                 hello: SignalingHello(role: .kiosk, kioskId: "kiosk-1", token: "dev", software: "kioskd/\(KioskdVersion.string)"),
+                                 logger: logger)
+        let loopback = TransportAddress(host: "127.0.0.1", port: 0)!
+        let call = KioskCall(link: link, media: media,
+                             options: .init(peer: PeerConfiguration(localAddresses: [loopback], seed: 1), autoJoin: true),
+                             logger: logger)
+        let callTask = Task { await call.run() }
+
+        let browser = startBrowser ? try ChromiumClinician(url: pageURL) : nil
+        defer { browser?.stop() }
+
+        // Wait for the call (up to 20 s), then run it for `seconds`, snapshotting once a second.
+        var waited = 0
+        while await call.state != "in-call" && waited < 200 {
+            try await Task.sleep(for: .milliseconds(100))
+            waited += 1
+        }
+        let display = OffscreenDisplay(size: PixelSize(width: 1280, height: 720))
+        var snapshots: [String] = []
+        for second in 0..<seconds {
+            try await Task.sleep(for: .seconds(1))
+            if let frame = media.latestRemoteFrame {
+                let path = "\(out)/remote-\(String(format: "%03d", second)).png"
+                try? FrameSnapshot.writePNG(frame, to: path)
+                snapshots.append(path)
+                display.present(Scene(remote: frame, selfView: media.latestSelfFrame))
+            }
+        }
+        if display.presentedCount > 0 { try? display.writePNG(to: "\(out)/screen.png") }
+        let peerStats = await call.stats()
+        let security = await call.security
+        let clinician = browser.map { Self.clinicianSide($0) }
+        await call.stop()
+        callTask.cancel()
+
+        let counters = media.counters
+        let kioskOK = counters.videoFramesDecoded > 0 && (peerStats?.audioPacketsReceived ?? 0) > 0 && security != nil
+        let browserOK = clinician.map { $0.videoFramesDecoded > 0 && $0.audioPacketsReceived > 0 } ?? true
+        let ok = kioskOK && browserOK
+        let verdict = ok
+            ? "call ran \(seconds) s: kiosk decoded \(counters.videoFramesDecoded) frames (\(counters.decodedWidth)x\(counters.decodedHeight)), clinician decoded \(clinician?.videoFramesDecoded ?? 0); \(security?.dtlsVersion ?? "?") \(security.map { "\($0.srtpProfile)" } ?? "?")"
+            : "call did not carry media both ways (state \(await call.state), error \(await call.lastError ?? "none"))"
+        let summary = Summary(
+            seconds: seconds, offerer: kioskOffers ? "kiosk" : "clinician",
+            kiosk: .init(state: await call.state, dtlsVersion: security?.dtlsVersion, srtpProfile: security.map { "\($0.srtpProfile)" },
+                         transport: peerStats, media: counters, snapshots: snapshots, error: await call.lastError),
+            clinician: clinician, ok: ok, verdict: verdict)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(summary).write(to: URL(fileURLWithPath: "\(out)/summary.json"))
+        return summary
+    }
+
+    static func clinicianSide(_ browser: ChromiumClinician) -> Summary.ClinicianSide {
+        let stats = browser.stats ?? [:]
+        let inbound = stats["inbound"] as? [String: Any] ?? [:]
+        let outbound = stats["outbound"] as? [String: Any] ?? [:]
+        let video = inbound["video"] as? [String: Any] ?? [:]
+        let audio = inbound["audio"] as? [String: Any] ?? [:]
+        let sentVideo = outbound["video"] as? [String: Any] ?? [:]
+        let pair = stats["candidatePair"] as? [String: Any] ?? [:]
+        let transport = stats["transport"] as? [String: Any] ?? [:]
+        func int(_ d: [String: Any], _ k: String) -> Int { (d[k] as? NSNumber)?.intValue ?? 0 }
+        func double(_ d: [String: Any], _ k: String) -> Double { (d[k] as? NSNumber)?.doubleValue ?? 0 }
+        return .init(
+            videoFramesDecoded: int(video, "framesDecoded"), videoFramesSent: int(sentVideo, "framesSent"),
+            audioPacketsReceived: int(audio, "packetsReceived"), audioLevel: double(audio, "audioLevel"),
+            totalAudioEnergy: double(audio, "totalAudioEnergy"),
+            frameWidth: int(video, "frameWidth"), frameHeight: int(video, "frameHeight"),
+            roundTripMilliseconds: (pair["currentRoundTripTime"] as? NSNumber).map { $0.doubleValue * 1000 },
+            dtlsVersion: transport["tlsVersion"] as? String, srtpCipher: transport["srtpCipher"] as? String,
+            consoleErrors: browser.consoleErrors)
+    }
+}

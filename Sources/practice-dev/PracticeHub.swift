@@ -1,0 +1,90 @@
+import Foundation
+import Logging
+import Session
+
+/// What the hub asks one WebSocket connection's writer to do.
+enum HubCommand: Sendable, Equatable {
+    case text(String)
+    case close
+}
+
+/// Owns the `Relay` value and performs its outputs: writes to connections' outbound queues and
+/// logs. Every WebSocket handler and API route goes through this actor, so the relay logic
+/// runs one input at a time.
+actor PracticeHub {
+    private var relay: Relay
+    private var writers: [RelayConnectionID: AsyncStream<HubCommand>.Continuation] = [:]
+    private var nextConnection: UInt64 = 1
+    private let logger: Logger
+    /// The clock, replaceable so tests can move time.
+    private let clock: @Sendable () -> Date
+
+    init(relay: Relay, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.relay = relay
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// A new WebSocket connection; its writer drains the returned stream.
+    func open(clinicianFromURL: String?) -> (RelayConnectionID, AsyncStream<HubCommand>) {
+        let id = RelayConnectionID(raw: nextConnection)
+        nextConnection += 1
+        let (stream, continuation) = AsyncStream<HubCommand>.makeStream(bufferingPolicy: .bufferingNewest(1024))
+        writers[id] = continuation
+        perform(relay.opened(id, clinicianFromURL: clinicianFromURL, at: clock()))
+        return (id, stream)
+    }
+
+    func received(_ id: RelayConnectionID, text: String) {
+        perform(relay.received(id, text: text, at: clock()))
+    }
+
+    func receivedBinary(_ id: RelayConnectionID) {
+        perform(relay.receivedBinary(id, at: clock()))
+    }
+
+    func closed(_ id: RelayConnectionID) {
+        writers.removeValue(forKey: id)?.finish()
+        perform(relay.closed(id, at: clock()))
+    }
+
+    func tick() {
+        perform(relay.tick(at: clock()))
+    }
+
+    // MARK: - Appointment book (the HTTP API)
+
+    var now: Date { clock() }
+
+    func appointments() -> [AppointmentRecord] { relay.book.all }
+
+    func appointment(_ id: String) -> AppointmentRecord? { relay.book[id] }
+
+    @discardableResult
+    func upsert(_ a: AppointmentRecord) -> Bool {
+        let (created, outputs) = relay.upsert(a, at: clock())
+        perform(outputs)
+        return created
+    }
+
+    func assignment(kioskId: String) -> String? { relay.book.assignments[kioskId] }
+
+    func assign(kioskId: String, appointmentId: String?) {
+        perform(relay.assign(kioskId: kioskId, appointmentId: appointmentId, at: clock()))
+    }
+
+    // MARK: - Effects
+
+    private func perform(_ outputs: [Relay.Output]) {
+        for o in outputs {
+            switch o {
+            case .send(let c, let text):
+                writers[c]?.yield(.text(text))
+            case .close(let c):
+                writers[c]?.yield(.close)
+            case .log(let level, let message, let metadata):
+                logger.log(level: level, "\(message)", metadata: metadata.mapValues { .string($0) })
+            }
+        }
+    }
+}

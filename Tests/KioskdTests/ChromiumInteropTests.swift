@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+
+/// kioskd ↔ a real browser (headless Chromium) through the project's practice endpoint, on
+/// loopback: both offer directions, 10 s each, checked from both sides' statistics.
+@Suite(.serialized) struct ChromiumInteropTests {
+    struct Summary: Decodable {
+        struct Kiosk: Decodable {
+            struct Media: Decodable { var videoFramesDecoded: Int; var audioPacketsDecoded: Int; var decodedWidth: Int }
+            struct Transport: Decodable { var audioPacketsReceived: Int; var videoFramesSent: Int }
+            var dtlsVersion: String?
+            var srtpProfile: String?
+            var media: Media
+            var transport: Transport?
+        }
+        struct Clinician: Decodable {
+            var videoFramesDecoded: Int
+            var audioPacketsReceived: Int
+            var totalAudioEnergy: Double
+            var dtlsVersion: String?
+            var srtpCipher: String?
+            var consoleErrors: [String]
+        }
+        var ok: Bool
+        var kiosk: Kiosk
+        var clinician: Clinician?
+    }
+
+    func runDemo(offerer: String) throws -> Summary {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("interop-\(offerer)-\(UUID().uuidString.prefix(6))").path
+        let result = try KioskdProcess.run(["demo", "--seconds", "10", "--offerer", offerer, "--out", out], timeout: 90)
+        let data = try Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))
+        let summary = try JSONDecoder().decode(Summary.self, from: data)
+        print("interop (\(offerer) offers): \(result.stdout.split(separator: "\n").last ?? "")")
+        return summary
+    }
+
+    @Test(arguments: ["clinician", "kiosk"])
+    func mediaFlowsBothWays(offerer: String) throws {
+        let s = try runDemo(offerer: offerer)
+        let browser = try #require(s.clinician)
+        #expect(browser.videoFramesDecoded > 200, "Chromium decoded \(browser.videoFramesDecoded) VP8 frames from the kiosk")
+        #expect(browser.totalAudioEnergy > 0, "Chromium heard no audio from the kiosk")
+        #expect(browser.audioPacketsReceived > 300)
+        #expect(s.kiosk.media.videoFramesDecoded > 200, "kioskd decoded \(s.kiosk.media.videoFramesDecoded) frames from Chromium")
+        #expect(s.kiosk.media.audioPacketsDecoded > 300)
+        #expect(s.kiosk.dtlsVersion == "DTLSv1.2")
+        #expect(s.kiosk.srtpProfile != nil)
+        #expect(browser.srtpCipher != nil)
+        #expect(browser.consoleErrors.isEmpty, "\(browser.consoleErrors)")
+        #expect(s.ok)
+    }
+}

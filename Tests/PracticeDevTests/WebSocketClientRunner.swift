@@ -1,0 +1,30 @@
+import Logging
+import WSClient
+
+/// Runs one WSClient connection, feeding received text to `inbox` and writing `outgoing`
+/// (nil = close). Kept apart so only this file imports WSClient.
+enum WebSocketClientRunner {
+    static func run(url: String, logger: Logger, inbox: WSPeer.Inbox, outgoing: AsyncStream<String?>,
+                    ready: AsyncStream<Void>.Continuation) async throws {
+        defer { Task { await inbox.finish() } }
+        try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
+            ready.yield()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await text in outgoing {
+                        guard let text else {
+                            try await outbound.close(.normalClosure, reason: nil)
+                            return
+                        }
+                        try await outbound.write(.text(text))
+                    }
+                }
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    if case .text(let text) = message { await inbox.push(text) }
+                }
+                group.cancelAll()
+            }
+        }
+        await inbox.finish()
+    }
+}

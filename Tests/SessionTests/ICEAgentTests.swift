@@ -1,0 +1,514 @@
+import Testing
+@testable import Session
+
+/// A tiny deterministic network for two ICE agents: fixed latency, an optional NAT in front of
+/// an agent (endpoint-independent mapping, address-and-port-dependent filtering), the fake TURN
+/// server from TURNClientTests (also a STUN server), trickle signalling with its own delay, and
+/// "silent" agents whose every outgoing datagram is lost. Time only moves to the next event.
+struct ICESim {
+    struct Packet {
+        var at: Instant
+        var seq: Int
+        var from: TransportAddress
+        var to: TransportAddress
+        var bytes: [UInt8]
+    }
+
+    enum Signal {
+        case candidate(ICECandidate)
+        case endOfCandidates
+    }
+
+    struct NAT {
+        var external: TransportAddress.IP
+        var mappings: [TransportAddress: UInt16] = [:]
+        var reverse: [UInt16: TransportAddress] = [:]
+        var allowed: Set<String> = []
+        var nextPort: UInt16 = 40000
+
+        mutating func outbound(_ from: TransportAddress, to: TransportAddress) -> TransportAddress {
+            let port = mappings[from] ?? {
+                let p = nextPort
+                nextPort += 1
+                mappings[from] = p
+                reverse[p] = from
+                return p
+            }()
+            allowed.insert("\(port)|\(to.hostString)|\(to.port)")
+            return TransportAddress(ip: external, port: port)
+        }
+
+        func inbound(_ to: TransportAddress, from: TransportAddress) -> TransportAddress? {
+            guard allowed.contains("\(to.port)|\(from.hostString)|\(from.port)") else { return nil }
+            return reverse[to.port]
+        }
+    }
+
+    var agents: [ICEAgent]
+    var sockets: [[TransportAddress]]
+    var nats: [NAT?]
+    var turn: TURNFakeServer?
+    var now = Instant.zero
+    var latency: Duration = .milliseconds(10)
+    var signalDelay: Duration = .milliseconds(30)
+    var queue: [Packet] = []
+    var signals: [(at: Instant, to: Int, signal: Signal)] = []
+    var seq = 0
+    var deadlines: [Instant?] = [nil, nil]
+    var events: [[(at: Instant, event: ICEEvent)]] = [[], []]
+    var received: [[[UInt8]]] = [[], []]
+    var lastHeard: [Instant?] = [nil, nil]
+    /// The last Binding success response each agent received (what refreshes consent).
+    var lastResponse: [Instant?] = [nil, nil]
+    var silent: Set<Int> = []
+    var bindingRequestsSent: [[(Instant, STUNTransactionID)]] = [[], []]
+    var steps = 0
+
+    static let addrA = TransportAddress(host: "192.0.2.1", port: 5000)!
+    static let privateA = TransportAddress(host: "10.0.0.1", port: 5000)!
+    static let natA = TransportAddress.IP.v4(0xC633_640A) // 198.51.100.10
+    static let addrB = TransportAddress(host: "203.0.113.2", port: 6000)!
+    static let turnAddress = TransportAddress(host: "198.51.100.200", port: 3478)!
+    static let turnServer = ICETURNServer(address: turnAddress, username: "u", password: "p")
+
+    init(configA: ICEAgentConfig = ICEAgentConfig(), configB: ICEAgentConfig = ICEAgentConfig(),
+         aBehindNAT: Bool = false, aControlling: Bool = true, bControlling: Bool = false, seed: UInt64 = 1) {
+        var rngA = STUNRandom(seed: seed)
+        var rngB = STUNRandom(seed: seed &+ 1000)
+        let credsA = ICECredentials.random(using: &rngA)
+        let credsB = ICECredentials.random(using: &rngB)
+        agents = [ICEAgent(config: configA, credentials: credsA, isControlling: aControlling, random: rngA),
+                  ICEAgent(config: configB, credentials: credsB, isControlling: bControlling, random: rngB)]
+        sockets = [[aBehindNAT ? Self.privateA : Self.addrA], [Self.addrB]]
+        nats = [aBehindNAT ? NAT(external: Self.natA) : nil, nil]
+        if !(configA.turnServers.isEmpty && configB.turnServers.isEmpty && configA.stunServers.isEmpty) {
+            turn = TURNFakeServer(address: Self.turnAddress, relayIP: 0xC633_64C9)
+        }
+        agents[0].setRemoteCredentials(ufrag: credsB.ufrag, pwd: credsB.pwd, at: now)
+        agents[1].setRemoteCredentials(ufrag: credsA.ufrag, pwd: credsA.pwd, at: now)
+        for i in 0..<2 {
+            for s in sockets[i] { agents[i].addLocalHost(s, at: now) }
+            drain(i)
+        }
+    }
+
+    // MARK: Driving
+
+    mutating func drain(_ i: Int) {
+        while let output = agents[i].poll() {
+            switch output {
+            case .transmit(let t):
+                if let m = try? STUNMessage.parse(t.bytes), m.type == .bindingRequest {
+                    bindingRequestsSent[i].append((now, m.transactionID))
+                }
+                send(from: t.from, to: t.to, t.bytes, by: i)
+            case .event(let e):
+                events[i].append((now, e))
+                switch e {
+                case .localCandidate(let c): signals.append((now + signalDelay, 1 - i, .candidate(c)))
+                case .gatheringComplete: signals.append((now + signalDelay, 1 - i, .endOfCandidates))
+                default: break
+                }
+            case .timeout(let t):
+                deadlines[i] = t == ICEAgent.noDeadline ? nil : t
+                return
+            }
+        }
+        // nil without a `.timeout`: nothing new, the last deadline still holds.
+    }
+
+    mutating func send(from: TransportAddress, to: TransportAddress, _ bytes: [UInt8], by agent: Int?) {
+        if let agent, silent.contains(agent) { return }
+        var source = from
+        if let agent, var nat = nats[agent] {
+            source = nat.outbound(from, to: to)
+            nats[agent] = nat
+        }
+        seq += 1
+        queue.append(Packet(at: now + latency, seq: seq, from: source, to: to, bytes: bytes))
+    }
+
+    mutating func deliver(_ p: Packet) {
+        if var server = turn, server.owns(p.to) {
+            let out = server.receive(p.bytes, from: p.from, to: p.to)
+            turn = server
+            for d in out { send(from: d.from, to: d.to, d.bytes, by: nil) }
+            return
+        }
+        for i in 0..<2 {
+            var socket: TransportAddress?
+            if let nat = nats[i], p.to.ip == nat.external {
+                socket = nat.inbound(p.to, from: p.from)
+            } else if nats[i] == nil, sockets[i].contains(p.to) {
+                socket = p.to
+            }
+            guard let socket else { continue }
+            if let m = try? STUNMessage.parse(p.bytes), m.type == .bindingSuccess { lastResponse[i] = now }
+            if let frame = try? TURNChannelData.parse(p.bytes),
+               let m = try? STUNMessage.parse(p.bytes, range: frame.payload), m.type == .bindingSuccess { lastResponse[i] = now }
+            let result = agents[i].handleDatagram(p.bytes, from: p.from, to: socket, at: now)
+            if case .application(let range, _) = result { received[i].append(Array(p.bytes[range])) }
+            if result == .handled || { if case .application = result { return true } else { return false } }() {
+                lastHeard[i] = now
+            }
+            drain(i)
+            return
+        }
+    }
+
+    mutating func run(for duration: Duration) {
+        let end = now + duration
+        while true {
+            steps += 1
+            precondition(steps < 2_000_000, "simulation does not converge")
+            var next: Instant? = nil
+            func consider(_ t: Instant?) { if let t, next.map({ t < $0 }) ?? true { next = t } }
+            for p in queue { consider(p.at) }
+            for s in signals { consider(s.at) }
+            for d in deadlines { consider(d) }
+            guard let t = next, t <= end else { now = end; return }
+            now = max(now, t)
+            let due = queue.filter { $0.at <= now }.sorted { $0.seq < $1.seq }
+            queue.removeAll { $0.at <= now }
+            for p in due { deliver(p) }
+            let dueSignals = signals.filter { $0.at <= now }
+            signals.removeAll { $0.at <= now }
+            for s in dueSignals {
+                switch s.signal {
+                case .candidate(let c): agents[s.to].addRemoteCandidate(c, at: now)
+                case .endOfCandidates: agents[s.to].remoteEndOfCandidates(at: now)
+                }
+                drain(s.to)
+            }
+            for i in 0..<2 where deadlines[i].map({ $0 <= now }) ?? false {
+                agents[i].handleTimeout(at: now)
+                drain(i)
+            }
+        }
+    }
+
+    mutating func sendData(from i: Int, _ bytes: [UInt8]) -> Bool {
+        guard let t = agents[i].sendData(bytes, at: now) else { return false }
+        send(from: t.from, to: t.to, t.bytes, by: i)
+        return true
+    }
+
+    // MARK: Looking
+
+    func states(_ i: Int) -> [ICEConnectionState] {
+        events[i].compactMap { if case .stateChanged(let s) = $0.event { return s } else { return nil } }
+    }
+
+    func selections(_ i: Int) -> [(at: Instant, local: ICECandidate, remote: ICECandidate)] {
+        events[i].compactMap {
+            if case .selectedPair(let l, let r) = $0.event { return ($0.at, l, r) } else { return nil }
+        }
+    }
+
+    func count(_ i: Int, _ event: ICEEvent) -> Int { events[i].filter { $0.event == event }.count }
+
+    /// Both selected the same path: each side's local address is the other's remote.
+    func sameSelectedPath() -> Bool {
+        guard let a = agents[0].selectedPair, let b = agents[1].selectedPair else { return false }
+        return a.local.address == b.remote.address && b.local.address == a.remote.address
+    }
+
+    func selectedIsNominated(_ i: Int) -> Bool {
+        guard let s = agents[i].selectedPair else { return false }
+        return agents[i].pairInfo.contains { $0.nominated && $0.valid && $0.local == s.local && $0.remote == s.remote }
+    }
+
+    mutating func exchangeData(rounds: Int) -> Bool {
+        let before = (received[0].count, received[1].count)
+        for n in 0..<rounds {
+            guard sendData(from: 0, [23, 0xA, UInt8(n)]), sendData(from: 1, [23, 0xB, UInt8(n)]) else { return false }
+            run(for: .milliseconds(100))
+        }
+        return received[0].count - before.0 == rounds && received[1].count - before.1 == rounds
+            && received[1].last == [23, 0xA, UInt8(rounds - 1)] && received[0].last == [23, 0xB, UInt8(rounds - 1)]
+    }
+}
+
+extension ICESim: CustomStringConvertible {
+    var description: String { "ICESim(t=\(now), A: \(agents[0]), B: \(agents[1]))" }
+}
+
+@Suite struct ICEAgentTests {
+    @Test func hostToHostConnectsOnTheSamePairWithNomination() {
+        var sim = ICESim()
+        sim.run(for: .seconds(2))
+        #expect(sim.states(0).prefix(2) == [.checking, .connected])
+        #expect(sim.states(1).prefix(2) == [.checking, .connected])
+        #expect(sim.agents[0].state == .completed && sim.agents[1].state == .completed)
+        #expect(sim.sameSelectedPath())
+        #expect(sim.selectedIsNominated(0) && sim.selectedIsNominated(1))
+        #expect(sim.selections(0).count == 1 && sim.selections(1).count == 1)
+        #expect(sim.agents[0].selectedPair?.local.kind == .host)
+        #expect(sim.count(0, .gatheringComplete) == 1)
+        let ok1 = sim.exchangeData(rounds: 5)
+        #expect(ok1)
+    }
+
+    @Test func natCreatesPeerReflexiveCandidatesOnBothSides() {
+        var sim = ICESim(aBehindNAT: true)
+        sim.run(for: .seconds(2))
+        #expect(sim.agents[0].state == .connected || sim.agents[0].state == .completed)
+        #expect(sim.agents[1].state == .connected)
+        // B keeps checking A's (better, unreachable) private host candidate until it fails.
+        sim.run(for: .seconds(10))
+        #expect(sim.agents[0].state == .completed && sim.agents[1].state == .completed)
+        #expect(sim.sameSelectedPath())
+        // A learnt its NAT mapping from B's answer (§7.2.5.3.1); B learnt it from A's request (§7.3.1.3).
+        #expect(sim.agents[0].selectedPair?.local.kind == .prflx)
+        #expect(sim.agents[1].selectedPair?.remote.kind == .prflx)
+        #expect(sim.agents[1].selectedPair?.remote.address?.ip == ICESim.natA)
+        #expect(sim.selectedIsNominated(0) && sim.selectedIsNominated(1))
+        let ok2 = sim.exchangeData(rounds: 3)
+        #expect(ok2)
+    }
+
+    @Test func serverReflexiveCandidateIsGatheredBehindNAT() {
+        var config = ICEAgentConfig()
+        config.stunServers = [ICESim.turnAddress]
+        var sim = ICESim(configA: config, aBehindNAT: true)
+        sim.run(for: .seconds(3))
+        let srflx = sim.events[0].compactMap { e -> ICECandidate? in
+            if case .localCandidate(let c) = e.event, c.kind == .srflx { return c } else { return nil }
+        }
+        #expect(srflx.count == 1)
+        #expect(srflx.first?.address?.ip == ICESim.natA)
+        #expect(srflx.first?.relatedAddress == ICESim.privateA)
+        // Gathering completes only after the STUN answer.
+        let complete = sim.events[0].firstIndex { $0.event == .gatheringComplete }
+        let srflxAt = sim.events[0].firstIndex { if case .localCandidate(let c) = $0.event { c.kind == .srflx } else { false } }
+        #expect(complete != nil && srflxAt != nil && srflxAt! < complete!)
+        #expect(sim.sameSelectedPath())
+        #expect(sim.agents[0].selectedPair?.local.kind == .srflx)
+        #expect(sim.agents[1].selectedPair?.remote.kind == .srflx)
+    }
+
+    @Test func relayOnlySideConnectsThroughTURN() throws {
+        var config = ICEAgentConfig()
+        config.turnServers = [ICESim.turnServer]
+        config.transportPolicy = .relay
+        var sim = ICESim(configA: config)
+        sim.run(for: .seconds(3))
+        // A signalled only its relay candidate.
+        let signalled = sim.events[0].compactMap { e -> ICECandidate? in
+            if case .localCandidate(let c) = e.event { return c } else { return nil }
+        }
+        #expect(signalled.map(\.kind) == [.relay])
+        #expect(sim.agents[0].state == .completed && sim.agents[1].state == .completed)
+        #expect(sim.sameSelectedPath())
+        #expect(sim.agents[0].selectedPair?.local.kind == .relay)
+        #expect(sim.agents[1].selectedPair?.remote.kind == .relay)
+        #expect(sim.selectedIsNominated(0) && sim.selectedIsNominated(1))
+        let server = try #require(sim.turn)
+        #expect(server.log.contains("permission") && server.log.contains("channel"))
+        let before = server.channelDataSeen
+        let ok3 = sim.exchangeData(rounds: 5)
+        #expect(ok3)
+        // After the pair was selected the relay carries ChannelData, not Send indications.
+        #expect((sim.turn?.channelDataSeen ?? 0) >= before + 5)
+        // Hang-up releases the allocation (Refresh, lifetime 0).
+        sim.agents[0].close(at: sim.now)
+        sim.drain(0)
+        sim.run(for: .seconds(1))
+        #expect(sim.turn?.allocations.isEmpty == true)
+        #expect(sim.agents[0].state == .closed)
+        #expect(sim.agents[0].poll() == nil)
+        sim.agents[0].handleTimeout(at: sim.now)
+        #expect(sim.agents[0].poll() == .timeout(ICEAgent.noDeadline))
+        #expect(sim.agents[0].poll() == nil)
+    }
+
+    @Test func consentKeepsTheCallAliveForSixtySeconds() {
+        var sim = ICESim(aBehindNAT: true)
+        sim.run(for: .seconds(2))
+        let connectedAt = sim.now
+        for _ in 0..<60 {
+            let ok6 = sim.sendData(from: 0, [23, 1]) && sim.sendData(from: 1, [23, 2])
+            #expect(ok6)
+            sim.run(for: .seconds(1))
+        }
+        #expect(sim.count(0, .consentLost) == 0 && sim.count(1, .consentLost) == 0)
+        #expect(!sim.states(0).contains(.disconnected) && !sim.states(1).contains(.disconnected))
+        #expect(sim.agents[0].state == .completed && sim.agents[1].state == .completed)
+        #expect(sim.received[0].count == 60 && sim.received[1].count == 60)
+        // Consent checks went out every 5 s ± 20 % after connecting: 10 to 15 in 60 s.
+        let consentChecks = sim.bindingRequestsSent[0].filter { $0.0 > connectedAt }.count
+        #expect(consentChecks >= 10 && consentChecks <= 15)
+    }
+
+    @Test func consentIsLostThirtySecondsAfterThePeerGoesSilent() throws {
+        var sim = ICESim(aBehindNAT: true)
+        sim.run(for: .seconds(10))
+        #expect(sim.agents[0].state == .completed)
+        let silentFrom = sim.now
+        sim.silent = [1]
+        sim.run(for: .seconds(40))
+        let lost = try #require(sim.events[0].first { $0.event == .consentLost })
+        let lastAnswer = try #require(sim.lastResponse[0])
+        #expect(lastAnswer <= silentFrom)
+        // RFC 7675 §5.1: consent expires 30 s after the last answer to a consent check, so
+        // between 24 and 30 s after the peer went silent (answers come every 5 s ± 20 %).
+        #expect(lost.at - lastAnswer >= .seconds(30) && lost.at - lastAnswer < .seconds(31))
+        #expect(lost.at - silentFrom <= .seconds(30) && lost.at - silentFrom >= .seconds(24))
+        #expect(sim.states(0).suffix(2) == [.disconnected, .failed])
+        let ok7 = sim.agents[0].sendData([1], at: sim.now) == nil
+        #expect(ok7)
+    }
+
+    @Test(arguments: [(true, true), (false, false)])
+    func roleConflictIsResolvedByTieBreaker(aControlling: Bool, bControlling: Bool) {
+        for seed: UInt64 in [1, 2, 3, 4] {
+            var sim = ICESim(aControlling: aControlling, bControlling: bControlling, seed: seed)
+            sim.run(for: .seconds(3))
+            #expect(sim.agents[0].isControlling != sim.agents[1].isControlling)
+            // The larger tie-breaker ends up controlling (§7.3.1.1).
+            let aWins = sim.agents[0].tieBreaker > sim.agents[1].tieBreaker
+            #expect(sim.agents[0].isControlling == aWins)
+            let switched = aControlling == aWins ? 1 : 0
+            #expect(sim.events[switched].contains { if case .roleChanged = $0.event { true } else { false } })
+            #expect(sim.sameSelectedPath())
+            #expect(sim.selectedIsNominated(0) && sim.selectedIsNominated(1))
+        }
+    }
+
+    @Test func iceRestartReconnectsWithNewCredentials() {
+        var sim = ICESim(aBehindNAT: true)
+        sim.run(for: .seconds(3))
+        #expect(sim.sameSelectedPath())
+        let restartAt = sim.now
+        var rng = STUNRandom(seed: 99)
+        let newA = ICECredentials.random(using: &rng)
+        let newB = ICECredentials.random(using: &rng)
+        sim.agents[0].restart(newUfrag: newA.ufrag, newPwd: newA.pwd, at: sim.now)
+        sim.agents[1].restart(newUfrag: newB.ufrag, newPwd: newB.pwd, at: sim.now)
+        sim.drain(0)
+        sim.drain(1)
+        // Data still flows on the old pair while the new credentials travel.
+        let ok4 = sim.exchangeData(rounds: 1)
+        #expect(ok4)
+        sim.agents[0].setRemoteCredentials(ufrag: newB.ufrag, pwd: newB.pwd, at: sim.now)
+        sim.agents[1].setRemoteCredentials(ufrag: newA.ufrag, pwd: newA.pwd, at: sim.now)
+        sim.drain(0)
+        sim.drain(1)
+        sim.run(for: .seconds(3))
+        // New candidates were announced with the new ufrag and generation 1.
+        let reannounced = sim.events[1].filter {
+            if case .localCandidate(let c) = $0.event { return $0.at >= restartAt && c.ufrag == newB.ufrag && c.generation == 1 }
+            return false
+        }
+        #expect(reannounced.count == 1)
+        #expect(sim.selections(0).filter { $0.at > restartAt }.count == 1)
+        #expect(sim.selections(1).filter { $0.at > restartAt }.count == 1)
+        #expect(sim.sameSelectedPath())
+        #expect(sim.selectedIsNominated(0) && sim.selectedIsNominated(1))
+        // Consent now runs on the new credentials: still alive 40 s later.
+        sim.run(for: .seconds(40))
+        #expect(sim.count(0, .consentLost) == 0 && sim.count(1, .consentLost) == 0)
+        let ok5 = sim.exchangeData(rounds: 2)
+        #expect(ok5)
+    }
+
+    @Test func noConnectivityFailsAfterEndOfCandidates() {
+        var sim = ICESim()
+        sim.silent = [0, 1]
+        sim.run(for: .seconds(20))
+        // Signalling still works (it is not the network): candidates and end-of-candidates arrive.
+        #expect(sim.agents[0].state == .failed && sim.agents[1].state == .failed)
+        let failedAt = sim.events[0].first { $0.event == .stateChanged(.failed) }?.at
+        #expect(failedAt.map { $0 < .zero + .seconds(12) } == true)
+        let ok8 = sim.agents[0].sendData([1], at: sim.now) == nil
+        #expect(ok8)
+        // A `while let` drain ends: one closing `.timeout`, then nil.
+        sim.agents[0].handleTimeout(at: sim.now)
+        var drained = 0
+        while sim.agents[0].poll() != nil { drained += 1; if drained > 100 { break } }
+        #expect(drained == 1)
+    }
+
+    @Test func checksArePacedByTa() {
+        var sim = ICESim()
+        // Five unreachable remote candidates for A to check before B's real one.
+        for port: UInt16 in 7000..<7005 {
+            let c = ICECandidate(foundation: "x\(port)", priority: 2_130_800_000 + UInt32(port), address:
+                TransportAddress(host: "203.0.113.99", port: port)!, kind: .host)
+            sim.agents[0].addRemoteCandidate(c, at: sim.now)
+        }
+        sim.drain(0)
+        sim.run(for: .seconds(1))
+        var firstSeen: [STUNTransactionID: Instant] = [:]
+        for (t, id) in sim.bindingRequestsSent[0] where firstSeen[id] == nil { firstSeen[id] = t }
+        let starts = firstSeen.values.sorted()
+        #expect(starts.count >= 6)
+        for (a, b) in zip(starts, starts.dropFirst()) { #expect(b - a >= .milliseconds(50)) }
+        #expect(sim.sameSelectedPath())
+    }
+
+    @Test func tcpAndMDNSCandidatesAreIgnored() throws {
+        var sim = ICESim()
+        sim.agents[1].addRemoteCandidate(try ICECandidate(sdpAttribute:
+            "candidate:3422619548 1 tcp 1518280447 192.0.2.1 9 typ host tcptype active generation 0"), at: sim.now)
+        sim.agents[1].addRemoteCandidate(try ICECandidate(sdpAttribute:
+            "candidate:1 1 udp 2113937151 0b3c5e8a-91d4-4f27-a6b0-5c2e8d7f1a93.local 62187 typ host"), at: sim.now)
+        sim.agents[1].addRemoteCandidate(try ICECandidate(sdpAttribute:
+            "candidate:0 2 UDP 2122187006 192.0.2.1 58918 typ host"), at: sim.now)
+        sim.drain(1)
+        sim.run(for: .seconds(2))
+        #expect(sim.agents[1].pairInfo.allSatisfy { $0.remote.transport == .udp && $0.remote.component == 1 })
+        #expect(sim.sameSelectedPath())
+    }
+
+    @Test func garbageDatagramsAreDroppedWithReasons() throws {
+        var sim = ICESim()
+        sim.run(for: .seconds(2))
+        var agent = sim.agents[1]
+        let peer = ICESim.addrA
+        let stranger = TransportAddress(host: "198.18.0.1", port: 1)!
+        let me = ICESim.addrB
+        // Application bytes from an address no check validated.
+        #expect(agent.handleDatagram([0x80, 0x60, 0, 1], from: stranger, to: me, at: sim.now) == .dropped(.unknownSource))
+        // Application bytes on the validated path are passed through as a range.
+        #expect(agent.handleDatagram([22, 254, 253], from: peer, to: me, at: sim.now) == .application(payload: 0..<3, from: peer))
+        // Truncated STUN.
+        let good = STUNMessage(type: .bindingRequest, transactionID: .init(high: 1, low: 2), attributes: [.username("x:y")])
+            .encode(integrityKey: [1], fingerprint: true)
+        if case .dropped(.malformed) = agent.handleDatagram(Array(good.prefix(good.count - 4)), from: peer, to: me, at: sim.now) {
+        } else { Issue.record("truncated STUN not reported as malformed") }
+        // Well-formed but wrong credentials: dropped, and answered with 401 (§7.3).
+        #expect(agent.handleDatagram(good, from: peer, to: me, at: sim.now) == .dropped(.unauthenticated))
+        var answered401 = false
+        while let o = agent.poll() {
+            if case .transmit(let t) = o, let m = try? STUNMessage.parse(t.bytes), m.errorCode?.code == 401 { answered401 = true }
+            if case .timeout = o { break }
+        }
+        #expect(answered401)
+        // A response to no transaction of ours.
+        let stray = STUNMessage(type: .bindingSuccess, transactionID: .init(high: 9, low: 9)).encode()
+        #expect(agent.handleDatagram(stray, from: peer, to: me, at: sim.now) == .dropped(.unexpected))
+        // Seeded random garbage, half of it dressed up as STUN: never traps.
+        var rng = STUNRandom(seed: 5)
+        for _ in 0..<5000 {
+            var bytes = (0..<Int(rng.next() % 100)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            if bytes.count >= 20, rng.next() & 1 == 0 {
+                bytes[0] = 0; bytes[1] = 1; bytes.setU32(STUNMessage.magicCookie, at: 4)
+                bytes.setU16(UInt16(bytes.count - 20) & ~3, at: 2)
+            }
+            _ = agent.handleDatagram(bytes, from: rng.next() & 1 == 0 ? peer : stranger, to: me, at: sim.now)
+        }
+        #expect(agent.selectedPair != nil)
+    }
+
+    @Test func agentDescriptionsHideSecrets() {
+        var config = ICEAgentConfig()
+        config.turnServers = [ICETURNServer(address: ICESim.turnAddress, username: "alice", password: "hunter2")]
+        var sim = ICESim(configA: config)
+        sim.run(for: .seconds(1))
+        let text = "\(sim.agents[0]) \(sim.agents[0].config.turnServers) \(sim.agents[0].localCredentials) \(sim.agents[0].relays)"
+        for secret in ["hunter2", "alice", sim.agents[0].localCredentials.pwd, "198.51.100", "192.0.2"] {
+            #expect(!text.contains(secret))
+        }
+    }
+}

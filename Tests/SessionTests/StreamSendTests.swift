@@ -1,0 +1,179 @@
+import Testing
+@testable import Session
+
+@Suite struct StreamSendTests {
+    typealias B = RTPTestBytes
+    static let clock = NTPClock(ntpAtZero: NTPTimestamp(seconds: 3_900_000_000, fraction: 0))
+
+    static func videoStream(capacity: Int = 512) -> RTPSendStream {
+        var c = RTPSendStream.Config(ssrc: 0xAAAA_0001, payloadType: 96, format: .vp8(maxPayloadSize: 1200), cname: "kiosk", ntpClock: clock)
+        c.mid = "1"
+        c.midExtensionID = 4
+        c.initialSequenceNumber = 65_534
+        c.retransmissionCapacity = capacity
+        return RTPSendStream(config: c)
+    }
+
+    private func drainRTP(_ s: inout RTPSendStream, _ out: inout [UInt8]) -> [[UInt8]] {
+        var packets: [[UInt8]] = []
+        while let o = s.poll(into: &out) {
+            guard case .sendRTP = o else { break }
+            packets.append(out)
+        }
+        return packets
+    }
+
+    @Test func aFrameBecomesNumberedMarkedPacketsWithMid() throws {
+        var rng = RTPTestRandom(seed: 9)
+        var s = Self.videoStream()
+        let frame = B.vp8Frame(keyframe: true, size: 2500, rng: &rng)
+        try s.sendFrame(frame, rtpTimestamp: 90_000, at: .rtpMS(0))
+        var out: [UInt8] = []
+        let packets = drainRTP(&s, &out)
+        #expect(packets.count == 3)
+        var data: [UInt8] = []
+        for (i, bytes) in packets.enumerated() {
+            let p = try RTPPacketView.parse(bytes)
+            #expect(p.sequenceNumber == UInt16(truncatingIfNeeded: 65_534 + i))
+            #expect(p.marker == (i == 2))
+            #expect(p.timestamp == 90_000 && p.ssrc == 0xAAAA_0001 && p.payloadType == 96)
+            #expect(bytes.count <= 12 + 8 + 1200)
+            try bytes.withUnsafeBytes { raw in
+                #expect(p.extensionString(id: 4, in: raw) == "1")
+                let d = try VP8PayloadDescriptor.parse(p.payload(in: raw))
+                #expect(d.isFrameStart == (i == 0) && d.pictureID == 0 && d.longPictureID)
+                data += Array(p.payload(in: raw).dropFirst(d.length))
+            }
+        }
+        #expect(data == frame)
+        #expect(s.statistics.packetsSent == 3 && s.statistics.payloadBytesSent == Int64(2500 + 12))
+        #expect(s.statistics.framesSent == 1)
+    }
+
+    /// The send path reuses its buffers: after warming up, 1000 packets change no capacity.
+    @Test func theSendPathReusesItsBuffers() throws {
+        var s = Self.videoStream()
+        var rng = RTPTestRandom(seed: 5)
+        let frames = (0..<8).map { _ in B.vp8Frame(keyframe: false, size: rng.int(in: 100..<3500), rng: &rng) }
+        var out: [UInt8] = []
+        out.reserveCapacity(1500)
+        try s.sendFrame(frames[0], rtpTimestamp: 0, at: .zero)
+        _ = drainRTP(&s, &out)
+        let before = (out.capacity, s.bufferCapacities.scratch, s.bufferCapacities.ring)
+        var packets = 0
+        var i = 1
+        while packets < 1000 {
+            try s.sendFrame(frames[i % frames.count], rtpTimestamp: UInt32(i * 3000), at: .rtpMS(Int64(i * 33)))
+            while let o = s.poll(into: &out) {
+                guard case .sendRTP = o else { break }
+                packets += 1
+            }
+            // Answer a NACK too: retransmissions come out of the same ring.
+            s.handleRTCP(.nack(RTCPNack(senderSSRC: 1, mediaSSRC: 0xAAAA_0001, lost: [s.nextSequenceNumber &- 1])), at: .rtpMS(Int64(i * 33 + 10)))
+            _ = s.poll(into: &out)
+            i += 1
+        }
+        #expect((out.capacity, s.bufferCapacities.scratch, s.bufferCapacities.ring) == before)
+    }
+
+    @Test func nacksAreAnsweredWithTheOriginalBytesOnce() throws {
+        var s = Self.videoStream()
+        var rng = RTPTestRandom(seed: 2)
+        try s.sendFrame(B.vp8Frame(keyframe: true, size: 3000, rng: &rng), rtpTimestamp: 0, at: .zero)
+        var out: [UInt8] = []
+        let sent = drainRTP(&s, &out)
+        // 65534 and 0 are held; 500 never was.
+        s.handleRTCP(.nack(RTCPNack(senderSSRC: 7, mediaSSRC: 0xAAAA_0001, lost: [65_534, 0, 500])), at: .rtpMS(10))
+        #expect(s.poll(into: &out) == .sendRTP(sequenceNumber: 65_534, retransmission: true))
+        #expect(out == sent[0])
+        #expect(s.poll(into: &out) == .sendRTP(sequenceNumber: 0, retransmission: true))
+        #expect(out == sent[2])
+        // The same NACK again 2 ms later: the copies are still in flight.
+        s.handleRTCP(.nack(RTCPNack(senderSSRC: 7, mediaSSRC: 0xAAAA_0001, lost: [65_534])), at: .rtpMS(12))
+        if case .sendRTP = s.poll(into: &out) { Issue.record("resent too soon") }
+        // A NACK for another SSRC is not ours.
+        s.handleRTCP(.nack(RTCPNack(senderSSRC: 7, mediaSSRC: 99, lost: [65_534])), at: .rtpMS(100))
+        if case .sendRTP = s.poll(into: &out) { Issue.record("answered a foreign NACK") }
+        #expect(s.statistics.retransmittedPackets == 2)
+        #expect(s.statistics.retransmissionMisses == 1)
+        #expect(s.statistics.nacksReceived == 2)
+    }
+
+    @Test func packetsOutOfTheRingAreNotResent() throws {
+        var s = Self.videoStream(capacity: 16)
+        var out: [UInt8] = []
+        for i in 0..<40 {
+            try s.sendFrame([0x51, UInt8(i)], rtpTimestamp: UInt32(i), at: .rtpMS(Int64(i)))
+            _ = drainRTP(&s, &out)
+        }
+        s.handleRTCP(.nack(RTCPNack(senderSSRC: 7, mediaSSRC: 0xAAAA_0001, lost: [65_534 &+ 5, 65_534 &+ 39])), at: .rtpMS(100))
+        #expect(s.poll(into: &out) == .sendRTP(sequenceNumber: 65_534 &+ 39, retransmission: true))
+        #expect(s.statistics.retransmissionMisses == 1)
+    }
+
+    @Test func keyframeRequestsSurfaceOnceEach() throws {
+        var s = Self.videoStream()
+        var out: [UInt8] = []
+        s.handleRTCP(.pictureLossIndication(RTCPPictureLossIndication(senderSSRC: 7, mediaSSRC: 0xAAAA_0001)), at: .zero)
+        #expect(s.poll(into: &out) == .keyframeRequested)
+        #expect(s.poll(into: &out) == nil)
+        let fir = RTCPFullIntraRequest(senderSSRC: 7, entries: [.init(ssrc: 0xAAAA_0001, sequenceNumber: 3)])
+        s.handleRTCP(.fullIntraRequest(fir), at: .zero)
+        #expect(s.poll(into: &out) == .keyframeRequested)
+        // RFC 5104: the same FIR sequence number again is a retransmission, not a new request.
+        s.handleRTCP(.fullIntraRequest(fir), at: .rtpMS(5))
+        #expect(s.poll(into: &out) == nil)
+        s.handleRTCP(.pictureLossIndication(RTCPPictureLossIndication(senderSSRC: 7, mediaSSRC: 1)), at: .zero)
+        #expect(s.poll(into: &out) == nil)
+        #expect(s.statistics.plisReceived == 1 && s.statistics.firsReceived == 1)
+    }
+
+    /// SR (RFC 3550 §6.4.1): NTP from the caller's clock, RTP time extrapolated from the last
+    /// frame, counts of original packets and payload octets, then SDES CNAME.
+    @Test func senderReportsMapWallClockToMediaClock() throws {
+        var s = Self.videoStream()
+        var out: [UInt8] = []
+        try s.sendFrame([0x50, 1, 2, 3], rtpTimestamp: 1000, at: .rtpMS(100))
+        _ = drainRTP(&s, &out)
+        #expect(s.nextDeadline == .rtpMS(100))
+        #expect(s.poll(into: &out) == nil)   // the drain above already ended with `.timeout`
+        s.handleTimeout(at: .rtpMS(600))
+        #expect(s.poll(into: &out) == .sendRTCP)
+        let packets = try RTCPPacket.parseCompound(out)
+        guard case .senderReport(let sr) = packets.first, case .sourceDescription(let sd) = packets.last else {
+            Issue.record("\(packets)"); return
+        }
+        #expect(sr.ssrc == 0xAAAA_0001)
+        #expect(sr.ntpTime == Self.clock.ntp(at: .rtpMS(600)))
+        #expect(sr.rtpTimestamp == 1000 + 45_000)   // 500 ms at 90 kHz
+        #expect(sr.packetCount == 1 && sr.octetCount == 8)   // payload octets: descriptor + data
+        #expect(sd.chunks.first?.cname == "kiosk")
+        #expect(s.poll(into: &out) == .timeout(.rtpMS(1600)))
+        #expect(s.poll(into: &out) == nil)
+    }
+
+    @Test func roundTripTimeComesFromReportBlocks() throws {
+        var s = Self.videoStream()
+        let srAt = Self.clock.ntp(at: .rtpMS(1000))
+        // The receiver held our SR 20 ms; the block arrives at 1070 ms: RTT 50 ms.
+        let block = RTCPReportBlock(ssrc: 0xAAAA_0001, fractionLost: 12, cumulativeLost: 3, extendedHighestSequence: 9,
+                                    jitter: 4, lastSenderReport: srAt.compact,
+                                    delaySinceLastSenderReport: NTPCompact.from(.milliseconds(20)))
+        s.handleRTCP(.receiverReport(RTCPReceiverReport(ssrc: 7, reports: [block])), at: .rtpMS(1070))
+        let rtt = try #require(s.statistics.roundTripTime)
+        #expect(abs((rtt - .milliseconds(50)).nanosecondsClamped) < 100_000)
+        #expect(s.statistics.remoteFractionLost == 12 && s.statistics.remoteCumulativeLost == 3)
+    }
+
+    @Test func framesTheRingCannotHoldAreRefused() {
+        var s = Self.videoStream(capacity: 16)
+        #expect(throws: RTPSendError.frameTooLarge(packets: 17, capacity: 16)) {
+            try s.sendFrame([UInt8](repeating: 0x51, count: 20_000), rtpTimestamp: 0, at: .zero)
+        }
+        #expect(throws: RTPSendError.emptyFrame) { try s.sendFrame([], rtpTimestamp: 0, at: .zero) }
+        var opus = RTPSendStream(config: .init(ssrc: 1, payloadType: 111, format: .opus, cname: "c", ntpClock: Self.clock))
+        #expect(throws: RTPSendError.packetTooLarge(12 + 1600)) {
+            try opus.sendFrame([UInt8](repeating: 0, count: 1600), rtpTimestamp: 0, at: .zero)
+        }
+    }
+}
