@@ -17,6 +17,7 @@ public final class PeerDriver: Sendable {
         case remoteEndOfCandidates
         case sendAudio([UInt8], rtpTimestamp: UInt32)
         case sendVideo([UInt8], rtpTimestamp: UInt32)
+        case requestKeyframe
         case stats(@Sendable (PeerStats) -> Void)
         case stop
     }
@@ -27,7 +28,9 @@ public final class PeerDriver: Sendable {
     }
 
     private let shared = Mutex(Shared())
+    /// A self-pipe: writing a byte wakes the engine thread out of poll(2).
     private let wakeFD: Int32
+    private let wakeWriteFD: Int32
     private let onEvent: @Sendable (PeerEvent) -> Void
     private let done = Mutex(false)
 
@@ -41,7 +44,14 @@ public final class PeerDriver: Sendable {
         }
         var config = configuration
         config.localAddresses = sockets.map(\.localAddress)
-        wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+        var pipeFDs: [Int32] = [-1, -1]
+        _ = pipe(&pipeFDs)
+        for fd in pipeFDs {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        wakeFD = pipeFDs[0]
+        wakeWriteFD = pipeFDs[1]
         self.onEvent = onEvent
         let engine = PeerEngine(peer: Peer(configuration: config, certificate: certificate), sockets: sockets)
         let box = UncheckedBox(engine)
@@ -49,12 +59,15 @@ public final class PeerDriver: Sendable {
         thread.start()
     }
 
-    deinit { close(wakeFD) }
+    deinit {
+        close(wakeFD)
+        close(wakeWriteFD)
+    }
 
     public func submit(_ command: Command) {
         shared.withLock { $0.commands.append(command) }
-        var one: UInt64 = 1
-        _ = write(wakeFD, &one, 8)
+        var one: UInt8 = 1
+        _ = write(wakeWriteFD, &one, 1)
     }
 
     public func stop() {
@@ -89,8 +102,8 @@ public final class PeerDriver: Sendable {
                 }
             }
             if fds[engine.sockets.count].revents & Int16(POLLIN) != 0 {
-                var value: UInt64 = 0
-                _ = read(wakeFD, &value, 8)
+                var drain = [UInt8](repeating: 0, count: 64)
+                while read(wakeFD, &drain, 64) > 0 {}
             }
             commands.removeAll(keepingCapacity: true)
             let running = shared.withLock { shared -> Bool in
@@ -136,6 +149,8 @@ final class PeerEngine {
             payload.withUnsafeBytes { peer.sendAudio($0, rtpTimestamp: ts, at: now) }
         case .sendVideo(let frame, let ts):
             frame.withUnsafeBytes { peer.sendVideo($0, rtpTimestamp: ts, at: now) }
+        case .requestKeyframe:
+            peer.requestKeyframe(at: now)
         case .stats(let reply):
             reply(peer.stats)
         case .stop:

@@ -12,6 +12,12 @@ extension Peer {
         drain(now)
     }
 
+    /// The decoder lost its reference: ask the remote sender for a keyframe (rate-limited).
+    public func requestKeyframe(at now: Instant) {
+        media?.requestKeyframe(now)
+        drain(now)
+    }
+
     public var isConnected: Bool { security != nil && !failed }
     public var securityInfo: PeerSecurityInfo? { security }
 }

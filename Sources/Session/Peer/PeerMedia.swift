@@ -72,6 +72,12 @@ struct PeerMedia {
         }
     }
 
+    mutating func requestKeyframe(_ now: Instant) {
+        for key in receivers.keys where receivers[key]?.config.kind == .video {
+            receivers[key]?.requestKeyframe(at: now)
+        }
+    }
+
     // MARK: Receiving
 
     mutating func receiveRTP(_ peer: Peer, _ packet: [UInt8], _ now: Instant) {

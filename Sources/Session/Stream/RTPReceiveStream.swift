@@ -336,7 +336,9 @@ public struct RTPReceiveStream: Sendable {
         if let head = audio?.nextSequence { nack?.discard(below: head) }
     }
 
-    private mutating func requestKeyframe(at now: Instant) {
+    /// Asks the sender for a keyframe (PLI or FIR), rate-limited; the decoder calls this when it
+    /// has lost its reference.
+    public mutating func requestKeyframe(at now: Instant) {
         guard config.kind == .video else { return }
         if keyframes.request(at: now) { sendKeyframeRequest(at: now) }
     }

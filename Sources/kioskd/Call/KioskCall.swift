@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Session
 import Synchronization
@@ -72,7 +73,7 @@ actor KioskCall {
         case .invalidMessage(let error):
             logger.warning("invalid signaling message", metadata: ["error": "\(error)"])
         case .rejected(let payload):
-            lastError = payload.code
+            lastError = "\(payload.code)"
             logger.warning("endpoint refused a request", metadata: ["code": "\(payload.code)"])
         case .message(let envelope):
             await handle(envelope.message)
@@ -131,7 +132,7 @@ actor KioskCall {
             let link = self.link
             driver.submit(.createOffer { sdp in Task { await link.send(.sendOffer(sdp: sdp)) } })
         case .error(let payload):
-            lastError = payload.code
+            lastError = "\(payload.code)"
             logger.warning("signaling error", metadata: ["code": "\(payload.code)"])
         default:
             break

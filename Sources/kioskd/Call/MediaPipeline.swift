@@ -20,6 +20,8 @@ final class MediaPipeline: Sendable {
         var decodedWidth = 0
         var decodedHeight = 0
         var remoteAudioLevelDBFS: Double = -120
+        var framesSkippedAwaitingKeyframe = 0
+        var lastDecodeError: String?
     }
 
     private struct Shared: ~Copyable {
@@ -30,6 +32,8 @@ final class MediaPipeline: Sendable {
         var audioQueue: [[UInt8]] = []
         var audioLost = 0
         var latestRemote: VideoFrame?
+        /// After a dropped or undecodable frame, inter frames are useless until a keyframe.
+        var awaitingKeyframe = false
         var latestSelf: VideoFrame?
         var counters = Counters()
     }
@@ -77,10 +81,22 @@ final class MediaPipeline: Sendable {
 
     /// From the engine thread: one complete VP8 frame. Drops the oldest beyond a small bound.
     func receivedVideo(_ payload: [UInt8], keyframe: Bool) {
-        shared.withLock { s in
-            if s.videoQueue.count >= MediaPipeline.maxQueuedVideoFrames { s.videoQueue.removeFirst() }
+        let overflow = shared.withLock { s -> Bool in
+            if s.videoQueue.count >= MediaPipeline.maxQueuedVideoFrames {
+                // The decoder fell behind: dropping one frame breaks the reference chain, so
+                // drop them all and restart from the next keyframe.
+                s.videoQueue.removeAll(keepingCapacity: true)
+                s.awaitingKeyframe = true
+            }
+            if s.awaitingKeyframe && !keyframe {
+                s.counters.framesSkippedAwaitingKeyframe += 1
+                return true
+            }
+            s.awaitingKeyframe = false
             s.videoQueue.append((payload, keyframe))
+            return false
         }
+        if overflow { requestKeyframeFromRemote() }
     }
 
     func receivedAudio(_ payload: [UInt8]) {
@@ -173,8 +189,13 @@ final class MediaPipeline: Sendable {
                         }
                     }
                 } catch {
-                    shared.withLock { $0.counters.videoDecodeErrors += 1 }
+                    shared.withLock { s in
+                        s.counters.videoDecodeErrors += 1
+                        s.counters.lastDecodeError = "\(error)"
+                        s.awaitingKeyframe = true
+                    }
                     requestKeyframeFromRemote()
+                    break
                 }
             }
             for _ in 0..<lost {
@@ -198,9 +219,10 @@ final class MediaPipeline: Sendable {
         }
     }
 
-    /// A decode error means a reference was lost: the sender needs to send a keyframe (PLI is
-    /// the receive stream's job; this only counts it).
-    private func requestKeyframeFromRemote() {}
+    /// A lost reference: the remote encoder must send a keyframe (the stream rate-limits PLIs).
+    private func requestKeyframeFromRemote() {
+        shared.withLock { $0.driver }?.submit(.requestKeyframe)
+    }
 }
 
 /// Moves a non-Sendable device into the single thread that will use it.

@@ -49,7 +49,9 @@ actor SignalingLink {
             case .event(let event):
                 eventSink.yield(event)
             case .timeout(let deadline):
+                // `.timeout` is the client's last output and it repeats: stop draining here.
                 schedule(deadline)
+                return
             }
         }
     }
@@ -81,17 +83,18 @@ actor SignalingLink {
         connection?.cancel()
         let url = self.url
         let logger = self.logger
-        connection = Task { [weak self] in
+        let link = UncheckedSendable(WeakLink(self))
+        connection = Task {
             do {
                 try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
                     let (texts, sink) = AsyncStream<String>.makeStream()
-                    await self?.attached(sink)
+                    await link.value.link?.attached(sink)
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {
                             for await text in texts { try await outbound.write(.text(text)) }
                         }
                         for try await message in inbound.messages(maxSize: 1 << 17) {
-                            if case .text(let text) = message { await self?.received(text) }
+                            if case .text(let text) = message { await link.value.link?.received(text) }
                         }
                         group.cancelAll()
                     }
@@ -99,7 +102,13 @@ actor SignalingLink {
             } catch {
                 logger.info("signaling connection ended", metadata: ["reason": "\(type(of: error))"])
             }
-            await self?.detached()
+            await link.value.link?.detached()
         }
     }
+}
+
+/// A weak reference the connection task can hold without keeping the link alive.
+struct WeakLink {
+    weak var link: SignalingLink?
+    init(_ link: SignalingLink) { self.link = link }
 }
