@@ -11,7 +11,7 @@ for dir in Fuzz/Sources/*/; do
   [ -d "Fuzz/corpus/$name" ] && cp -r "Fuzz/corpus/$name/." "$work/"
   echo "fuzz: $name for ${seconds}s"
   "$bin/$name" -max_total_time="$seconds" -max_len=8192 -use_value_profile=1 -print_final_stats=0 \
-      -artifact_prefix="$work/" "$work" 2>&1 | grep -E "^(#[0-9]+ +DONE|==[0-9]+==ERROR|SUMMARY)" || true
+      -artifact_prefix="$work/" "$work" 2>&1 | grep -E "Done [0-9]+ runs|==[0-9]+==ERROR|SUMMARY" || true
   if ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* >/dev/null 2>&1; then
     echo "fuzz: $name found a failing input:"; ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* 2>/dev/null
     exit 1
