@@ -22,13 +22,14 @@ import Testing
             var consoleErrors: [String]
         }
         var ok: Bool
+        var framesDecodedWhenSignalingStopped: Int?
         var kiosk: Kiosk
         var clinician: Clinician?
     }
 
-    func runDemo(offerer: String) throws -> Summary {
+    func runDemo(offerer: String, extra: [String] = []) throws -> Summary {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("interop-\(offerer)-\(UUID().uuidString.prefix(6))").path
-        let result = try KioskdProcess.run(["demo", "--seconds", "10", "--offerer", offerer, "--out", out], timeout: 90)
+        let result = try KioskdProcess.run(["demo", "--seconds", "10", "--offerer", offerer, "--out", out] + extra, timeout: 90)
         let data = try Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))
         let summary = try JSONDecoder().decode(Summary.self, from: data)
         print("interop (\(offerer) offers): \(result.stdout.split(separator: "\n").last ?? "")")
@@ -49,5 +50,16 @@ import Testing
         #expect(browser.srtpCipher != nil)
         #expect(browser.consoleErrors.isEmpty, "\(browser.consoleErrors)")
         #expect(s.ok)
+    }
+
+    /// The practice endpoint goes away mid-call: signaling is lost, the call is not.
+    @Test func mediaOutlivesTheSignalingEndpoint() throws {
+        let s = try runDemo(offerer: "clinician", extra: ["--stop-signaling-after", "3"])
+        let atStop = try #require(s.framesDecodedWhenSignalingStopped)
+        #expect(atStop > 30)
+        // 7 more seconds at ~30 fps: well over 100 more frames arrive with no endpoint.
+        #expect(s.kiosk.media.videoFramesDecoded - atStop > 100, "kiosk decoded \(atStop) then \(s.kiosk.media.videoFramesDecoded)")
+        let browser = try #require(s.clinician)
+        #expect(browser.videoFramesDecoded > 200)
     }
 }

@@ -23,6 +23,8 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Folder for snapshots and summary.json.") var out: String = "out/demo"
     @Option(help: "Who offers: clinician (the browser) or kiosk.") var offerer: String = "clinician"
     @Flag(help: "Do not start Chromium: print the page URL and wait for a person to join.") var noBrowser = false
+    @Option(help: ArgumentHelp("Stop the practice endpoint after N seconds of call (media must go on).", visibility: .hidden))
+    var stopSignalingAfter: Int?
 
     func validate() throws {
         guard seconds > 0 && seconds <= 3600 else { throw ValidationError("--seconds must be 1 to 3600") }
@@ -34,7 +36,8 @@ struct DemoCommand: AsyncParsableCommand {
         let logger = Logger(label: "kioskd")
         do {
             let summary = try await DemoRun(seconds: seconds, out: out, kioskOffers: offerer == "kiosk",
-                                            startBrowser: !noBrowser, logger: logger).run()
+                                            startBrowser: !noBrowser, stopSignalingAfter: stopSignalingAfter,
+                                            logger: logger).run()
             print("demo: \(summary.verdict)")
             if !summary.ok { throw KioskdExit.runtimeFailure }
         } catch let error as DemoError {

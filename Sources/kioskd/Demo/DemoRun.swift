@@ -11,6 +11,9 @@ struct DemoRun {
     var out: String
     var kioskOffers: Bool
     var startBrowser: Bool
+    /// Stops the practice endpoint this many seconds into the call, to show that media keeps
+    /// flowing peer to peer while signaling is gone.
+    var stopSignalingAfter: Int? = nil
     var logger: Logger
 
     struct Summary: Codable {
@@ -20,6 +23,8 @@ struct DemoRun {
         var clinician: ClinicianSide?
         var ok: Bool
         var verdict: String
+        /// Frames the kiosk had decoded when the endpoint was stopped (if it was).
+        var framesDecodedWhenSignalingStopped: Int?
 
         struct KioskSide: Codable {
             var state: String
@@ -77,7 +82,13 @@ struct DemoRun {
         }
         let display = OffscreenDisplay(size: PixelSize(width: 1280, height: 720))
         var snapshots: [String] = []
+        var framesAtStop: Int?
         for second in 0..<seconds {
+            if second == stopSignalingAfter {
+                practice.stop()
+                framesAtStop = media.counters.videoFramesDecoded
+                print("demo: practice endpoint stopped at \(second) s; the call goes on peer to peer")
+            }
             try await Task.sleep(for: .seconds(1))
             if let frame = media.latestRemoteFrame {
                 let path = "\(out)/remote-\(String(format: "%03d", second)).png"
@@ -104,7 +115,7 @@ struct DemoRun {
             seconds: seconds, offerer: kioskOffers ? "kiosk" : "clinician",
             kiosk: .init(state: await call.state, dtlsVersion: security?.dtlsVersion, srtpProfile: security.map { "\($0.srtpProfile)" },
                          transport: peerStats, media: counters, snapshots: snapshots, error: await call.lastError),
-            clinician: clinician, ok: ok, verdict: verdict)
+            clinician: clinician, ok: ok, verdict: verdict, framesDecodedWhenSignalingStopped: framesAtStop)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(summary).write(to: URL(fileURLWithPath: "\(out)/summary.json"))
