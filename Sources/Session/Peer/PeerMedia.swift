@@ -6,7 +6,9 @@ struct PeerMedia {
     let session: NegotiatedSession
     var audioSend: RTPSendStream?
     var videoSend: RTPSendStream?
-    var receivers: [UInt32: RTPReceiveStream] = [:]
+    /// At most `maxReceiveStreams`, found by linear search: mutating a large struct in place
+    /// through a dictionary subscript allocated on every packet; an array index does not.
+    var receivers: [RTPReceiveStream] = []
     var started = false
     var packetBuffer: [UInt8] = []
     var rtcpBuffer: [UInt8] = []
@@ -40,7 +42,7 @@ struct PeerMedia {
 
     var nextDeadline: Instant? {
         var deadline = sendDeadline
-        for r in receivers.values {
+        for r in receivers {
             if let t = r.nextDeadline, deadline.map({ t < $0 }) ?? true { deadline = t }
         }
         return deadline
@@ -73,8 +75,8 @@ struct PeerMedia {
     }
 
     mutating func requestKeyframe(_ now: Instant) {
-        for key in receivers.keys where receivers[key]?.config.kind == .video {
-            receivers[key]?.requestKeyframe(at: now)
+        for i in receivers.indices where receivers[i].config.kind == .video {
+            receivers[i].requestKeyframe(at: now)
         }
     }
 
@@ -82,17 +84,20 @@ struct PeerMedia {
 
     mutating func receiveRTP(_ peer: Peer, _ packet: [UInt8], _ now: Instant) {
         guard let view = try? RTPPacketView.parse(packet) else { return }
-        if receivers[view.ssrc] == nil {
+        var index = receivers.firstIndex { $0.config.remoteSSRC == view.ssrc }
+        if index == nil {
             guard receivers.count < PeerMedia.maxReceiveStreams, let stream = makeReceiver(peer, for: view) else { return }
-            receivers[view.ssrc] = stream
+            receivers.append(stream)
+            index = receivers.count - 1
         }
+        guard let index else { return }
         let isVideo = session.video?.payloadType == view.payloadType
         if isVideo { peer.stats.videoPacketsReceived += 1 } else {
             peer.stats.audioPacketsReceived += 1
             peer.stats.audioBytesReceived += view.payloadLength
         }
         packet.withUnsafeBytes { raw in
-            receivers[view.ssrc]?.handle(view, in: raw, at: now)
+            receivers[index].handle(view, in: raw, at: now)
         }
     }
 
@@ -128,12 +133,12 @@ struct PeerMedia {
             }
             audioSend?.handleRTCP(p, at: now)
             videoSend?.handleRTCP(p, at: now)
-            for key in receivers.keys { receivers[key]?.handleRTCP(p, at: now) }
+            for i in receivers.indices { receivers[i].handleRTCP(p, at: now) }
         }
         if let rtt = videoSend?.statistics.roundTripTime ?? audioSend?.statistics.roundTripTime {
             peer.stats.roundTripMilliseconds = Double(rtt.nanosecondsClamped) / 1e6
             // NACK retry spacing follows the measured RTT rather than the 100 ms default.
-            for key in receivers.keys { receivers[key]?.setRoundTripTime(rtt) }
+            for i in receivers.indices { receivers[i].setRoundTripTime(rtt) }
         }
     }
 
@@ -143,7 +148,7 @@ struct PeerMedia {
         guard started else { return }
         audioSend?.handleTimeout(at: now)
         videoSend?.handleTimeout(at: now)
-        for key in receivers.keys { receivers[key]?.handleTimeout(at: now) }
+        for i in receivers.indices { receivers[i].handleTimeout(at: now) }
     }
 
     mutating func drain(_ peer: Peer, _ now: Instant) {
@@ -151,9 +156,9 @@ struct PeerMedia {
         sendDeadline = nil
         drainSend(peer, video: false, now)
         drainSend(peer, video: true, now)
-        for key in Array(receivers.keys) {
-            let kind = receivers[key]?.config.kind ?? .audio
-            while let output = receivers[key]?.poll() {
+        for i in receivers.indices {
+            let kind = receivers[i].config.kind
+            while let output = receivers[i].poll() {
                 switch output {
                 case .sendRTCP(let bytes):
                     rtcpBuffer.removeAll(keepingCapacity: true)
