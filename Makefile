@@ -16,6 +16,7 @@ test:
 	scripts/deps.sh test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+	$(MAKE) lab
 	$(MAKE) fuzz-smoke
 
 demo:
@@ -39,7 +40,7 @@ fuzz: fuzz-build
 	scripts/fuzz.sh 60
 
 lab:
-	image/lab/lab.sh
+	SWIFT="$(SWIFT)" image/lab/lab.sh
 
 clean:
 	rm -rf .build Fuzz/.build Benchmarks/.build

@@ -4,28 +4,35 @@
 # host-built Devices checks (devices-labcheck) and every executable image/lab/checks/*.sh
 # inside it, prints one line "LAB-RESULT {json}" and exits non-zero if anything failed.
 # Everything downloaded or built is cached outside the clone (LAB_CACHE); nothing is
-# installed on the host except the tools of the deps step. Needs root.
+# installed on the host except the tools of the deps step. Needs root. docs/lab.md explains
+# what each check proves; `make lab` runs it, and `make test` (CI) runs it after swift test.
 #
 # Usage: image/lab/lab.sh [STEP...]        (default: deps fetch build run)
-#   deps    apt-get install qemu-system-x86 busybox-static kmod cpio zstd gcc make python3 ...
-#           plus scripts/deps.sh build (the C libraries the check binaries link)
+#   deps    apt-get install qemu-system-x86 busybox-static kmod cpio zstd gcc make python3
+#           python3-jsonschema ... plus scripts/deps.sh build (the C libraries the binaries link)
 #   fetch   apt-get download the kernel image + headers + kbuild + linux-source (for vkms,
 #           which Debian does not build); bookworm-backports via a private apt config when
-#           reachable, else the host's bookworm
-#   build   extract, build vkms.ko out of tree, build devices-labcheck (swift build), assemble
-#           the initramfs and the 9p share (binaries, their libraries, checks/)
+#           reachable, else the host's bookworm. A cached kernel is reused (no network) unless
+#           LAB_REFRESH=1 or it is older than LAB_REFRESH_DAYS (30)
+#   build   extract, build vkms.ko out of tree (patched: host/patch_vkms.py), swift build the
+#           lab products (debug), assemble the initramfs and the 9p share (binaries, checks/)
 #   run     boot (KVM only with real vmx/svm, else TCG), run the checks, LAB-RESULT, exit code
 #   shell   boot with an interactive shell on the serial console (Ctrl-A x quits)
 #   clean   remove builds and runs (keeps downloads)
 #
 # Settings (environment):
 #   LAB_CACHE=/var/cache/kioskd-lab    downloads, builds and runs (results: runs/<stamp>/)
-#   LAB_PRODUCTS="devices-labcheck render-labcheck"   SwiftPM products built (debug) and shared
-#                                      in /mnt/share/bin (on the guest's PATH); undeclared ones skipped
+#   LAB_PRODUCTS="devices-labcheck render-labcheck kioskd"   SwiftPM products built (debug) and
+#                                      shared in /mnt/share/bin (on the guest's PATH)
+#   LAB_SCRATCH=path                   swift build --scratch-path (default: the package's .build,
+#                                      so after `swift build --build-tests` nothing is rebuilt)
 #   LAB_LABCHECK_BIN=path              use this devices-labcheck instead of building it
 #   LAB_BINS="a b"                     more host binaries to share (in /mnt/share/bin)
+#   LAB_ONLY="devices-labcheck render kioskd-devices"   run only these guest check programs
+#   LAB_DEVICES_ONLY=camera_capture,hotplug   devices-labcheck runs only these (for iterating)
 #   LAB_SUITE=auto|backports|bookworm  kernel suite    LAB_ACCEL=auto|kvm|tcg
-#   LAB_TIMEOUT=secs (300)  LAB_SMP=2  LAB_MEM=1024  LAB_APPEND='kernel args'
+#   LAB_TIMEOUT=secs (480)  LAB_SMP=2  LAB_MEM=1024  LAB_APPEND='kernel args'  LAB_KEEP_RUNS=20
+#   LAB_BUILD_TIMEOUT=secs (1800)      bound on the swift build of the lab products
 #   LAB_VIVID_PARAMS, LAB_ALOOP_PARAMS, LAB_VKMS_PARAMS   module parameters
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -49,10 +56,16 @@ timed() { # runs a step in a subshell with errexit really on (a function called 
 
 # ------------------------------------------------------------------ deps --
 step_deps() {
-  local pkgs=(qemu-system-x86 busybox-static kmod cpio xz-utils zstd gcc libc6-dev make python3 libelf1)
+  local pkgs=(qemu-system-x86 busybox-static kmod cpio xz-utils zstd gcc libc6-dev make binutils python3
+              libelf1 debian-archive-keyring ca-certificates)
   local missing=() p
-  for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  # schema validation of `kioskd devices --json` (any jsonschema will do, e.g. one from pip)
+  python3 -c 'import jsonschema' 2>/dev/null || missing+=(python3-jsonschema)
   if [[ ${#missing[@]} -gt 0 ]]; then
+    say "apt-get install ${missing[*]}"
     timeout 300 apt-get update -q >/dev/null
     timeout 900 apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
   fi
@@ -90,7 +103,19 @@ choose_suite() { # sets KOPTS and SUITE
   SUITE=bookworm; KOPTS=("${HOST_OPTS[@]}")
 }
 
+cached_kernel_ok() { # the kernel resolved earlier, all its .debs present, not too old
+  [[ ${LAB_REFRESH:-0} != 1 && -f $CACHE/kernel.env ]] || return 1
+  [[ -n $(find "$CACHE/kernel.env" -mtime -"${LAB_REFRESH_DAYS:-30}" 2>/dev/null) ]] || return 1
+  [[ -z ${LAB_SUITE:-} || ${LAB_SUITE} == auto || $(grep -c "^SUITE=${LAB_SUITE}$" "$CACHE/kernel.env") == 1 ]] || return 1
+  local p
+  # shellcheck disable=SC1091
+  for p in $(source "$CACHE/kernel.env"; echo "$KPKG $HPKG $HCOMMON $KBUILD $SRCPKG"); do
+    compgen -G "$CACHE/debs/${p}_*.deb" >/dev/null || return 1
+  done
+}
+
 step_fetch() {
+  if cached_kernel_ok; then say "cached kernel: $(grep ^KV= "$CACHE/kernel.env") (LAB_REFRESH=1 to re-resolve)"; return; fi
   choose_suite
   local kpkg kv hpkg hcommon kbuild srcpkg
   kpkg=$(apt-cache "${KOPTS[@]}" depends linux-image-$ARCH | awk '/Depends: linux-image-/{print $2; exit}')
@@ -106,11 +131,14 @@ step_fetch() {
     compgen -G "$CACHE/debs/${p}_*.deb" >/dev/null || want+=("$p")
   done
   [[ ${#want[@]} -eq 0 ]] || (cd "$CACHE/debs" && timeout 900 apt-get "${KOPTS[@]}" download "${want[@]}" >/dev/null)
-  printf '%s\n' "KPKG=$kpkg" "KV=$kv" "HPKG=$hpkg" "HCOMMON=$hcommon" "KBUILD=$kbuild" "SRCPKG=$srcpkg" > "$CACHE/kernel.env"
+  printf '%s\n' "KPKG=$kpkg" "KV=$kv" "HPKG=$hpkg" "HCOMMON=$hcommon" "KBUILD=$kbuild" "SRCPKG=$srcpkg" "SUITE=$SUITE" \
+    > "$CACHE/kernel.env"
 }
 
 # ----------------------------------------------------------------- build --
-SWIFT=${SWIFT:-$(command -v swift || echo /opt/swift/usr/bin/swift)}
+# $SWIFT may be a bare name (the Makefile passes SWIFT=swift): resolve it before deriving the
+# toolchain's runtime folder, which the guest mounts at the same path (the binaries' RUNPATH)
+SWIFT=$(command -v "${SWIFT:-swift}" || command -v /opt/swift/usr/bin/swift || echo swift)
 SWIFT_RT=$(dirname "$(dirname "$(readlink -f "$SWIFT")")")/lib/swift/linux
 
 copy_libs() { # copy_libs ROOT BIN - the ldd-resolved libraries (not the Swift runtime: 9p) + loader
@@ -124,14 +152,17 @@ copy_libs() { # copy_libs ROOT BIN - the ldd-resolved libraries (not the Swift r
   done < <(ldd "$bin")
 }
 
-build_products() { # -> $BUILD/share/bin/: devices-labcheck and the other lab check products
-  local bin=${LAB_LABCHECK_BIN:-} p bindir=
-  for p in ${LAB_PRODUCTS:-devices-labcheck render-labcheck}; do
+build_products() { # -> $BUILD/share/bin/: devices-labcheck, render-labcheck, kioskd
+  local bin=${LAB_LABCHECK_BIN:-} p bindir t0
+  local args=(--package-path "$REPO" ${LAB_SCRATCH:+--scratch-path "$LAB_SCRATCH"})
+  bindir=$("$SWIFT" build "${args[@]}" --show-bin-path)
+  for p in ${LAB_PRODUCTS:-devices-labcheck render-labcheck kioskd}; do
     [[ $p == devices-labcheck && -n $bin ]] && continue
-    grep -q "\"$p\"" "$REPO/Package.swift" || { say "Package.swift has no product $p: skipped"; continue; }
-    say "swift build --product $p (debug)"
-    "$SWIFT" build --package-path "$REPO" --product "$p" >&2
-    bindir=${bindir:-$("$SWIFT" build --package-path "$REPO" --show-bin-path)}
+    grep -q "\"$p\"" "$REPO/Package.swift" || die "Package.swift declares no product $p"
+    say "swift build --product $p (debug)"; t0=$(now)
+    timeout "${LAB_BUILD_TIMEOUT:-1800}" "$SWIFT" build "${args[@]}" --product "$p" >&2 \
+      || die "swift build --product $p failed"
+    say "built $p in $(elapsed "$t0")s"
     install -m 755 "$bindir/$p" "$BUILD/share/bin/$p"
   done
   [[ -n $bin ]] && install -m 755 "$bin" "$BUILD/share/bin/devices-labcheck"
@@ -140,14 +171,22 @@ build_products() { # -> $BUILD/share/bin/: devices-labcheck and the other lab ch
 
 step_build() {
   [[ -f $CACHE/kernel.env ]] || die "run fetch first"
+  [[ -d $SWIFT_RT ]] || die "no Swift runtime at $SWIFT_RT (SWIFT=$SWIFT)"
   # shellcheck disable=SC1091
   source "$CACHE/kernel.env"
-  local K=$CACHE/kernel/$KV KB=$CACHE/kbuild/$KV VK=$BUILD/vkms-$KV M
-  mkdir -p "$BUILD"
+  # the vkms build is keyed by the patch script: a changed patch rebuilds the module
+  local K=$CACHE/kernel/$KV KB=$CACHE/kbuild/$KV VK M
+  VK=$BUILD/vkms-$KV-$(sha256sum "$HERE/host/patch_vkms.py" | cut -c1-12)
+  if [[ -z ${SUITE:-} ]]; then  # kernel.env written before SUITE was recorded
+    SUITE=bookworm; compgen -G "$CACHE/debs/${KPKG}_*bpo*.deb" >/dev/null && SUITE=backports
+  fi
+  mkdir -p "$BUILD"; echo "$KV ($SUITE)" > "$BUILD/kernel.release"
   if [[ ! -d $K/lib/modules/$KV ]]; then rm -rf "$K"; mkdir -p "$K"; dpkg -x "$CACHE"/debs/"${KPKG}"_*.deb "$K"; fi
-  cp "$K/boot/vmlinuz-$KV" "$BUILD/vmlinuz"
-  rm -f "$BUILD/vmlinux"   # the uncompressed ELF boots through PVH: no in-guest decompression
-  python3 "$HERE/host/extract_vmlinux.py" "$BUILD/vmlinuz" "$BUILD/vmlinux" || say "no vmlinux extracted; booting the bzImage"
+  if ! cmp -s "$K/boot/vmlinuz-$KV" "$BUILD/vmlinuz"; then
+    cp "$K/boot/vmlinuz-$KV" "$BUILD/vmlinuz"
+    rm -f "$BUILD/vmlinux"   # the uncompressed ELF boots through PVH: no in-guest decompression
+    python3 "$HERE/host/extract_vmlinux.py" "$BUILD/vmlinuz" "$BUILD/vmlinux" || say "no vmlinux extracted; booting the bzImage"
+  fi
   # vkms: Debian builds CONFIG_DRM_VKMS=n, so build it against the matching headers
   if [[ ! -f $VK/vkms.ko ]]; then
     if [[ ! -f $KB/usr/src/$HPKG/Makefile ]]; then
@@ -162,14 +201,18 @@ step_build() {
       dpkg --fsys-tarfile "$srcdeb" | tar -xO "./usr/src/$SRCPKG.tar.xz" \
         | tar -xJ -C "$S" --wildcards "$SRCPKG/drivers/gpu/drm/vkms/*"
     fi
-    rm -rf "$VK"; cp -r "$S/$SRCPKG/drivers/gpu/drm/vkms" "$VK"; rm -rf "$VK/tests"
-    python3 "$HERE/host/patch_vkms.py" "$VK" clones refcount | while read -r l; do say "vkms patch $l"; done
-    make -C "$KB/usr/src/$HPKG" M="$VK" CONFIG_DRM_VKMS=m CONFIG_DEBUG_INFO_BTF_MODULES= \
+    rm -rf "$BUILD"/vkms-"$KV"*; cp -r "$S/$SRCPKG/drivers/gpu/drm/vkms" "$VK"; rm -rf "$VK/tests"
+    python3 "$HERE/host/patch_vkms.py" "$VK" clones refcount hotplug > "$VK/patch.log" \
+      || { cat "$VK/patch.log" >&2; rm -rf "$VK"; die "vkms patches did not apply"; }
+    while read -r l; do say "vkms patch $l"; done < "$VK/patch.log"
+    timeout 900 make -C "$KB/usr/src/$HPKG" M="$VK" CONFIG_DRM_VKMS=m CONFIG_DEBUG_INFO_BTF_MODULES= \
       -j"$(nproc)" modules > "$VK/build.log" 2>&1 || { tail -30 "$VK/build.log"; die "vkms build failed"; }
     strip --strip-debug "$VK/vkms.ko"
   fi
-  mkdir -p "$K/lib/modules/$KV/extra"; cp "$VK/vkms.ko" "$K/lib/modules/$KV/extra/"
-  depmod -b "$K" "$KV"
+  mkdir -p "$K/lib/modules/$KV/extra"
+  if ! cmp -s "$VK/vkms.ko" "$K/lib/modules/$KV/extra/vkms.ko" || [[ ! -f $K/lib/modules/$KV/modules.dep ]]; then
+    cp "$VK/vkms.ko" "$K/lib/modules/$KV/extra/"; depmod -b "$K" "$KV"
+  fi
   # initramfs: busybox, modules in dependency order, init
   local R=$BUILD/root; rm -rf "$R"
   mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,mnt,root,etc,lib/modules}
@@ -230,24 +273,45 @@ qemu_cmd() { # qemu_cmd MODE OUTDIR -> QEMU array, ACCEL
   QEMU+=(-virtfs "local,path=$out,mount_tag=labout,security_model=none,id=labout"
          -virtfs "local,path=$BUILD/share,mount_tag=labshare,security_model=none,readonly=on,id=labshare"
          -virtfs "local,path=$SWIFT_RT,mount_tag=swiftrt,security_model=none,readonly=on,id=swiftrt")
-  QEMU+=(-append "console=ttyS0,115200 panic=-1 quiet loglevel=3 lab.mode=$mode lab.swiftrt=$SWIFT_RT ${LAB_APPEND:-}")
+  local only=${LAB_ONLY:-}; only=${only// /,}
+  QEMU+=(-append "console=ttyS0,115200 panic=-1 quiet loglevel=3 lab.mode=$mode lab.swiftrt=$SWIFT_RT${only:+ lab.only=$only}${LAB_DEVICES_ONLY:+ lab.devices_only=$LAB_DEVICES_ONLY} ${LAB_APPEND:-}")
 }
+
+# Checks that must report (unless LAB_ONLY narrows the run): a guest program that dies early
+# must not pass by saying nothing.
+EXPECT_devices_labcheck=inventory,camera_capture,camera_nv12,camera_yu12,audio_loopback,audio_xrun_recovery,error_missing_node,error_unsupported_format,error_alsa_busy,error_permission_denied,error_vanished,hotplug,touch_tap
+EXPECT_render=render_inventory,render_writeback_software,render_writeback_overlay,render_flips,render_hotplug
+EXPECT_kioskd_devices=kioskd_devices,kioskd_devices_nodev
+EXPECT_devices_partial=inventory
 
 step_run() {
   [[ -f $BUILD/initramfs.cpio.zst ]] || die "run build first"
   local out; out=$CACHE/runs/$(date +%Y%m%d-%H%M%S); mkdir -p "$out"
+  # keep the newest LAB_KEEP_RUNS runs
+  ls -1d "$CACHE"/runs/2*/ 2>/dev/null | head -n -"${LAB_KEEP_RUNS:-20}" | xargs -r rm -rf
   qemu_cmd test "$out"
-  local limit=${LAB_TIMEOUT:-300} t0; t0=$(now)
+  local limit=${LAB_TIMEOUT:-480} t0 expect=() prog var
+  for prog in ${LAB_ONLY:-devices-labcheck render kioskd-devices}; do
+    var=EXPECT_${prog//-/_}
+    [[ $prog == devices-labcheck && -n ${LAB_DEVICES_ONLY:-} ]] && var=EXPECT_devices_partial
+    [[ -n ${!var:-} ]] && expect+=("${!var}")
+  done
+  expect=("$(IFS=,; echo "${expect[*]}")")
+  t0=$(now)
   say "booting ($ACCEL, limit ${limit}s); results in $out"
   # benchmark on the host (TCG figures would mean nothing): CPU cost per 1280x720 frame
-  "$BUILD/share/bin/devices-labcheck" bench > "$out/bench.txt" 2>&1 || true
+  timeout 120 "$BUILD/share/bin/devices-labcheck" bench > "$out/bench.txt" 2>&1 || true
+  local meta
+  meta=$(python3 -c 'import json,sys; print(json.dumps({"kernel": sys.argv[1], "accel": sys.argv[2], "host_cpus": int(sys.argv[3]),
+    "steps": dict(t.split("=", 1) for t in sys.argv[4:])}))' "$(cat "$BUILD/kernel.release" 2>/dev/null || echo "?")" "$ACCEL" "$(nproc)" "${TIMES[@]}")
   set +e
   timeout --kill-after=10 "$limit" "${QEMU[@]}" < /dev/null 2>&1 \
     | python3 "$HERE/host/monitor.py" --log "$out/console.log" --result "$out/result.json" --label "$ACCEL" \
-        --out "$out" --schema "$REPO/docs/devices.schema.json" --bench "$out/bench.txt"
+        --out "$out" --schema "$REPO/docs/devices.schema.json" --bench "$out/bench.txt" \
+        --expect "${expect[0]}" --meta "$meta"
   local st=("${PIPESTATUS[@]}"); set -e
   [[ ${st[0]} == 124 || ${st[0]} == 137 ]] && say "VM hit the ${limit}s limit"
-  say "VM run $(elapsed "$t0")s (accel=$ACCEL, qemu rc=${st[0]}, result rc=${st[1]})"
+  say "VM run $(elapsed "$t0")s (accel=$ACCEL, qemu rc=${st[0]}, result rc=${st[1]}); results in $out"
   return "${st[1]}"
 }
 
@@ -265,6 +329,9 @@ main() {
   [[ $(id -u) == 0 ]] || die "run as root (qemu's 9p export and apt need it)"
   local steps=("$@"); [[ ${#steps[@]} -eq 0 || ${steps[0]} == all ]] && steps=(deps fetch build run)
   T_START=$(now)
+  # one lab at a time per cache (CI jobs sharing a machine queue here instead of clobbering)
+  mkdir -p "$CACHE"; exec 9> "$CACHE/lock"
+  flock -w "${LAB_LOCK_WAIT:-900}" 9 || die "another lab run holds $CACHE/lock"
   trap 'say "timings: ${TIMES[*]:-} total=$(elapsed "$T_START")s"' EXIT
   for s in "${steps[@]}"; do
     case $s in

@@ -12,8 +12,8 @@ if [ -z "$bin" ] || [ ! -x "$bin" ]; then
 fi
 out=${LAB_OUT:-/mnt/out}
 [ -d "$out" ] && [ -w "$out" ] && set -- --out "$out" "$@"
-timeout 180 "$bin" "$@"
+timeout 240 "$bin" "$@"
 rc=$?
 [ $rc -eq 127 ] && echo "CHECK render_binary fail $bin cannot start (missing shared libraries?)"
-[ $rc -eq 124 ] || [ $rc -eq 143 ] && echo "CHECK render_timeout fail render-labcheck ran longer than 180 s"
+[ $rc -eq 124 ] || [ $rc -eq 143 ] && echo "CHECK render_timeout fail render-labcheck ran longer than 240 s"
 exit $rc

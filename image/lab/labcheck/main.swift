@@ -66,6 +66,9 @@ func jsonString<T: Encodable>(_ value: T) -> String {
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+/// LAB_DEVICES_ONLY=a,b (the guest's lab.devices_only=): run only these checks (inventory always).
+let onlyChecks = Set((ProcessInfo.processInfo.environment["LAB_DEVICES_ONLY"] ?? "").split(separator: ",").map(String.init))
+func wanted(_ name: String) -> Bool { onlyChecks.isEmpty || onlyChecks.contains(name) }
 let outDirectory = arguments.firstIndex(of: "--out").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } ?? "/tmp"
 
 switch arguments.first {
@@ -123,38 +126,64 @@ func pixelCheck(_ f: VideoFrame) -> (ok: Bool, detail: String) {
     return (ok, "mean_y=\(fmt(mean)) bright=\(fmt(brightShare * 100))% luma_levels=\(levels.count) u_range=\(uRange)")
 }
 
-if let cam0 = vivid.first {
+/// One 5 s capture at 640x480@30. The loop does nothing but dequeue/convert/requeue (inside
+/// `nextFrame`) and count; everything else (pixel check, saving) happens after the window.
+/// `loop_busy_pct` is the share of the window the consumer spent converting: far below 100 %
+/// means frames missing from the 150 were never produced (vivid's own thread ran late under
+/// emulation: `dropped` counts its sequence gaps), not left waiting for us.
+func captureAttempt(_ cam: CameraInfo, attempt: Int) -> (ok: Bool, detail: String) {
     do {
-        let camera = try V4L2Camera(path: cam0.path, request: CameraRequest(width: 640, height: 480, fps: 30))
+        let camera = try V4L2Camera(path: cam.path, request: CameraRequest(width: 640, height: 480, fps: 30))
         try camera.start()
+        let window: Int64 = 5_000_000_000
         let start = monotonicNanos()
-        var frames = 0
+        var frames = 0, wrongShape = 0, firstFrameNanos: Int64 = -1
         var last: VideoFrame?
-        var allI420 = true
-        while monotonicNanos() - start < 5_000_000_000 {
-            if let f = try camera.nextFrame(now: monotonicNanos(), timeoutMillis: 200) {
+        let i420Bytes = VideoFrame.byteCount(width: 640, height: 480)
+        while true {
+            let now = monotonicNanos()
+            if now - start >= window { break }
+            let remainingMillis = Int((window - (now - start)) / 1_000_000) + 1
+            if let f = try camera.nextFrame(now: now, timeoutMillis: min(200, remainingMillis)) {
+                if monotonicNanos() - start > window { break }  // arrived after the window closed
+                if frames == 0 { firstFrameNanos = monotonicNanos() - start }
                 frames += 1
-                allI420 = allI420 && f.width == 640 && f.height == 480 && f.planes.count == VideoFrame.byteCount(width: 640, height: 480)
+                if f.width != 640 || f.height != 480 || f.planes.count != i420Bytes { wrongShape += 1 }
                 last = f
             }
         }
+        let elapsed = monotonicNanos() - start
         camera.stop()
         let px: (ok: Bool, detail: String) = last.map(pixelCheck) ?? (false, "no frame")
         if let last {
             try? Data(last.planes).write(to: URL(fileURLWithPath: outDirectory + "/vivid-640x480.i420"))
         }
         let s = camera.statistics
-        check("camera_capture", frames >= 140 && allI420 && px.ok,
-              "\(camera.mode.pixelFormat) \(camera.mode.width)x\(camera.mode.height)@\(fmt(camera.mode.fps)) frames=\(frames)/5s delivered_fps=\(fmt(s.deliveredFPS)) dropped=\(s.framesDropped) cpu_ms_per_frame=\(fmt(s.processingMillisPerFrame, 2)) \(px.detail)")
+        let busy = Double(s.processingNanos) / Double(elapsed) * 100
+        return (frames >= 140 && wrongShape == 0 && px.ok,
+                "attempt=\(attempt) \(camera.mode.pixelFormat) \(camera.mode.width)x\(camera.mode.height)@\(fmt(camera.mode.fps)) frames=\(frames)/5s need=140 i420_wrong_shape=\(wrongShape) first_frame_ms=\(fmt(Double(firstFrameNanos) / 1e6)) delivered_fps=\(fmt(s.deliveredFPS)) dropped=\(s.framesDropped) loop_busy_pct=\(fmt(busy)) cpu_ms_per_frame=\(fmt(s.processingMillisPerFrame, 2)) \(px.detail)")
     } catch {
-        check("camera_capture", false, "\(error)")
+        return (false, "attempt=\(attempt) \(error)")
     }
-} else {
-    check("camera_capture", false, "no vivid camera")
+}
+
+if wanted("camera_capture") {
+    if let cam0 = vivid.first {
+        // Under heavy host load the emulated vivid thread can fall behind for a moment: one
+        // retry of this check alone, both attempts reported (the first as `retry`).
+        var result = captureAttempt(cam0, attempt: 1)
+        if !result.ok {
+            say("CHECK camera_capture retry \(result.detail)")
+            result = captureAttempt(cam0, attempt: 2)
+        }
+        check("camera_capture", result.ok, result.detail)
+    } else {
+        check("camera_capture", false, "no vivid camera")
+    }
 }
 
 // The other uncompressed paths vivid offers, through the same converter: 1 s each.
-if let cam0 = vivid.first {
+if wanted("camera_formats"), let cam0 = vivid.first {
     for fourcc in ["NV12", "YU12"] {
         do {
             let camera = try V4L2Camera(path: cam0.path, request: CameraRequest(width: 640, height: 480, fps: 30, pixelFormat: fourcc))
@@ -179,7 +208,8 @@ if let cam0 = vivid.first {
 }
 
 // ---------------------------------------------------------------- audio loopback
-if let mic = loopMics.first(where: { $0.device.hasSuffix("DEV=1") }), let spk = loopSpeakers.first(where: { $0.device.hasSuffix("DEV=0") }) {
+if !wanted("audio_loopback") {
+} else if let mic = loopMics.first(where: { $0.device.hasSuffix("DEV=1") }), let spk = loopSpeakers.first(where: { $0.device.hasSuffix("DEV=0") }) {
     let playbackDevice = spk.device
     let done = DispatchSemaphore(value: 0)
     nonisolated(unsafe) var playbackXruns = 0  // written by the player before done.signal(), read after done.wait()
@@ -229,7 +259,7 @@ if let mic = loopMics.first(where: { $0.device.hasSuffix("DEV=1") }), let spk = 
 // ---------------------------------------------------------------- xrun recovery
 // Stop reading for 400 ms with an 80 ms buffer: the capture overruns; reading again must
 // recover (snd_pcm_recover) and deliver frames, counting the overrun.
-if let mic = loopMics.first(where: { $0.device.hasSuffix("DEV=1") }) {
+if wanted("audio_xrun_recovery"), let mic = loopMics.first(where: { $0.device.hasSuffix("DEV=1") }) {
     do {
         let microphone = try ALSAMicrophone(device: mic.device, latencyMillis: 80)
         try microphone.start()
@@ -245,7 +275,7 @@ if let mic = loopMics.first(where: { $0.device.hasSuffix("DEV=1") }) {
 }
 
 // ---------------------------------------------------------------- bad input
-do {
+if wanted("errors") {
     do {
         _ = try V4L2Camera(path: "/dev/video-does-not-exist")
         check("error_missing_node", false, "opened")
@@ -285,10 +315,10 @@ do {
 }
 
 // ---------------------------------------------------------------- hotplug
-HotplugCheck.run(vivid: vivid.first)
+if wanted("hotplug") { HotplugCheck.run(vivid: vivid.first) }
 
 // ---------------------------------------------------------------- touch
-TouchCheck.run()
+if wanted("touch_tap") { TouchCheck.run() }
 
 say("LAB: devices-labcheck failures=\(failures)")
 exit(failures == 0 ? 0 : 1)
