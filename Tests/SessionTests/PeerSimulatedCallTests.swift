@@ -75,6 +75,22 @@ import Testing
         }
     }
 
+    /// Delivers every datagram that is due, then fires each peer's timer if it is due.
+    func step(_ a: Side, _ b: Side, _ net: inout SimulatedNetwork, _ now: Instant) {
+        var k = 0
+        while k < net.inFlight.count {
+            let f = net.inFlight[k]
+            if f.deliverAt <= now {
+                net.inFlight.remove(at: k)
+                (f.toB ? b : a).peer.handleDatagram(f.transmit.bytes, from: f.transmit.from, to: f.transmit.to, at: now)
+            } else {
+                k += 1
+            }
+        }
+        if a.deadline <= now { a.peer.handleTimeout(at: now) }
+        if b.deadline <= now { b.peer.handleTimeout(at: now) }
+    }
+
     struct CallResult {
         var framesSent = 0
         var a: Side
@@ -114,20 +130,7 @@ import Testing
             if let f = net.inFlight.map(\.deliverAt).min() { next = min(next, f) }
             if a.connected && b.connected { next = min(next, nextVideo, nextAudio) }
             now = max(now, next)
-            // Deliver everything due.
-            var k = 0
-            while k < net.inFlight.count {
-                let f = net.inFlight[k]
-                if f.deliverAt <= now {
-                    net.inFlight.remove(at: k)
-                    let target = f.toB ? b : a
-                    target.peer.handleDatagram(f.transmit.bytes, from: f.transmit.from, to: f.transmit.to, at: now)
-                } else {
-                    k += 1
-                }
-            }
-            if a.deadline <= now { a.peer.handleTimeout(at: now) }
-            if b.deadline <= now { b.peer.handleTimeout(at: now) }
+            step(a, b, &net, now)
             if a.connected && b.connected && now >= nextVideo {
                 let frame = TestPicture.moving(width: 320, height: 240, index: frameIndex)
                 if let info = try encoder.encode(frame, pts: Int64(frameIndex) * 3000, forceKeyframe: forceKey, into: &encoded) {
@@ -154,16 +157,7 @@ import Testing
             var next = min(a.deadline, b.deadline, tailEnd)
             if let f = net.inFlight.map(\.deliverAt).min() { next = min(next, f) }
             now = max(now, next)
-            var k = 0
-            while k < net.inFlight.count {
-                let f = net.inFlight[k]
-                if f.deliverAt <= now {
-                    net.inFlight.remove(at: k)
-                    (f.toB ? b : a).peer.handleDatagram(f.transmit.bytes, from: f.transmit.from, to: f.transmit.to, at: now)
-                } else { k += 1 }
-            }
-            if a.deadline <= now { a.peer.handleTimeout(at: now) }
-            if b.deadline <= now { b.peer.handleTimeout(at: now) }
+            step(a, b, &net, now)
         }
         result.net = net
         return result
