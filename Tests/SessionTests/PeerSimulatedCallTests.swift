@@ -201,6 +201,39 @@ import Testing
     }
 }
 
+extension PeerSimulatedCallTests {
+    /// A peer whose datagrams never arrive: the call gives up at the connect timeout instead of
+    /// waiting for ICE's end-of-candidates or OpenSSL's minutes of retries.
+    @Test func silentPeerFailsAtTheConnectTimeout() throws {
+        var config = PeerConfiguration(localAddresses: [addressA], seed: 3)
+        config.connectTimeout = .seconds(10)
+        let a = Peer(configuration: config, certificate: try DTLSCertificate())
+        let b = try Side(address: addressB, seed: 4)
+        var now = Instant.zero
+        let offer = a.createOffer(at: now)
+        let answer = try b.peer.acceptOffer(offer, at: now)
+        try a.acceptAnswer(answer, at: now)
+        var failure: PeerError?
+        var failedAt: Instant?
+        while now < .zero + .seconds(20), failure == nil {
+            var deadline = now + .seconds(1)
+            while let output = a.poll() {
+                switch output {
+                case .timeout(let t): deadline = t
+                case .event(.failed(let e)): failure = e; failedAt = now
+                default: break // transmits go nowhere
+                }
+            }
+            now = max(now + .milliseconds(1), deadline)
+            a.handleTimeout(at: now)
+        }
+        while let output = a.poll() { if case .event(.failed(let e)) = output { failure = e; failedAt = now } }
+        #expect(failure == .connectTimeout)
+        let at = try #require(failedAt)
+        #expect(at >= .zero + .seconds(10) && at < .zero + .seconds(11), "failed at \(at)")
+    }
+}
+
 enum TestPicture {
     /// A deterministic moving gradient with a bright square, so consecutive frames differ.
     static func moving(width: Int, height: Int, index: Int) -> VideoFrame {

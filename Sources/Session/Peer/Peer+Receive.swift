@@ -24,6 +24,10 @@ extension Peer {
     }
 
     public func handleTimeout(at now: Instant) {
+        if let t = connectDeadline, now >= t, security == nil {
+            connectDeadline = nil
+            fail(.connectTimeout)
+        }
         if let t = iceDeadline, t <= now { ice.handleTimeout(at: now) }
         if let dtls, let t = dtls.nextTimeout, t <= now { dtls.handleTimeout(now: now) }
         media?.handleTimeout(self, now)
@@ -45,6 +49,7 @@ extension Peer {
                 }
                 let security = PeerSecurityInfo(dtlsVersion: info.version, cipher: info.cipher, srtpProfile: info.profile, dtlsRole: info.role)
                 self.security = security
+                connectDeadline = nil
                 stats.dtlsVersion = info.version
                 stats.srtpProfile = info.profile.description
                 emit(.connected(security))

@@ -75,6 +75,7 @@ extension Peer {
 
     func apply(_ session: NegotiatedSession, _ now: Instant) throws(PeerError) {
         negotiated = session
+        connectDeadline = now + configuration.connectTimeout
         ice.setRemoteCredentials(ufrag: session.remoteICEUfrag, pwd: session.remoteICEPwd, at: now)
         for text in session.remoteCandidates {
             if let candidate = try? ICECandidate(sdpAttribute: text) { ice.addRemoteCandidate(candidate, at: now) }

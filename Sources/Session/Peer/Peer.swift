@@ -25,6 +25,8 @@ public final class Peer {
     var srtp: SRTPSession?
     var security: PeerSecurityInfo?
     var failed = false
+    /// Set when the remote description arrives; cleared once SRTP keys are in place.
+    var connectDeadline: Instant?
 
     var media: PeerMedia?
     public internal(set) var stats = PeerStats()
@@ -99,6 +101,7 @@ public final class Peer {
         if let t = iceDeadline, t < deadline { deadline = t }
         if let t = dtls?.nextTimeout, t < deadline { deadline = t }
         if let t = media?.nextDeadline, t < deadline { deadline = t }
+        if let t = connectDeadline, !failed, t < deadline { deadline = t }
         return max(deadline, now)
     }
 

@@ -10,6 +10,10 @@ public struct PeerConfiguration: Sendable {
     public var videoClockRate: UInt32 = 90_000
     /// How long the receive side waits for retransmissions before giving up on a frame.
     public var videoJitterDelay: Duration = .milliseconds(150)
+    /// How long ICE and DTLS together may take, from the remote description to SRTP keys.
+    /// The agent declares failure only after end-of-candidates, and OpenSSL retries for minutes,
+    /// so the call sets its own bound.
+    public var connectTimeout: Duration = .seconds(30)
     public var sendAudio = true
     public var sendVideo = true
     /// Maps the driver's monotonic `Instant`s to NTP wall time for sender reports; the driver
@@ -61,6 +65,7 @@ public enum PeerError: Error, Sendable, Equatable, CustomStringConvertible {
     case srtp(SRTPError)
     case iceFailed
     case consentLost
+    case connectTimeout
 
     public var description: String {
         switch self {
@@ -71,6 +76,7 @@ public enum PeerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .srtp(let e): "SRTP failed: \(e)"
         case .iceFailed: "no network path to the peer (ICE failed)"
         case .consentLost: "the peer stopped answering consent checks"
+        case .connectTimeout: "no secure connection to the peer within the connect timeout"
         }
     }
 }
