@@ -1,7 +1,8 @@
 /// Datagrams in, timers, and the DTLS half of the engine.
 extension Peer {
-    /// One datagram from the socket bound to `localBase`.
-    public func handleDatagram(_ bytes: [UInt8], from: TransportAddress, to localBase: TransportAddress, at now: Instant) {
+    /// One datagram from the socket bound to `localBase`. Taken as `consuming` so SRTP can
+    /// decrypt it in place: the caller hands its buffer over and no copy is made.
+    public func handleDatagram(_ bytes: consuming [UInt8], from: TransportAddress, to localBase: TransportAddress, at now: Instant) {
         defer { drain(now) }
         switch ice.handleDatagram(bytes, from: from, to: localBase, at: now) {
         case .handled, .dropped:
@@ -17,8 +18,12 @@ extension Peer {
                     earlyDTLS.append(record)
                 }
             } else if first >= 128 && first <= 191 {
-                var packet = range == 0..<bytes.count ? bytes : Array(bytes[range])
-                receiveSRTP(&packet, now)
+                if range == 0..<bytes.count {
+                    receiveSRTP(&bytes, now)
+                } else {
+                    var packet = Array(bytes[range])
+                    receiveSRTP(&packet, now)
+                }
             }
         }
     }
