@@ -5,7 +5,7 @@ import Session
 /// on the clinician's page only, never logged and never sent to a kiosk.
 struct AppointmentRecord: Sendable, Equatable {
     var id: String
-    /// e.g. "Individual", "Group Therapy", "Scheduled Event", "Vacation/Blackout Period".
+    /// e.g. "Individual", "Group Therapy", "Scheduled Event", "Vacation or Blackout Period".
     var type: String
     /// e.g. "Scheduled", "Confirmed", "Arrived", "Missed", "Cancelled".
     var status: String

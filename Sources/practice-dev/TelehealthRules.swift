@@ -8,7 +8,8 @@ enum TelehealthRules {
     static let window: TimeInterval = 5 * 3600
 
     /// Appointment types that never have a telehealth session (compared case-insensitively).
-    static let excludedTypes: Set<String> = ["group therapy", "scheduled event", "vacation/blackout period"]
+    /// The practice product spells the last one "Vacation or Blackout Period"; older exports use a slash.
+    static let excludedTypes: Set<String> = ["group therapy", "scheduled event", "vacation or blackout period", "vacation/blackout period"]
     /// Appointment statuses that never have a telehealth session.
     static let excludedStatuses: Set<String> = ["missed", "cancelled", "canceled"]
 

@@ -30,7 +30,7 @@ import Testing
         #expect(PracticeTime.format(d.closesAt) == "2025-03-04T22:00:00Z")
     }
 
-    @Test(arguments: ["Group Therapy", "group therapy", "Scheduled Event", "Vacation/Blackout Period"])
+    @Test(arguments: ["Group Therapy", "group therapy", "Scheduled Event", "Vacation or Blackout Period", "Vacation/Blackout Period"])
     func excludedTypesNeverQualify(_ type: String) {
         let d = TelehealthRules.evaluate(Self.appointment(type: type), at: Self.five)
         #expect(d.reasons.map(\.code) == ["type-not-eligible"])
