@@ -1,4 +1,3 @@
-import CTurboJPEG
 import Media
 import Testing
 @testable import Devices
@@ -55,10 +54,10 @@ import Testing
         }
     }
 
-    @Test(arguments: [TJSAMP_420, TJSAMP_422])
-    func turboJPEGRoundTripToI420(subsampling: TJSAMP) throws {
+    @Test(arguments: [JPEGEncoder.Subsampling.yuv420, .yuv422])
+    func turboJPEGRoundTripToI420(subsampling: JPEGEncoder.Subsampling) throws {
         let source = TestPattern.render(index: 3, timestampNanos: 0, width: 160, height: 120)
-        let jpeg = try compress(source, subsampling: subsampling)
+        let jpeg = try JPEGEncoder.encode(source, subsampling: subsampling, quality: 95)
         let decoder = try JPEGDecoder()
         let frame = try jpeg.withUnsafeBytes { try PixelConverter.convert($0, fourcc: "MJPG", width: 160, height: 120, bytesPerLine: 0, timestampNanos: 9, jpeg: decoder) }
         #expect(frame.width == 160 && frame.height == 120 && frame.fullRange && frame.timestampNanos == 9)
@@ -80,31 +79,5 @@ import Testing
         #expect(FourCC.code("Y8") == 0x2020_3859)
         #expect(FourCC.string(0x2020_3859) == "Y8")
         #expect(FourCC.code("") == nil)
-    }
-
-    /// Encodes I420 at 4:2:0, or at 4:2:2 by repeating each chroma row.
-    private func compress(_ f: VideoFrame, subsampling: TJSAMP) throws -> [UInt8] {
-        let handle = try #require(tjInitCompress())
-        defer { tjDestroy(handle) }
-        let cw = VideoFrame.chromaWidth(f.width), ch = VideoFrame.chromaHeight(f.height)
-        let rows = subsampling == TJSAMP_422 ? f.height : ch
-        var y = Array(f.planes[0..<f.lumaCount]), u = [UInt8](), v = [UInt8]()
-        for r in 0..<rows {
-            let sr = subsampling == TJSAMP_422 ? r / 2 : r
-            u += f.planes[(f.uOffset + sr * cw)..<(f.uOffset + sr * cw + cw)]
-            v += f.planes[(f.vOffset + sr * cw)..<(f.vOffset + sr * cw + cw)]
-        }
-        var out: UnsafeMutablePointer<UInt8>?
-        var size: UInt = 0
-        let rc = y.withUnsafeMutableBufferPointer { yb in u.withUnsafeMutableBufferPointer { ub in v.withUnsafeMutableBufferPointer { vb in
-            var planes: [UnsafePointer<UInt8>?] = [UnsafePointer(yb.baseAddress), UnsafePointer(ub.baseAddress), UnsafePointer(vb.baseAddress)]
-            var strides: [Int32] = [Int32(f.width), Int32(cw), Int32(cw)]
-            return tjCompressFromYUVPlanes(handle, &planes, Int32(f.width), &strides, Int32(f.height),
-                                           Int32(subsampling.rawValue), &out, &size, 95, 0)
-        } } }
-        #expect(rc == 0)
-        let buf = try #require(out)
-        defer { tjFree(buf) }
-        return Array(UnsafeBufferPointer(start: buf, count: Int(size)))
     }
 }

@@ -1,5 +1,4 @@
 import Benchmark
-import CTurboJPEG
 import Devices
 import Media
 
@@ -61,23 +60,6 @@ enum DevicesBench {
 
     /// A 4:2:2 JPEG at quality 85, what webcams send as MJPEG.
     static func compress422(_ f: VideoFrame) -> [UInt8] {
-        guard let handle = tjInitCompress() else { return [] }
-        defer { tjDestroy(handle) }
-        let cw = f.width / 2
-        var y = Array(f.planes[0..<f.lumaCount]), u: [UInt8] = [], v: [UInt8] = []
-        for r in 0..<f.height {
-            u += f.planes[(f.uOffset + (r / 2) * cw)..<(f.uOffset + (r / 2) * cw + cw)]
-            v += f.planes[(f.vOffset + (r / 2) * cw)..<(f.vOffset + (r / 2) * cw + cw)]
-        }
-        var out: UnsafeMutablePointer<UInt8>?
-        var size: UInt = 0
-        let rc = y.withUnsafeMutableBufferPointer { yb in u.withUnsafeMutableBufferPointer { ub in v.withUnsafeMutableBufferPointer { vb in
-            var planes: [UnsafePointer<UInt8>?] = [UnsafePointer(yb.baseAddress), UnsafePointer(ub.baseAddress), UnsafePointer(vb.baseAddress)]
-            var strides: [Int32] = [Int32(f.width), Int32(cw), Int32(cw)]
-            return tjCompressFromYUVPlanes(handle, &planes, Int32(f.width), &strides, Int32(f.height), Int32(TJSAMP_422.rawValue), &out, &size, 85, 0)
-        } } }
-        guard rc == 0, let out else { return [] }
-        defer { tjFree(out) }
-        return Array(UnsafeBufferPointer(start: out, count: Int(size)))
+        (try? JPEGEncoder.encode(f, subsampling: .yuv422, quality: 85)) ?? []
     }
 }
