@@ -99,17 +99,24 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "render-labcheck", dependencies: ["Render", "Media"], swiftSettings: strict),
+        // Drives headless Chromium over the DevTools protocol (tests only: the clinician's page).
+        .target(
+            name: "DevTools",
+            dependencies: [.product(name: "WSClient", package: "swift-websocket"), .product(name: "Logging", package: "swift-log")],
+            path: "Tests/DevTools",
+            swiftSettings: strict
+        ),
 
         .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: strict),
         .testTarget(name: "MediaTests", dependencies: ["Media"], swiftSettings: strict),
         .testTarget(name: "SessionTests", dependencies: ["Session", "Media"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "Media", "CTurboJPEG"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Media", "CDRM"], swiftSettings: strict),
-        .testTarget(name: "KioskdTests", dependencies: ["kioskd", "Session", "Media"], swiftSettings: strict),
+        .testTarget(name: "KioskdTests", dependencies: ["kioskd", "Session", "Media", "DevTools"], swiftSettings: strict),
         .testTarget(
             name: "PracticeDevTests",
             dependencies: [
-                "practice-dev", "Session",
+                "practice-dev", "Session", "DevTools",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "WSClient", package: "swift-websocket"),
             ],

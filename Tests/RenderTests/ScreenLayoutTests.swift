@@ -5,7 +5,7 @@ import Testing
 @Suite struct ScreenLayoutTests {
     let hd = PixelSize(width: 1920, height: 1080)
 
-    @Test func inCallTrayHitTestsEachButtonAndNothingElse() {
+    @Test func inCallTrayHitTestsEachButtonAndNothingElse() throws {
         let l = ScreenLayout(screen: .inCall(CallControls()), output: hd)
         #expect(l.buttons.map(\.button) == [.cameraToggle, .microphoneToggle, .endCall])
         for b in l.buttons {
@@ -21,6 +21,12 @@ import Testing
         #expect(muted.buttons[0].label == "Camera on" && muted.buttons[1].label == "Unmute")
         let hidden = ScreenLayout(screen: .inCall(CallControls(trayVisible: false)), output: hd)
         #expect(hidden.buttons.isEmpty)
+        #expect(l.banner == nil)
+        let notice = ScreenLayout(screen: .inCall(CallControls(remoteNotice: "Dr. Demo muted their microphone")), output: hd)
+        let banner = try #require(notice.banner)
+        #expect(notice.texts.map(\.text) == ["Dr. Demo muted their microphone"])
+        #expect(banner.y < 100 && banner.x > 320 + 24, "the notice stays clear of the self view in the upper-left corner")
+        for b in notice.buttons { #expect(b.frame.intersection(banner).isEmpty) }
         // Buttons do not overlap.
         for (i, a) in l.buttons.enumerated() { for b in l.buttons[(i + 1)...] { #expect(a.frame.intersection(b.frame).isEmpty) } }
     }
@@ -30,7 +36,10 @@ import Testing
             let ended = ScreenLayout(screen: .ended(message: "Your telehealth session has ended"), output: size)
             #expect(ended.buttons.map(\.button) == [.rejoin])
             let check = ScreenLayout(screen: .deviceCheck(camera: "vivid", microphone: "Loopback", audioLevel: 2, canJoin: true), output: size)
-            #expect(check.buttons.map(\.button) == [.join])
+            #expect(check.buttons.map(\.button) == [.continueToCall])
+            let appt = ScreenLayout(screen: .appointment(title: "Dr. Demo", time: "5:00 PM", detail: "d", canJoin: true), output: size)
+            #expect(appt.buttons.map(\.button) == [.join])
+            #expect(ScreenLayout(screen: .appointment(title: "Dr. Demo", time: "5:00 PM", detail: "opens at", canJoin: false), output: size).buttons.isEmpty)
             #expect(check.meterLevel == 1)
             #expect(check.previewArea.map { $0.intersection(check.meter!).isEmpty } == true)
             let err = ScreenLayout(screen: .error(title: "No camera", detail: "d", diagnostics: ["a", "b"]), output: size)

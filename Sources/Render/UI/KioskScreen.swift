@@ -1,10 +1,13 @@
 /// The screens kioskd shows. Video (remote, self) comes from the `Scene`; a screen adds text,
 /// buttons and meters over it.
 public enum KioskScreen: Sendable, Equatable {
+    /// The appointment sent to this kiosk: who with, when, and either a Join button or why not
+    /// yet (e.g. "Your session opens at 12:00 PM"). Never the patient's name.
+    case appointment(title: String, time: String, detail: String, canJoin: Bool)
     /// Before the call: e.g. "Please wait, your clinician will join shortly" / "Opens at 12:00".
     case waiting(title: String, detail: String)
     /// Camera and microphone check: the self view as a large live preview, an audio meter
-    /// (level 0...1), the device names and a Join button.
+    /// (level 0...1), the device names and a Continue button.
     case deviceCheck(camera: String, microphone: String, audioLevel: Double, canJoin: Bool)
     /// In the call: the control tray (camera toggle, microphone mute, end).
     case inCall(CallControls)
@@ -20,17 +23,20 @@ public struct CallControls: Sendable, Equatable {
     public var microphoneMuted: Bool
     /// The tray can hide after a while without touches; the buttons then do not hit-test.
     public var trayVisible: Bool
+    /// What the other side did to its own media, e.g. "Dr. Demo muted their microphone".
+    public var remoteNotice: String?
 
-    public init(cameraOn: Bool = true, microphoneMuted: Bool = false, trayVisible: Bool = true) {
+    public init(cameraOn: Bool = true, microphoneMuted: Bool = false, trayVisible: Bool = true, remoteNotice: String? = nil) {
         self.cameraOn = cameraOn
         self.microphoneMuted = microphoneMuted
         self.trayVisible = trayVisible
+        self.remoteNotice = remoteNotice
     }
 }
 
 /// What a touch can press.
 public enum KioskButton: String, Sendable, Equatable, Hashable, Codable, CaseIterable {
-    case join, cameraToggle, microphoneToggle, endCall, rejoin, retry
+    case join, continueToCall, cameraToggle, microphoneToggle, endCall, rejoin, retry
 }
 
 /// How a button looks: high-contrast fills with white bold labels.
@@ -62,6 +68,8 @@ public struct ScreenLayout: Sendable, Equatable {
     public var panel: PixelRect?
     /// A translucent strip behind the in-call tray.
     public var tray: PixelRect?
+    /// A translucent strip behind the in-call notice about the other side's media.
+    public var banner: PixelRect?
     public var texts: [KioskTextLayout] = []
     public var buttons: [KioskButtonLayout] = []
     /// Where the device check shows the live self view.
@@ -83,6 +91,15 @@ public struct ScreenLayout: Sendable, Equatable {
             texts.append(KioskTextLayout(text: s, frame: centred(W - 2 * u(60), u(size * 3 / 2), y: y), pixelSize: u(size), bold: bold))
         }
         switch screen {
+        case .appointment(let title, let time, let detail, let canJoin):
+            panel = full
+            text(title, y: H * 25 / 100, size: 64, bold: true)
+            text(time, y: H * 25 / 100 + u(120), size: 48)
+            text(detail, y: H * 25 / 100 + u(220), size: 40)
+            if canJoin {
+                buttons.append(KioskButtonLayout(button: .join, frame: centred(u(420), buttonH, y: H * 65 / 100),
+                                                 label: "Join", style: .primary))
+            }
         case .waiting(let title, let detail):
             panel = full
             text(title, y: H * 35 / 100, size: 64, bold: true)
@@ -96,10 +113,15 @@ public struct ScreenLayout: Sendable, Equatable {
             text("Camera: \(camera)", y: u(720), size: 36)
             text("Microphone: \(microphone)", y: u(780), size: 36)
             if canJoin {
-                buttons.append(KioskButtonLayout(button: .join, frame: centred(u(420), buttonH, y: H - buttonH - u(60)),
-                                                 label: "Join", style: .primary))
+                buttons.append(KioskButtonLayout(button: .continueToCall, frame: centred(u(420), buttonH, y: H - buttonH - u(60)),
+                                                 label: "Continue", style: .primary))
             }
         case .inCall(let controls):
+            if let notice = controls.remoteNotice {
+                // A strip at the top, clear of the self view in the upper-left corner.
+                banner = PixelRect(x: W / 4, y: u(24), width: W / 2, height: u(72))
+                texts.append(KioskTextLayout(text: notice, frame: banner!.insetBy(u(8)), pixelSize: u(40), bold: true))
+            }
             guard controls.trayVisible else { break }
             let bw = max(240, u(320)), gap = u(40)
             let total = 3 * bw + 2 * gap
@@ -118,7 +140,7 @@ public struct ScreenLayout: Sendable, Equatable {
             panel = full
             text(message, y: H * 35 / 100, size: 56, bold: true)
             buttons.append(KioskButtonLayout(button: .rejoin, frame: centred(u(420), buttonH, y: H * 55 / 100),
-                                             label: "Rejoin", style: .primary))
+                                             label: "Rejoin Session", style: .primary))
         case .error(let title, let detail, let diagnostics):
             panel = full
             text(title, y: H * 20 / 100, size: 56, bold: true)

@@ -40,6 +40,7 @@ public final class ScreenPainter {
             }
         }
         if let tray = layout.tray { canvas.shade(tray, with: .black, alpha: 160) }
+        if let banner = layout.banner { canvas.shade(banner, with: .black, alpha: 180) }
         if let meter = layout.meter {
             canvas.fill(meter, with: .white)
             let inner = meter.insetBy(4)

@@ -7,6 +7,21 @@ import Synchronization
 /// peer-joined, offer/answer, candidates, end), owns one `PeerDriver` per call and hands media
 /// to the pipeline. Signaling drops never touch the engine: media keeps flowing peer to peer.
 actor KioskCall {
+    /// What the kiosk's flow needs to know, in order.
+    enum Event: Sendable, Equatable {
+        case signalingReady
+        case signalingLost
+        case refused(code: String, message: String)
+        case assignment(SignalingAppointment?)
+        case joined(appointmentId: String, peerPresent: Bool)
+        case peerJoined(appointmentId: String)
+        case peerLeft(appointmentId: String)
+        case sessionEnded(appointmentId: String, by: SignalingRole)
+        case connected
+        case failed
+        case remoteMediaState(SignalingMediaState)
+    }
+
     struct Options: Sendable {
         var peer: PeerConfiguration
         /// Join as soon as an eligible appointment is assigned (the demo and tests: a patient's
@@ -18,6 +33,7 @@ actor KioskCall {
     let media: MediaPipeline
     let options: Options
     let logger: Logger
+    private let observer: @Sendable (Event) -> Void
     private var driver: PeerDriver?
     private(set) var appointmentId: String?
     private(set) var security: PeerSecurityInfo?
@@ -25,11 +41,23 @@ actor KioskCall {
     private(set) var state = "idle"
     private var certificate: DTLSCertificate?
 
-    init(link: SignalingLink, media: MediaPipeline, options: Options, logger: Logger) {
+    init(link: SignalingLink, media: MediaPipeline, options: Options, logger: Logger,
+         observer: @escaping @Sendable (Event) -> Void = { _ in }) {
         self.link = link
         self.media = media
         self.options = options
         self.logger = logger
+        self.observer = observer
+    }
+
+    func send(_ intent: SignalingClient.Intent) async {
+        await link.send(intent)
+    }
+
+    /// Ends the media now (the kiosk ended the call; signaling may be down).
+    func hangUp() {
+        if driver != nil { state = "ended" }
+        endPeer()
     }
 
     /// Runs until signaling stops.
@@ -66,15 +94,18 @@ actor KioskCall {
         switch event {
         case .ready:
             logger.info("signaling ready")
+            observer(.signalingReady)
         case .signalingLost:
             logger.warning("signaling lost; the call continues")
+            observer(.signalingLost)
         case .signalingRestored:
             logger.info("signaling restored")
+            observer(.signalingReady)
         case .invalidMessage(let error):
             logger.warning("invalid signaling message", metadata: ["error": "\(error)"])
         case .rejected(let payload):
             lastError = "\(payload.code)"
-            logger.warning("endpoint refused a request", metadata: ["code": "\(payload.code)"])
+            logger.warning("endpoint refused hello", metadata: ["code": "\(payload.code)"])
         case .message(let envelope):
             await handle(envelope.message)
         }
@@ -85,6 +116,7 @@ actor KioskCall {
         case .assignment(let appointment):
             appointmentId = appointment?.id
             state = appointment == nil ? "idle" : "assigned"
+            observer(.assignment(appointment))
             logger.info("appointment assigned", metadata: ["appointment": "\(appointment?.id ?? "none")",
                                                           "eligible": "\(appointment?.telehealth.eligible ?? false)"])
             if options.autoJoin, let appointment, appointment.telehealth.eligible {
@@ -93,8 +125,10 @@ actor KioskCall {
         case .joined(let id, let peerPresent):
             state = "waiting"
             logger.info("joined", metadata: ["appointment": "\(id)", "peer_present": "\(peerPresent)"])
+            observer(.joined(appointmentId: id, peerPresent: peerPresent))
         case .peerJoined(let id, _, let offerer):
             logger.info("clinician joined", metadata: ["appointment": "\(id)", "offerer": "\(offerer.rawValue)"])
+            observer(.peerJoined(appointmentId: id))
             startPeer()
             if offerer == .kiosk, let driver {
                 let link = self.link
@@ -123,10 +157,15 @@ actor KioskCall {
             logger.notice("session ended", metadata: ["appointment": "\(id)", "by": "\(by.rawValue)"])
             state = "ended"
             endPeer()
+            observer(.sessionEnded(appointmentId: id, by: by))
         case .peerLeft(let id, _, let reason):
             logger.notice("clinician left", metadata: ["appointment": "\(id)", "reason": "\(reason.rawValue)"])
             state = "waiting"
             endPeer()
+            observer(.peerLeft(appointmentId: id))
+        case .mediaState(let remote):
+            logger.info("clinician media state", metadata: ["camera": "\(remote.camera.rawValue)", "microphone": "\(remote.microphone.rawValue)"])
+            observer(.remoteMediaState(remote))
         case .requestOffer:
             guard let driver else { return }
             let link = self.link
@@ -134,6 +173,8 @@ actor KioskCall {
         case .error(let payload):
             lastError = "\(payload.code)"
             logger.warning("signaling error", metadata: ["code": "\(payload.code)"])
+            // The message is the endpoint's sentence for people (no personal data by protocol).
+            observer(.refused(code: payload.code.rawValue, message: payload.message))
         default:
             break
         }
@@ -182,10 +223,12 @@ actor KioskCall {
             state = "in-call"
             logger.notice("call connected", metadata: ["dtls": "\(info.dtlsVersion)", "srtp": "\(info.srtpProfile)"])
             if let driver { media.start(driver: driver) }
+            observer(.connected)
         case .failed(let error):
             lastError = "\(error)"
             state = "failed"
             logger.error("call failed", metadata: ["error": "\(error)"])
+            observer(.failed)
         case .iceStateChanged(let s):
             logger.info("ice state", metadata: ["state": "\(s.rawValue)"])
         case .remoteBye:

@@ -35,6 +35,13 @@ actor SignalingLink {
 
     func send(_ intent: SignalingClient.Intent) { feed(.intent(intent)) }
 
+    /// Skips the back-off wait after a failure (a "Try again" tap); no effect while connected.
+    func reconnectNow() {
+        guard case .disconnected(let retryAt) = client.state, retryAt != nil else { return }
+        feed(.stop)
+        feed(.start)
+    }
+
     private func feed(_ input: SignalingClient.Input) {
         client.handle(input, at: MonotonicClock.now())
         while let output = client.poll() {

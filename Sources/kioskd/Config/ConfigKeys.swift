@@ -49,6 +49,10 @@ enum ConfigKeys {
                     help: "Where kioskd keeps its state (systemd's StateDirectory)."),
             .string("service", "control_socket", \.service.controlSocket, pattern: absolutePath,
                     help: "Unix socket for technicians' and IT's commands."),
+            .boolean("service", "control_screenshots", \.service.controlScreenshots,
+                     help: "Let the control socket return screenshots. They can show the patient: off on a kiosk in use."),
+            .integer("kiosk", "ended_screen_seconds", \.kiosk.endedScreenSeconds, range: 5...3600,
+                     help: "How long the ended screen waits for Rejoin before the kiosk goes back to idle."),
         ]
     }
 

@@ -4,6 +4,7 @@ struct KioskConfig: Equatable, Sendable {
     struct Kiosk: Equatable, Sendable {
         /// The stable ID the practice knows this kiosk by; the only kiosk identity in logs.
         var id = "kiosk-unprovisioned"
+        var endedScreenSeconds = 120
     }
 
     struct Practice: Equatable, Sendable {
@@ -42,6 +43,7 @@ struct KioskConfig: Equatable, Sendable {
         var logLevel = "info"
         var stateDirectory = "/var/lib/kioskd"
         var controlSocket = "/run/kioskd/control.sock"
+        var controlScreenshots = false
     }
 
     var kiosk = Kiosk()

@@ -70,6 +70,7 @@ struct DemoRun {
                              options: .init(peer: PeerConfiguration(localAddresses: [loopback], seed: 1), autoJoin: true),
                              logger: logger)
         let callTask = Task { await call.run() }
+        try? media.openDevices()
 
         let browser = startBrowser ? try ChromiumClinician(url: pageURL) : nil
         defer { browser?.stop() }

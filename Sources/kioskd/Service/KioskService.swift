@@ -1,8 +1,13 @@
+import Devices
+import Foundation
 import Logging
+import Render
 import ServiceLifecycle
+import Session
 
-/// The kiosk itself as a long-running service: it brings the kiosk up, tells systemd it is
-/// ready, runs until a graceful shutdown is requested, then says it is stopping.
+/// The kiosk itself as a long-running service: chooses its hardware, connects to the practice,
+/// runs the patient's flow on the screen, tells systemd it is ready, and on a graceful
+/// shutdown ends the call, closes the devices and says it is stopping.
 struct KioskService: Service {
     let config: KioskConfig
     let notifier: SystemdNotifier
@@ -10,12 +15,59 @@ struct KioskService: Service {
 
     func run() async throws {
         logger.info("kioskd starting", metadata: ["kiosk": "\(config.kiosk.id)", "camera": "\(config.devices.camera)", "display": "\(config.display.device)"])
+        let painter = try ScreenPainter()
+        let hardware = try KioskHardware.choose(config, painter: painter, logger: logger)
+        let media = MediaPipeline(camera: hardware.camera, microphone: hardware.microphone, speaker: hardware.speaker,
+                                  videoBitrateKbps: config.call.maxVideoBitrateKbps, audioBitrateKbps: config.call.audioBitrateKbps,
+                                  logger: logger)
+        let link = SignalingLink(url: config.practice.url,
+                                 hello: SignalingHello(role: .kiosk, kioskId: config.kiosk.id, token: readToken(),
+                                                       software: "kioskd/\(KioskdVersion.string)"),
+                                 logger: logger)
+        // Loopback too: a clinician's browser on the same machine (the lab, tests) pairs over it.
+        let peer = PeerConfiguration(localAddresses: LocalAddresses.list(includeLoopback: true), seed: 1)
+        let events = AsyncStream<KioskCall.Event>.makeStream()
+        let call = KioskCall(link: link, media: media, options: .init(peer: peer, autoJoin: false), logger: logger,
+                             observer: { events.1.yield($0) })
+        var settings = KioskFlow.Settings()
+        settings.endedTimeout = .seconds(config.kiosk.endedScreenSeconds)
+        let notifier = self.notifier
+        let controller = KioskController(call: call, media: media, screen: ScreenLoop(display: hardware.display, media: media, logger: logger),
+                                         settings: settings, callEvents: events, logger: logger,
+                                         notifyStatus: { notifier.status($0) })
+        let screenshots = config.service.controlScreenshots
+        let control: ControlSocket?
+        do {
+            control = try ControlSocket(path: config.service.controlSocket, logger: logger) { line in
+                await controller.control(line, screenshotsAllowed: screenshots)
+            }
+            control?.start()
+        } catch {
+            // The kiosk works without it; technicians lose their socket, which the log says.
+            logger.error("control socket unavailable", metadata: ["error": "\(error)"])
+            control = nil
+        }
+
+        let flow = Task { await controller.run() }
         notifier.ready(status: "Idle, waiting for an appointment")
         logger.notice("kioskd ready", metadata: ["kiosk": "\(config.kiosk.id)"])
-        // Park until SIGTERM/SIGINT; the call flow plugs in here as it lands.
         await gracefulShutdownSignal()
         notifier.stopping()
         logger.notice("kioskd stopping", metadata: ["kiosk": "\(config.kiosk.id)"])
+        control?.stop()
+        flow.cancel()
+        await flow.value
+    }
+
+    /// The enrolment token; a missing file is logged (the practice will refuse the kiosk and
+    /// the screen says the practice cannot be reached) rather than stopping the service.
+    private func readToken() -> String? {
+        guard let data = FileManager.default.contents(atPath: config.practice.tokenFile) else {
+            logger.warning("no enrolment token", metadata: ["file": "\(config.practice.tokenFile)"])
+            return nil
+        }
+        let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return token.isEmpty ? nil : token
     }
 
     private func gracefulShutdownSignal() async {

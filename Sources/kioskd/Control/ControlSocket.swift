@@ -1,0 +1,118 @@
+import Foundation
+import Logging
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// A Unix stream socket for technicians and tests: one JSON request per line, one JSON reply
+/// per line (see `ControlCommands`). The socket file is created mode 0660 in the service's
+/// runtime directory, so only root and the kioskd group reach it.
+final class ControlSocket: Sendable {
+    let path: String
+    private let fd: Int32
+    private let handler: @Sendable (String) async -> String
+    private let logger: Logger
+
+    enum Failure: Error, CustomStringConvertible {
+        case socket(path: String, errno: Int32)
+        var description: String {
+            switch self {
+            case .socket(let path, let e): return "control socket \(path): \(String(cString: strerror(e)))"
+            }
+        }
+    }
+
+    init(path: String, logger: Logger, handler: @escaping @Sendable (String) async -> String) throws(Failure) {
+        self.path = path
+        self.logger = logger
+        self.handler = handler
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { throw .socket(path: path, errno: ENAMETOOLONG) }
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        let s = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard s >= 0 else { throw .socket(path: path, errno: errno) }
+        unlink(path)
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0, chmod(path, 0o660) == 0, listen(s, 8) == 0 else {
+            let e = errno
+            close(s)
+            throw .socket(path: path, errno: e)
+        }
+        fd = s
+    }
+
+    func start() {
+        Thread { self.acceptLoop() }.start()
+    }
+
+    /// Closes the listening socket and removes the file.
+    func stop() {
+        shutdown(fd, Int32(SHUT_RDWR))
+        close(fd)
+        unlink(path)
+    }
+
+    private func acceptLoop() {
+        while true {
+            let c = accept(fd, nil, nil)
+            if c < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            Thread { self.serve(c) }.start()
+        }
+    }
+
+    /// Requests over 64 KiB per line are refused and the connection closed.
+    private func serve(_ c: Int32) {
+        defer { close(c) }
+        var buffer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(c, &chunk, chunk.count)
+            if n <= 0 { return }
+            buffer.append(contentsOf: chunk[0..<n])
+            while let nl = buffer.firstIndex(of: 0x0a) {
+                let line = String(decoding: buffer[..<nl], as: UTF8.self)
+                buffer.removeSubrange(...nl)
+                let reply = Self.wait { await self.handler(line) } + "\n"
+                var out = Array(reply.utf8)
+                var sent = 0
+                while sent < out.count {
+                    let w = out.withUnsafeMutableBytes { write(c, $0.baseAddress! + sent, $0.count - sent) }
+                    if w <= 0 { return }
+                    sent += w
+                }
+                out.removeAll()
+            }
+            if buffer.count > 65_536 {
+                _ = Array("{\"error\":\"request too large\"}\n".utf8).withUnsafeBytes { write(c, $0.baseAddress, $0.count) }
+                return
+            }
+        }
+    }
+
+    /// Runs async work from this plain thread and waits for it.
+    private static func wait(_ work: @escaping @Sendable () async -> String) -> String {
+        let done = DispatchSemaphore(value: 0)
+        let result = UncheckedBoxOf<String>("")
+        Task {
+            result.value = await work()
+            done.signal()
+        }
+        done.wait()
+        return result.value
+    }
+}
+
+/// Carries one result from a task to the thread waiting on a semaphore for it.
+private final class UncheckedBoxOf<T>: @unchecked Sendable {
+    var value: T
+    init(_ value: T) { self.value = value }
+}

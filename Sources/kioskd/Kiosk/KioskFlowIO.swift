@@ -1,0 +1,65 @@
+import Render
+import Session
+
+/// The inputs and outputs of `KioskFlow`. The driver (`KioskController`) turns signaling,
+/// call, device and touch events into `Input`s and performs the `Action`s.
+extension KioskFlow {
+    enum Input: Sendable, Equatable {
+        case signalingReady
+        case signalingLost
+        /// The endpoint refused a request (e.g. a join the rules do not allow).
+        case refused(code: String, message: String)
+        case assignment(SignalingAppointment?)
+        case joined(appointmentId: String, peerPresent: Bool)
+        case peerJoined(appointmentId: String)
+        case peerLeft(appointmentId: String)
+        case sessionEnded(appointmentId: String, byKiosk: Bool)
+        case callConnected
+        case callFailed
+        case remoteMediaState(SignalingMediaState)
+        /// Any touch on the screen (it brings back a hidden tray).
+        case touched
+        /// A touch that hit a button of the screen on display.
+        case pressed(KioskButton)
+        case devicesOpened(camera: String, microphone: String)
+        case devicesFailed(DeviceProblem)
+        /// The microphone's level for the device check's meter, 0...1.
+        case audioLevel(Double)
+        /// Time passed (the driver ticks about once a second).
+        case tick
+    }
+
+    enum DeviceProblem: Sendable, Equatable {
+        case noCamera(String)
+        case noMicrophone(String)
+    }
+
+    enum Action: Sendable, Equatable {
+        /// Draw this from now on (sent only when it changes).
+        case show(KioskPresentation)
+        case signal(SignalingClient.Intent)
+        /// Open the camera and microphone (device check, call); report `devicesOpened`/`devicesFailed`.
+        case openDevices
+        /// Close them: idle, appointment and ended screens keep the camera and microphone closed.
+        case closeDevices
+        /// Tear the call's media down now (the kiosk ended it, even if signaling is down).
+        case stopCall
+        case setCamera(on: Bool)
+        case setMicrophone(muted: Bool)
+        /// Drop the signaling back-off and try the practice again now (a "Try again" tap).
+        case reconnectSignaling
+        /// One line for systemd's STATUS= and the log (IDs only).
+        case status(String)
+    }
+}
+
+/// What the screen shows: a kiosk screen and which video goes under it.
+struct KioskPresentation: Sendable, Equatable {
+    var screen: KioskScreen
+    /// The clinician's video full-screen (in a call, unless their camera is off).
+    var remoteVideo: Bool
+    /// The patient's own picture (device-check preview, or the self view in a call).
+    var selfVideo: Bool
+    /// A short name for logs, tests and the control socket ("idle", "in-call", …).
+    var name: String
+}
