@@ -2,152 +2,178 @@ import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 
-/// The appointment book's HTTP API (docs/signaling.md §"practice-dev HTTP API").
+/// The appointment book's HTTP API (docs/practice-api.md). Bodies are read by hand
+/// (`AppointmentInput`) so every error is JSON naming the field; `APIErrorMiddleware` gives
+/// Hummingbird's own errors under `/api` the same shape.
 struct PracticeAPI: Sendable {
+    /// Larger bodies get 413 `body-too-large`.
+    static let maximumBodyBytes = 64 * 1024
+
     let hub: PracticeHub
     let dev: Bool
     let apiToken: String?
 
-    /// POST /api/appointments body. Omitted fields take the defaults noted.
-    struct AppointmentInput: Decodable {
-        var id: String?                         // generated when absent
-        var type: String?                       // "Individual"
-        var status: String?                     // "Scheduled"
-        var saved: Bool?                        // true
-        var patientHasPortalAccount: Bool
-        var patientName: String?
-        var scheduledAt: String                 // RFC 3339
-        var timeZone: String?                   // "UTC"
-        var clinicianId: String
-        var clinicianDisplayName: String
-    }
-
-    struct Telehealth: ResponseCodable {
-        var appointmentId: String
-        var evaluatedAt: String
-        var eligible: Bool
-        var reasons: [TelehealthRules.Reason]
-        var opensAt: String
-        var closesAt: String
-    }
-
-    struct AppointmentOutput: ResponseCodable {
-        var id: String
-        var type: String
-        var status: String
-        var saved: Bool
-        var patientHasPortalAccount: Bool
-        var patientName: String?
-        var scheduledAt: String
-        var timeZone: String
-        var clinicianId: String
-        var clinicianDisplayName: String
-        var telehealth: Telehealth
-    }
-
-    struct AssignmentInput: Decodable {
-        var appointmentId: String?
-    }
-
-    struct AssignmentOutput: ResponseCodable {
-        var kioskId: String
-        var appointmentId: String?
-    }
-
     func register(on router: Router<BasicWebSocketRequestContext>) {
         let api = router.group("api")
-        api.get("appointments") { request, _ -> [AppointmentOutput] in
+        api.get("appointments") { request, _ -> Response in
             try authorize(request)
             let now = await hub.now
             let clinician = request.uri.queryParameters["clinician"].map(String.init)
-            return await hub.appointments()
-                .filter { clinician == nil || $0.clinicianId == clinician }
-                .map { output($0, at: now) }
+            let list = await hub.appointments().filter { clinician == nil || $0.0.clinician.id == clinician }
+            return Self.jsonResponse(.array(list.map { Self.output($0.0, draft: $0.1, at: now) }))
         }
-        api.post("appointments") { request, context -> EditedResponse<AppointmentOutput> in
+        api.post("appointments") { request, _ -> Response in
             try authorize(request)
-            let input = try await request.decode(as: AppointmentInput.self, context: context)
-            let record = try record(from: input)
-            let created = await hub.upsert(record)
-            return EditedResponse(status: created ? .created : .ok, response: output(record, at: await hub.now))
+            let change = try AppointmentInput.change(try await body(request))
+            let a = try await hub.create(change)
+            return Self.jsonResponse(Self.output(a, draft: nil, at: await hub.now), status: .created)
         }
-        api.get("appointments/:id") { request, context -> AppointmentOutput in
+        api.get("appointments/:id") { request, context -> Response in
             try authorize(request)
-            let id = try context.parameters.require("id")
-            guard let a = await hub.appointment(id) else { throw HTTPError(.notFound, message: "no such appointment") }
-            return output(a, at: await hub.now)
+            let (a, draft) = try await appointment(context)
+            return Self.jsonResponse(Self.output(a, draft: draft, at: await hub.now))
         }
-        api.get("appointments/:id/telehealth") { request, context -> Telehealth in
+        api.patch("appointments/:id") { request, context -> Response in
             try authorize(request)
             let id = try context.parameters.require("id")
-            guard let a = await hub.appointment(id) else { throw HTTPError(.notFound, message: "no such appointment") }
+            let change = try AppointmentInput.change(try await body(request))
+            let a = try await hub.save(change, to: id)
+            return Self.jsonResponse(Self.output(a, draft: nil, at: await hub.now))
+        }
+        api.put("appointments/:id/draft") { request, context -> Response in
+            try authorize(request)
+            let id = try context.parameters.require("id")
+            let change = try AppointmentInput.change(try await body(request))
+            try await hub.setDraft(change, for: id)
+            let (a, draft) = try await appointment(context)
+            return Self.jsonResponse(Self.output(a, draft: draft, at: await hub.now))
+        }
+        api.delete("appointments/:id/draft") { request, context -> Response in
+            try authorize(request)
+            let id = try context.parameters.require("id")
+            try await hub.setDraft(nil, for: id)
+            let (a, _) = try await appointment(context)
+            return Self.jsonResponse(Self.output(a, draft: nil, at: await hub.now))
+        }
+        api.get("appointments/:id/telehealth") { request, context -> Response in
+            try authorize(request)
+            let (a, _) = try await appointment(context)
             var at = await hub.now
-            if let text = request.uri.queryParameters["at"] {
-                guard dev else { throw HTTPError(.badRequest, message: "?at= is honoured in --dev mode only") }
-                guard let parsed = PracticeTime.parse(String(text)) else {
-                    throw HTTPError(.badRequest, message: "?at= must be an RFC 3339 date-time")
+            if let text = request.uri.queryParameters["at"].map(String.init) {
+                guard dev else { throw APIError.invalidField("at", "at is honoured in --dev mode only") }
+                // A "+" offset arrives as a space when the query was not percent-encoded.
+                switch Result(catching: { () throws(PracticeTime.ParseError) in
+                    try PracticeTime.parseChecked(text.replacingOccurrences(of: " ", with: "+"))
+                }) {
+                case .success(let date): at = date
+                case .failure(let error): throw APIError.invalidField("at", AppointmentInput.dateMessage("at", error))
                 }
-                at = parsed
             }
-            return telehealth(a, at: at)
+            let clinician = request.uri.queryParameters["clinician"].map(String.init)
+            return Self.jsonResponse(Self.telehealth(a, at: at, clinicianId: clinician))
         }
-        api.get("kiosks/:kioskId/assignment") { request, context -> AssignmentOutput in
+        api.get("kiosks/:kioskId/assignment") { request, context -> Response in
             try authorize(request)
-            let kiosk = try context.parameters.require("kioskId")
-            return AssignmentOutput(kioskId: kiosk, appointmentId: await hub.assignment(kioskId: kiosk))
+            let kiosk = try kioskId(context)
+            return Self.jsonResponse(Self.assignment(kiosk, await hub.assignment(kioskId: kiosk)))
         }
-        api.post("kiosks/:kioskId/assignment") { request, context -> AssignmentOutput in
+        api.post("kiosks/:kioskId/assignment") { request, context -> Response in
             try authorize(request)
-            let kiosk = try context.parameters.require("kioskId")
-            guard PracticeAPI.isIdentifier(kiosk) else { throw HTTPError(.badRequest, message: "bad kiosk id") }
-            let input = try await request.decode(as: AssignmentInput.self, context: context)
-            if let appt = input.appointmentId, await hub.appointment(appt) == nil {
-                throw HTTPError(.notFound, message: "no such appointment")
+            let kiosk = try kioskId(context)
+            let appointmentId = try AppointmentInput.assignment(try await body(request))
+            if let appointmentId, await hub.appointment(appointmentId) == nil {
+                throw APIError.notFound("appointmentId", "no appointment \(appointmentId)")
             }
-            await hub.assign(kioskId: kiosk, appointmentId: input.appointmentId)
-            return AssignmentOutput(kioskId: kiosk, appointmentId: input.appointmentId)
+            await hub.assign(kioskId: kiosk, appointmentId: appointmentId)
+            return Self.jsonResponse(Self.assignment(kiosk, appointmentId))
         }
     }
 
-    private func authorize(_ request: Request) throws {
+    // MARK: - Request helpers
+
+    private func authorize(_ request: Request) throws(APIError) {
         if dev { return }
-        guard let apiToken else { throw HTTPError(.forbidden, message: "the API is closed: start with --api-token") }
-        guard request.headers[.authorization] == "Bearer \(apiToken)" else { throw HTTPError(.unauthorized) }
-    }
-
-    private func record(from i: AppointmentInput) throws -> AppointmentRecord {
-        guard let scheduledAt = PracticeTime.parse(i.scheduledAt) else {
-            throw HTTPError(.badRequest, message: "scheduledAt must be an RFC 3339 date-time")
+        guard let apiToken else {
+            throw APIError(status: .forbidden, code: "forbidden", field: nil, message: "the API is closed: start practice-dev with --api-token")
         }
-        let id = i.id ?? "appt-" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
-        guard PracticeAPI.isIdentifier(id) else { throw HTTPError(.badRequest, message: "id: 1-128 of A-Z a-z 0-9 . _ : -") }
-        guard PracticeAPI.isIdentifier(i.clinicianId) else { throw HTTPError(.badRequest, message: "clinicianId: 1-128 of A-Z a-z 0-9 . _ : -") }
-        let zone = i.timeZone ?? "UTC"
-        guard TimeZone(identifier: zone) != nil else { throw HTTPError(.badRequest, message: "timeZone: not an IANA zone") }
-        return AppointmentRecord(
-            id: id, type: i.type ?? "Individual", status: i.status ?? "Scheduled", saved: i.saved ?? true,
-            patientHasPortalAccount: i.patientHasPortalAccount, patientName: i.patientName,
-            scheduledAt: scheduledAt, timeZone: zone,
-            clinicianId: i.clinicianId, clinicianDisplayName: i.clinicianDisplayName)
-    }
-
-    private func telehealth(_ a: AppointmentRecord, at now: Date) -> Telehealth {
-        let d = TelehealthRules.evaluate(a, at: now)
-        return Telehealth(appointmentId: a.id, evaluatedAt: PracticeTime.format(now), eligible: d.eligible,
-                          reasons: d.reasons, opensAt: PracticeTime.format(d.opensAt), closesAt: PracticeTime.format(d.closesAt))
-    }
-
-    private func output(_ a: AppointmentRecord, at now: Date) -> AppointmentOutput {
-        AppointmentOutput(
-            id: a.id, type: a.type, status: a.status, saved: a.saved, patientHasPortalAccount: a.patientHasPortalAccount,
-            patientName: a.patientName, scheduledAt: PracticeTime.format(a.scheduledAt), timeZone: a.timeZone,
-            clinicianId: a.clinicianId, clinicianDisplayName: a.clinicianDisplayName, telehealth: telehealth(a, at: now))
-    }
-
-    static func isIdentifier(_ s: String) -> Bool {
-        !s.isEmpty && s.utf8.count <= 128 && s.utf8.allSatisfy { b in
-            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a)
-                || b == 0x2e || b == 0x5f || b == 0x3a || b == 0x2d
+        guard request.headers[.authorization] == "Bearer \(apiToken)" else {
+            throw APIError(status: .unauthorized, code: "unauthorized", field: nil, message: "a valid bearer token is required")
         }
+    }
+
+    /// The whole body, at most `maximumBodyBytes` (NIO's too-many-bytes error becomes 413).
+    private func body(_ request: Request) async throws -> [UInt8] {
+        let buffer = try await request.body.collect(upTo: Self.maximumBodyBytes)
+        return Array(buffer.readableBytesView)
+    }
+
+    private func appointment(_ context: BasicWebSocketRequestContext) async throws -> (Appointment, AppointmentChange?) {
+        let id = try context.parameters.require("id")
+        guard let found = await hub.appointment(id) else { throw APIError.notFound("id", "no appointment \(id)") }
+        return found
+    }
+
+    private func kioskId(_ context: BasicWebSocketRequestContext) throws -> String {
+        let kiosk = try context.parameters.require("kioskId")
+        guard AppointmentInput.isIdentifier(kiosk) else {
+            throw APIError.invalidField("kioskId", "kioskId must be 1-128 characters of A-Z a-z 0-9 . _ : -")
+        }
+        return kiosk
+    }
+
+    // MARK: - Output
+
+    static func jsonResponse(_ json: PracticeJSON, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: json.text)))
+    }
+
+    static func telehealth(_ a: Appointment, at now: Date, clinicianId: String? = nil) -> PracticeJSON {
+        let d = TelehealthRules.evaluate(a, at: now, clinicianId: clinicianId)
+        var o = PracticeJSONObject()
+        o.set("appointmentId", a.id)
+        o.set("evaluatedAt", PracticeTime.format(now))
+        o.set("eligible", d.eligible)
+        o.set("reasons", .array(d.reasons.map { r in
+            var j = PracticeJSONObject()
+            j.set("code", r.code)
+            j.set("message", r.message)
+            return j.json
+        }))
+        o.set("opensAt", PracticeTime.format(d.opensAt))
+        o.set("closesAt", PracticeTime.format(d.closesAt))
+        o.set("opensAtLocal", d.opensAtLocal)
+        o.set("closesAtLocal", d.closesAtLocal)
+        o.set("timeZone", d.timeZone)
+        return o.json
+    }
+
+    /// The saved appointment, its telehealth check at `now`, and its unsaved edit if any.
+    static func output(_ a: Appointment, draft: AppointmentChange?, at now: Date) -> PracticeJSON {
+        var o = PracticeJSONObject()
+        o.set("id", a.id)
+        o.set("type", a.type)
+        o.set("scheduledAt", PracticeTime.format(a.scheduledAt))
+        o.set("timeZone", a.timeZone)
+        o.set("status", a.status.rawValue)
+        var p = PracticeJSONObject()
+        p.set("name", a.patient.name)
+        p.set("portalAccount", a.patient.portalAccount)
+        o.set("patient", p.json)
+        var c = PracticeJSONObject()
+        c.set("id", a.clinician.id)
+        c.set("name", a.clinician.name)
+        c.set("role", a.clinician.role.rawValue)
+        o.set("clinician", c.json)
+        o.set("telehealth", telehealth(a, at: now))
+        o.setIfPresent("draft", draft?.json)
+        return o.json
+    }
+
+    static func assignment(_ kioskId: String, _ appointmentId: String?) -> PracticeJSON {
+        var o = PracticeJSONObject()
+        o.set("kioskId", kioskId)
+        o.set("appointmentId", appointmentId.map(PracticeJSON.string) ?? .null)
+        return o.json
     }
 }

@@ -56,15 +56,42 @@ actor PracticeHub {
 
     var now: Date { clock() }
 
-    func appointments() -> [AppointmentRecord] { relay.book.all }
+    /// Saved appointments with their unsaved edits, by time.
+    func appointments() -> [(Appointment, AppointmentChange?)] {
+        relay.book.all.map { ($0, relay.book.draft(for: $0.id)) }
+    }
 
-    func appointment(_ id: String) -> AppointmentRecord? { relay.book[id] }
+    func appointment(_ id: String) -> (Appointment, AppointmentChange?)? {
+        relay.book[id].map { ($0, relay.book.draft(for: id)) }
+    }
 
-    @discardableResult
-    func upsert(_ a: AppointmentRecord) -> Bool {
-        let (created, outputs) = relay.upsert(a, at: clock())
-        perform(outputs)
-        return created
+    /// Saves a new appointment (the id, if absent, is generated); 409 when the id exists.
+    func create(_ change: AppointmentChange) throws(APIError) -> Appointment {
+        var generated = "appt-" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        while relay.book[generated] != nil { generated = "appt-" + String(UInt32.random(in: 0...UInt32.max), radix: 36) }
+        let a = try change.newAppointment(generatedId: generated)
+        guard relay.book[a.id] == nil else { throw .conflict("id", "appointment \(a.id) already exists") }
+        perform(relay.upsert(a, at: clock()).outputs)
+        return a
+    }
+
+    /// Saves `change` to appointment `id` and discards its draft: all or nothing, in one
+    /// actor turn so no other edit interleaves.
+    func save(_ change: AppointmentChange, to id: String) throws(APIError) -> Appointment {
+        guard let saved = relay.book[id] else { throw .notFound("id", "no appointment \(id)") }
+        if let other = change.id, other != id { throw .invalidField("id", "id cannot be changed (the appointment is \(id))") }
+        let a = change.applied(to: saved)
+        relay.book.setDraft(nil, for: id)
+        perform(relay.upsert(a, at: clock()).outputs)
+        return a
+    }
+
+    /// Stores (nil: discards) the unsaved edit of appointment `id`. Kiosks are not told: the
+    /// rules ignore drafts.
+    func setDraft(_ change: AppointmentChange?, for id: String) throws(APIError) {
+        guard relay.book[id] != nil else { throw .notFound("id", "no appointment \(id)") }
+        if let other = change?.id, other != id { throw .invalidField("id", "id cannot be changed (the appointment is \(id))") }
+        relay.book.setDraft(change, for: id)
     }
 
     func assignment(kioskId: String) -> String? { relay.book.assignments[kioskId] }

@@ -70,6 +70,8 @@ struct PracticeServer {
     func makeApplication(onListening: @escaping @Sendable (Int) async -> Void) throws -> some ApplicationProtocol {
         let hub = self.hub
         let router = Router(context: BasicWebSocketRequestContext.self)
+        // First, so it also wraps the file middleware and the router's "no such route".
+        router.middlewares.add(APIErrorMiddleware())
         let publicDir = options.publicDirectory ?? PracticePublicFiles.bundledDirectory()
         if let publicDir {
             router.middlewares.add(FileMiddleware(publicDir, searchForIndexHtml: true, logger: logger))

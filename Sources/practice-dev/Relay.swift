@@ -66,6 +66,9 @@ struct Relay {
     private var sessions: [String: Session] = [:]
     private var sessionByIdentity: [String: String] = [:]
     private var rooms: [String: Room] = [:]
+    /// kioskId → the reason codes of the last `assignment` sent to it (nil: none sent), so
+    /// `tick` can re-send when the window opens or closes.
+    private var sentReasons: [String: [String]?] = [:]
     private var outputs: [Output] = []
     private var makeSessionId: @Sendable () -> String
 
@@ -127,6 +130,7 @@ struct Relay {
                 removeSession(s.id, peerReason: .timeout)
             }
         }
+        refreshAssignments(at: now)
         let silentLimit = Double(settings.heartbeatIntervalMs * settings.deadAfterHeartbeats) / 1000
         for (c, conn) in connections {
             if conn.sessionId == nil, now.timeIntervalSince(conn.openedAt) >= settings.helloTimeout {
@@ -147,22 +151,42 @@ struct Relay {
     mutating func assign(kioskId: String, appointmentId: String?, at now: Date) -> [Output] {
         book.assign(kioskId: kioskId, appointmentId: appointmentId)
         if let sid = sessionByIdentity[Self.identityKey(.kiosk, kioskId)] {
-            deliver(to: sid, .assignment(book.assignment(kioskId: kioskId)?.signaling(at: now)))
+            sendAssignment(kioskId: kioskId, to: sid, at: now)
         }
         log(.info, "assignment changed", ["kiosk": kioskId, "appointment": appointmentId ?? "none"])
         return take()
     }
 
-    /// Stores an appointment; kiosks showing it get the updated `assignment`.
-    mutating func upsert(_ a: AppointmentRecord, at now: Date) -> (created: Bool, outputs: [Output]) {
+    /// Saves an appointment; kiosks showing it get the updated `assignment`.
+    mutating func upsert(_ a: Appointment, at now: Date) -> (created: Bool, outputs: [Output]) {
         let created = book.upsert(a)
-        for (kiosk, appt) in book.assignments where appt == a.id {
+        for (kiosk, appt) in book.assignments.sorted(by: { $0.key < $1.key }) where appt == a.id {
             if let sid = sessionByIdentity[Self.identityKey(.kiosk, kiosk)] {
-                deliver(to: sid, .assignment(a.signaling(at: now)))
+                sendAssignment(kioskId: kiosk, to: sid, at: now)
             }
         }
         log(.info, created ? "appointment created" : "appointment updated", ["appointment": a.id])
         return (created, take())
+    }
+
+    /// Tells a kiosk its appointment as the rules see it now, remembering what it was told.
+    private mutating func sendAssignment(kioskId: String, to sid: String, at now: Date) {
+        let appointment = book.assignment(kioskId: kioskId)?.signaling(at: now)
+        sentReasons[kioskId] = .some(appointment?.telehealth.reasons.map(\.code))
+        deliver(to: sid, .assignment(appointment))
+    }
+
+    /// Time alone changes eligibility (the window opens, then closes): re-send `assignment` to
+    /// each connected kiosk whose appointment's reasons differ from what it was last told.
+    private mutating func refreshAssignments(at now: Date) {
+        for (kiosk, appt) in book.assignments.sorted(by: { $0.key < $1.key }) {
+            guard let sid = sessionByIdentity[Self.identityKey(.kiosk, kiosk)], sessions[sid]?.connection != nil,
+                  let a = book[appt] else { continue }
+            let codes = TelehealthRules.evaluate(a, at: now).reasons.map(\.code)
+            guard let sent = sentReasons[kiosk], sent != codes else { continue }
+            sendAssignment(kioskId: kiosk, to: sid, at: now)
+            log(.info, "assignment refreshed", ["kiosk": kiosk, "appointment": appt, "eligible": "\(codes.isEmpty)"])
+        }
     }
 
     // MARK: - Messages
@@ -257,7 +281,7 @@ struct Relay {
             sessionId: sid, heartbeatIntervalMs: settings.heartbeatIntervalMs,
             iceServers: settings.iceServers, resumed: resumed))))
         if h.role == .kiosk {
-            send(c, SignalingEnvelope(.assignment(book.assignment(kioskId: identity)?.signaling(at: now))))
+            sendAssignment(kioskId: identity, to: sid, at: now)
         }
         var meta = ["conn": c.description, "role": h.role.rawValue, "session": sid, "resumed": "\(resumed)"]
         if h.role == .kiosk { meta["kiosk"] = identity }
@@ -271,17 +295,11 @@ struct Relay {
     private mutating func join(_ s: Session, _ appt: String, offerer: SignalingRole?, rejoin: Bool,
                                _ e: SignalingEnvelope, _ c: RelayConnectionID, at now: Date) {
         guard let a = book[appt] else { return refuse(c, e, .unknownAppointment, "no appointment \(appt)") }
-        switch s.role {
-        case .kiosk:
-            guard book.assignments[s.identity] == appt else {
-                return refuse(c, e, .unauthorized, "this kiosk is not assigned to appointment \(appt)")
-            }
-        case .clinician:
-            guard a.clinicianId == s.identity else {
-                return refuse(c, e, .unauthorized, "appointment \(appt) belongs to another clinician")
-            }
+        if s.role == .kiosk, book.assignments[s.identity] != appt {
+            return refuse(c, e, .unauthorized, "this kiosk is not assigned to appointment \(appt)")
         }
-        let decision = TelehealthRules.evaluate(a, at: now)
+        // The same rules as the API's telehealth check; a clinician must be the appointment's.
+        let decision = TelehealthRules.evaluate(a, at: now, clinicianId: s.role == .clinician ? s.identity : nil)
         guard decision.eligible else {
             return refuse(c, e, .notEligible, decision.reasons.map(\.code).joined(separator: ","))
         }

@@ -1,65 +1,73 @@
 import Foundation
 
-/// The practice's telehealth workflow rules (docs: /work/shared/DESIGN.md "Workflow rules"),
-/// as one pure function of a saved appointment and the current time. Extend here.
+/// The practice's telehealth workflow rules (/work/shared/DESIGN.md "Workflow rules";
+/// docs/practice-api.md) as one pure function of the *saved* appointment, the instant, and
+/// optionally who asks. Unsaved edits (drafts) never reach it.
 enum TelehealthRules {
-    /// A session can start from this long before to this long after the scheduled time
-    /// (17:00 → 12:00–22:00, both ends included).
+    /// A session can start from this long before to this long after the scheduled time, both
+    /// ends included (17:00 → 12:00–22:00). Elapsed time between instants: a DST change inside
+    /// the window neither stretches nor shrinks it.
     static let window: TimeInterval = 5 * 3600
 
-    /// Appointment types that never have a telehealth session (compared case-insensitively).
-    /// The practice product spells the last one "Vacation or Blackout Period"; older exports use a slash.
-    static let excludedTypes: Set<String> = ["group therapy", "scheduled event", "vacation or blackout period", "vacation/blackout period"]
-    /// Appointment statuses that never have a telehealth session.
-    static let excludedStatuses: Set<String> = ["missed", "cancelled", "canceled"]
+    /// Appointment types that never have a telehealth session (compared case-insensitively,
+    /// ignoring surrounding spaces).
+    static let excludedTypes = ["Group Therapy", "Scheduled Event", "Vacation or Blackout Period"]
 
-    struct Reason: Equatable, Sendable, Codable {
+    struct Reason: Equatable, Sendable {
+        /// type-not-eligible, no-portal-account, missed, cancelled, not-the-clinician, too-early, too-late.
         var code: String
+        /// A sentence for people (no patient data).
         var message: String
     }
 
     struct Decision: Equatable, Sendable {
-        var eligible: Bool { reasons.isEmpty }
-        /// Every failed rule, in a stable order: type, portal account, status, saved, window.
+        /// Every failed rule, in this order: type, portal account, status, clinician, window.
         var reasons: [Reason]
         var opensAt: Date
         var closesAt: Date
+        /// "12:00 PM" in `timeZone`.
+        var opensAtLocal: String
+        var closesAtLocal: String
+        var timeZone: String
+
+        var eligible: Bool { reasons.isEmpty }
         /// True when only the time window fails (the kiosk can say "opens at …").
         var onlyOutsideWindow: Bool { !reasons.isEmpty && reasons.allSatisfy { $0.code == "too-early" || $0.code == "too-late" } }
     }
 
-    static func evaluate(_ a: AppointmentRecord, at now: Date) -> Decision {
+    /// `clinicianId`: who wants to start the session (nil: not asked for anyone, e.g. a kiosk).
+    static func evaluate(_ a: Appointment, at now: Date, clinicianId: String? = nil) -> Decision {
         let opensAt = a.scheduledAt.addingTimeInterval(-window)
         let closesAt = a.scheduledAt.addingTimeInterval(window)
+        let opensLocal = PracticeTime.clockTime(opensAt, zone: a.timeZone)
+        let closesLocal = PracticeTime.clockTime(closesAt, zone: a.timeZone)
         var reasons: [Reason] = []
-        if excludedTypes.contains(a.type.lowercased()) {
+        if isExcluded(type: a.type) {
             reasons.append(Reason(code: "type-not-eligible", message: "\(a.type) appointments have no telehealth session."))
         }
-        if !a.patientHasPortalAccount {
-            reasons.append(Reason(code: "no-portal-account", message: "The patient has no portal account."))
+        if !a.patient.portalAccount {
+            reasons.append(Reason(code: "no-portal-account", message: "The patient has no client portal account."))
         }
-        if excludedStatuses.contains(a.status.lowercased()) {
-            let code = a.status.lowercased() == "missed" ? "missed" : "cancelled"
-            reasons.append(Reason(code: code, message: "The appointment is marked \(a.status)."))
+        switch a.status {
+        case .scheduled: break
+        case .missed: reasons.append(Reason(code: "missed", message: "The appointment is marked Missed."))
+        case .cancelled: reasons.append(Reason(code: "cancelled", message: "The appointment is marked Cancelled."))
         }
-        if !a.saved {
-            reasons.append(Reason(code: "not-saved", message: "The appointment has unsaved changes; only the saved appointment counts."))
+        // The role needs no check here: input validation admits only Clinician and Intern.
+        if let clinicianId, clinicianId != a.clinician.id {
+            reasons.append(Reason(code: "not-the-clinician", message: "Only the clinician on this appointment can start its session."))
         }
         if now < opensAt {
-            reasons.append(Reason(code: "too-early", message: "Telehealth opens at \(localTime(opensAt, a.timeZone))."))
+            reasons.append(Reason(code: "too-early", message: "Telehealth opens at \(opensLocal) (\(a.timeZone))."))
         } else if now > closesAt {
-            reasons.append(Reason(code: "too-late", message: "Telehealth closed at \(localTime(closesAt, a.timeZone))."))
+            reasons.append(Reason(code: "too-late", message: "Telehealth closed at \(closesLocal) (\(a.timeZone))."))
         }
-        return Decision(reasons: reasons, opensAt: opensAt, closesAt: closesAt)
+        return Decision(reasons: reasons, opensAt: opensAt, closesAt: closesAt,
+                        opensAtLocal: opensLocal, closesAtLocal: closesLocal, timeZone: a.timeZone)
     }
 
-    /// "12:00 (America/Chicago)": a clock time in the appointment's own zone.
-    static func localTime(_ date: Date, _ zone: String) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        let known = TimeZone(identifier: zone)
-        f.timeZone = known ?? TimeZone(identifier: "UTC")
-        f.dateFormat = "HH:mm"
-        return "\(f.string(from: date)) (\(known == nil ? "UTC" : zone))"
+    static func isExcluded(type: String) -> Bool {
+        let t = type.trimmingCharacters(in: .whitespaces).lowercased()
+        return excludedTypes.contains { $0.lowercased() == t }
     }
 }

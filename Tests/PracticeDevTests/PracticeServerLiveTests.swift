@@ -122,16 +122,16 @@ import Testing
             _ = try await kiosk.nextMessage()
             _ = try await kiosk.nextMessage()
 
-            let body = #"{"id":"appt-7","type":"Individual","status":"Scheduled","patientHasPortalAccount":true,"patientName":"Pat Example","scheduledAt":"2025-03-04T17:00:00Z","timeZone":"America/New_York","clinicianId":"dr-demo","clinicianDisplayName":"Dr. Demo"}"#
+            let body = #"{"id":"appt-7","type":"Individual","status":"Scheduled","patient":{"name":"Pat Example","portalAccount":true},"scheduledAt":"2025-03-04T17:00:00Z","timeZone":"America/New_York","clinician":{"id":"dr-demo","name":"Dr. Demo","role":"Clinician"}}"#
             let (created, createdBody) = try await Self.http("POST", "\(base)/api/appointments", json: body)
             #expect(created == 201, "\(createdBody)")
             let (again, _) = try await Self.http("POST", "\(base)/api/appointments", json: body)
-            #expect(again == 200)
+            #expect(again == 409, "the id exists")
 
             let (s1, open) = try await Self.http("GET", "\(base)/api/appointments/appt-7/telehealth?at=2025-03-04T12:00:00Z")
             #expect(s1 == 200 && open.contains(#""eligible":true"#), "\(open)")
             let (_, early) = try await Self.http("GET", "\(base)/api/appointments/appt-7/telehealth?at=2025-03-04T11:59:00Z")
-            #expect(early.contains(#""eligible":false"#) && early.contains("too-early") && early.contains("07:00 (America"), "\(early)")
+            #expect(early.contains(#""eligible":false"#) && early.contains("too-early") && early.contains("7:00 AM (America/New_York)"), "\(early)")
             let (bad, _) = try await Self.http("GET", "\(base)/api/appointments/appt-7/telehealth?at=yesterday")
             #expect(bad == 400)
             let (missing, _) = try await Self.http("GET", "\(base)/api/appointments/nope/telehealth")
@@ -150,7 +150,7 @@ import Testing
             #expect(listed == 200 && list.contains("appt-7") && list.contains("demo-1"))
 
             let (page, html) = try await Self.http("GET", "\(base)/")
-            #expect(page == 200 && html.contains("<video id=\"remote\""))
+            #expect(page == 200 && html.contains("<video id=\"remote-view\""))
             let (script, js) = try await Self.http("GET", "\(base)/app.js")
             #expect(script == 200 && js.contains("window.telehealth"))
             kiosk.close()

@@ -164,11 +164,11 @@ import Testing
         var (h, k, c) = RelayHarness.connected()
         var other = h.relay.book["demo-1"]!
         other.id = "appt-2"
-        other.clinicianId = "dr-other"
+        other.clinician.id = "dr-other"
         _ = h.relay.upsert(other, at: h.now)
         var cancelled = h.relay.book["demo-1"]!
         cancelled.id = "appt-3"
-        cancelled.status = "Cancelled"
+        cancelled.status = .cancelled
         _ = h.relay.upsert(cancelled, at: h.now)
         h.send(k, .join(appointmentId: "appt-2", offerer: nil))       // not assigned to kiosk-1
         h.send(c, .join(appointmentId: "appt-2", offerer: nil))       // another clinician's
@@ -176,8 +176,9 @@ import Testing
         h.send(c, .join(appointmentId: "nope", offerer: nil))
         #expect(errorCodes(h.take(k)) == [.unauthorized])
         let clinician = h.take(c)
-        #expect(errorCodes(clinician) == [.unauthorized, .notEligible, .unknownAppointment])
-        guard case .error(let notEligible) = clinician[1] else { return }
+        #expect(errorCodes(clinician) == [.notEligible, .notEligible, .unknownAppointment])
+        guard case .error(let notTheirs) = clinician[0], case .error(let notEligible) = clinician[1] else { return }
+        #expect(notTheirs.message == "not-the-clinician")
         #expect(notEligible.message == "cancelled")
         // Outside the ±5 h window.
         h.now = h.now.addingTimeInterval(5 * 3600 + 1)
@@ -244,7 +245,7 @@ import Testing
         #expect(h.take(k) == [.assignment(nil)])
         h.absorb(h.relay.assign(kioskId: "kiosk-1", appointmentId: "demo-1", at: h.now))
         var a = h.relay.book["demo-1"]!
-        a.status = "Missed"
+        a.status = .missed
         let (created, out) = h.relay.upsert(a, at: h.now)
         #expect(!created)
         h.absorb(out)
@@ -267,5 +268,56 @@ import Testing
             #expect(!line.contains("198.51.100") && !line.contains("203.0.113") && !line.contains("192.0.2"), "\(line)")
             #expect(!line.contains("v=0"), "\(line)")
         }
+    }
+
+    @Test func aClinicianJoinIsRefusedWithEveryReasonOfTheRules() {
+        var (h, _, c) = RelayHarness.connected()
+        var other = h.relay.book["demo-1"]!
+        other.id = "appt-9"
+        other.type = "group therapy"
+        other.patient.portalAccount = false
+        other.clinician = .init(id: "dr-other", name: "Dr. Other", role: .clinician)
+        _ = h.relay.upsert(other, at: h.now)
+        h.send(c, .join(appointmentId: "appt-9", offerer: nil), id: "j1")
+        #expect(h.take(c) == [.error(.init(code: .notEligible, message: "type-not-eligible,no-portal-account,not-the-clinician",
+                                           inReplyTo: "j1"))])
+        // An intern on the appointment may start it.
+        var interned = h.relay.book["demo-1"]!
+        interned.clinician.role = .intern
+        _ = h.relay.upsert(interned, at: h.now)
+        h.send(c, .join(appointmentId: "demo-1", offerer: nil))
+        #expect(h.take(c) == [.joined(appointmentId: "demo-1", peerPresent: false)])
+    }
+
+    /// Moves the clock to `t` with the kiosk alive (a ping), then ticks.
+    static func tick(_ h: inout RelayHarness, _ k: RelayConnectionID, at t: Date) {
+        h.now = t
+        h.send(k, .ping)
+        h.absorb(h.relay.tick(at: t))
+    }
+
+    @Test func tickResendsTheAssignmentWhenTheWindowOpensAndCloses() {
+        var (h, k, _) = RelayHarness.connected()
+        var later = h.relay.book["demo-1"]!
+        later.id = "appt-later"
+        later.scheduledAt = h.now.addingTimeInterval(5 * 3600 + 10)
+        _ = h.relay.upsert(later, at: h.now)
+        h.absorb(h.relay.assign(kioskId: "kiosk-1", appointmentId: "appt-later", at: h.now))
+        guard case .assignment(let first?) = h.take(k).last else { Issue.record("no assignment"); return }
+        #expect(first.telehealth.reasons.map(\.code) == ["too-early"])
+
+        Self.tick(&h, k, at: later.scheduledAt.addingTimeInterval(-5 * 3600 - 1))
+        #expect(h.take(k) == [.pong], "still too early: nothing re-sent")
+        Self.tick(&h, k, at: later.scheduledAt.addingTimeInterval(-5 * 3600))
+        guard case .assignment(let opened?) = h.take(k).last else { Issue.record("not re-sent when the window opened"); return }
+        #expect(opened.id == "appt-later" && opened.telehealth.eligible)
+        Self.tick(&h, k, at: later.scheduledAt.addingTimeInterval(5 * 3600))
+        #expect(h.take(k) == [.pong], "still open at +5 h")
+        Self.tick(&h, k, at: later.scheduledAt.addingTimeInterval(5 * 3600 + 1))
+        guard case .assignment(let closed?) = h.take(k).last else { Issue.record("not re-sent when the window closed"); return }
+        #expect(closed.telehealth.reasons.map(\.code) == ["too-late"])
+        Self.tick(&h, k, at: later.scheduledAt.addingTimeInterval(6 * 3600))
+        #expect(h.take(k) == [.pong])
+        #expect(h.logs.contains { $0.contains("assignment refreshed") && $0.contains("kiosk=kiosk-1") })
     }
 }

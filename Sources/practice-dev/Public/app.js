@@ -1,12 +1,19 @@
 // The clinician's telehealth page: plain JS, no build step, no CDN.
 // Speaks docs/signaling.md (protocol v1) over /ws with role "clinician".
+// Flow: schedule (list) → appointment with the telehealth banner → "Select Your Camera and
+// Microphone" → waiting → in call → "Your Telehealth Session Has Ended" with Rejoin.
 // URL parameters (for people and for automation):
 //   clinician=ID     who we are (dev endpoints authenticate clinicians by this)
-//   appointment=ID   preselect the appointment
-//   autojoin=1       join without waiting for a click
+//   appointment=ID   open this appointment directly
+//   autojoin=1       join at once with the default devices (no dialog)
 //   offer=1|0        who creates the offer once both sides are in: 1 = this page (default), 0 = the kiosk
+//   statsLog=1       log `TELEHEALTH-STATS {json}` once a second (automation reading the console)
 //   role=kiosk&kiosk=ID  act as a kiosk instead (browser-to-browser tests and demos): joins the
-//                    appointment the endpoint assigns to kiosk ID (dev endpoints accept any token)
+//                    appointment the endpoint assigns to kiosk ID (dev endpoints accept any token);
+//                    with autojoin=1 it joins as soon as the assignment is eligible
+// For automation: window.telehealth.state() is one of "list", "appointment", "device-check",
+// "waiting", "in-call", "ended"; telehealth.details() has timings and errors; telehealth.stats()
+// summarises getStats(). Nothing personal is written to the console.
 'use strict';
 
 const params = new URLSearchParams(location.search);
@@ -18,7 +25,7 @@ const telehealth = {
   clinician: params.get('clinician'),
   appointmentId: params.get('appointment'),
   offerer: params.get('offer') === '0' ? 'kiosk' : 'clinician',
-  phase: 'lobby',            // lobby | joining | waiting | in-call | ended
+  phase: 'list',             // list | appointment | device-check | joining | waiting | in-call | ended
   pc: null,                  // the current RTCPeerConnection (kept referenced on purpose)
   ws: null,
   localStream: null,
@@ -27,17 +34,19 @@ const telehealth = {
   iceServers: [],
   joined: false,             // we asked to be in the room (join/rejoin until end/leave)
   peerPresent: false,
-  remoteMedia: null,         // last media-state from the kiosk
+  remoteMedia: null,         // last media-state from the other side
+  endedBy: null,
   camera: 'on',
   microphone: 'unmuted',
   errors: [],                // JS errors and signaling errors, for automation
   log: [],                   // recent signaling traffic (types only)
   timings: {},               // performance.now() of milestones
   stats,
-  state: () => ({
-    phase: telehealth.phase, joined: telehealth.joined, peerPresent: telehealth.peerPresent,
+  state: () => (telehealth.phase === 'joining' ? 'waiting' : telehealth.phase),
+  details: () => ({
+    phase: telehealth.phase, state: telehealth.state(), joined: telehealth.joined, peerPresent: telehealth.peerPresent,
     signaling: telehealth.ws ? telehealth.ws.readyState : -1, camera: telehealth.camera,
-    microphone: telehealth.microphone, remoteMedia: telehealth.remoteMedia,
+    microphone: telehealth.microphone, remoteMedia: telehealth.remoteMedia, endedBy: telehealth.endedBy,
     connectionState: telehealth.pc ? telehealth.pc.connectionState : 'none',
     timings: telehealth.timings, errors: telehealth.errors,
   }),
@@ -46,11 +55,20 @@ window.telehealth = telehealth;
 window.addEventListener('error', (e) => telehealth.errors.push(String(e.message)));
 window.addEventListener('unhandledrejection', (e) => telehealth.errors.push(String(e.reason)));
 
-const peerName = telehealth.role === 'kiosk' ? 'the clinician' : 'the patient';
+const isKiosk = telehealth.role === 'kiosk';
+const peerName = isKiosk ? 'the clinician' : 'the patient';
 const cap = (s) => s[0].toUpperCase() + s.slice(1);
 
 function mark(name) { if (!(name in telehealth.timings)) telehealth.timings[name] = Math.round(performance.now()); }
 function status(text) { $('lobby-status').textContent = text; $('call-status').textContent = text; }
+function el(tag, props = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'dataset') Object.assign(e.dataset, v); else if (k === 'class') e.className = v; else e[k] = v;
+  }
+  e.append(...children.filter((c) => c !== null && c !== undefined));
+  return e;
+}
 
 // ---------------------------------------------------------------- signaling
 
@@ -74,11 +92,11 @@ function send(type, fields = {}) {
 
 function connect() {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const query = telehealth.role === 'kiosk' ? '' : `?clinician=${encodeURIComponent(telehealth.clinician)}`;
+  const query = isKiosk ? '' : `?clinician=${encodeURIComponent(telehealth.clinician)}`;
   const ws = new WebSocket(`${scheme}://${location.host}/ws${query}`);
   telehealth.ws = ws;
   ws.onopen = () => {
-    const hello = telehealth.role === 'kiosk'
+    const hello = isKiosk
       ? { v: 1, type: 'hello', id: 'w' + nextId++, role: 'kiosk', kioskId: telehealth.kioskId, token: params.get('token') ?? 'dev',
           software: 'practice-web/1' }
       : { v: 1, type: 'hello', id: 'w' + nextId++, role: 'clinician', clinicianId: telehealth.clinician, software: 'practice-web/1' };
@@ -95,8 +113,7 @@ function connect() {
   ws.onclose = () => {
     if (telehealth.ws !== ws) return;
     clearInterval(heartbeat);
-    const wasReady = !!telehealth.sessionId;
-    if (wasReady) status('Connection to the practice lost; reconnecting… (the call continues)');
+    if (telehealth.sessionId) status('Connection to the practice lost; reconnecting… (the call continues)');
     // Exponential backoff with jitter, 0.5 s doubling to 30 s.
     const delay = backoff * (0.5 + Math.random() / 2);
     backoff = Math.min(backoff * 2, 30000);
@@ -120,7 +137,7 @@ async function onSignal(msg) {
       }
       const queued = outbox; outbox = [];
       for (const m of queued) if (resumed || (m.type !== 'join' && m.type !== 'rejoin')) telehealth.ws.send(JSON.stringify(m));
-      if (telehealth.phase === 'lobby') status('');
+      if (!telehealth.joined) status('');
       break;
     }
     case 'ping': telehealth.ws.send(JSON.stringify({ v: 1, type: 'pong', id: msg.id })); break;
@@ -128,7 +145,7 @@ async function onSignal(msg) {
     case 'joined':
       telehealth.peerPresent = msg.peerPresent;
       mark('joined');
-      if (!msg.peerPresent) { setPhase('waiting'); status(`Waiting for ${peerName} to join…`); }
+      if (!msg.peerPresent) { setPhase('waiting'); status(''); }
       break;
     case 'peer-joined':
       telehealth.peerPresent = true;
@@ -139,6 +156,8 @@ async function onSignal(msg) {
       break;
     case 'peer-left':
       telehealth.peerPresent = false;
+      telehealth.remoteMedia = null;
+      showRemoteMedia();
       closePeerConnection();
       setPhase('waiting');
       status(msg.reason === 'left' ? `${cap(peerName)} left. Waiting for them to return…` : `Lost ${peerName}. Waiting for them to return…`);
@@ -146,7 +165,11 @@ async function onSignal(msg) {
     case 'session-ended':
       telehealth.joined = false;
       telehealth.peerPresent = false;
+      telehealth.endedBy = msg.by ?? null;
+      telehealth.remoteMedia = null;
+      showRemoteMedia();
       closePeerConnection();
+      releaseDevices();
       setPhase('ended');
       break;
     case 'offer': {
@@ -182,22 +205,24 @@ async function onSignal(msg) {
       break;
     case 'assignment':
       // Only kiosks get this: show the appointment, join it when asked to.
-      if (telehealth.role !== 'kiosk') break;
+      if (!isKiosk) break;
       telehealth.appointmentId = msg.appointment ? msg.appointment.id : null;
-      $('eligibility').textContent = !msg.appointment ? 'No appointment assigned.'
-        : msg.appointment.telehealth.eligible ? `Appointment with ${msg.appointment.clinicianDisplayName}.`
-        : msg.appointment.telehealth.reasons.map((r) => r.message).join(' ');
-      $('join-button').disabled = !msg.appointment?.telehealth.eligible;
+      showKioskAssignment(msg.appointment);
       if (params.get('autojoin') === '1' && msg.appointment?.telehealth.eligible && !telehealth.joined
-          && telehealth.phase === 'lobby') {
+          && telehealth.phase === 'appointment') {
         await join(false);
       }
       break;
     case 'error':
       telehealth.errors.push(`${msg.code}: ${msg.message}`);
       if (['not-eligible', 'unknown-appointment', 'unauthorized', 'no-session-to-rejoin'].includes(msg.code)) {
+        if (telehealth.phase === 'joining' || telehealth.phase === 'waiting') {
+          telehealth.joined = false;
+          releaseDevices();
+          setPhase('appointment');
+          if (!isKiosk) refreshBanner().catch(() => {});   // the window may just have closed
+        }
         status(`Cannot join: ${msg.message}`);
-        if (telehealth.phase === 'joining') setPhase('lobby');
       }
       break;
     default:
@@ -211,12 +236,13 @@ let pendingCandidates = [];
 
 async function startPeerConnection(weOffer) {
   closePeerConnection();
+  if (!telehealth.localStream) await openDevices();
   const pc = new RTCPeerConnection({ iceServers: telehealth.iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
   telehealth.pc = pc;
   window.pc = pc;
   pendingCandidates = [];
   telehealth.remoteStream = new MediaStream();
-  $('remote').srcObject = telehealth.remoteStream;
+  $('remote-view').srcObject = telehealth.remoteStream;
   for (const track of telehealth.localStream.getTracks()) pc.addTrack(track, telehealth.localStream);
   pc.onicecandidate = (e) => {
     if (e.candidate && e.candidate.candidate) {
@@ -228,7 +254,7 @@ async function startPeerConnection(weOffer) {
   };
   pc.ontrack = (e) => {
     telehealth.remoteStream.addTrack(e.track);
-    $('remote').srcObject = telehealth.remoteStream;
+    $('remote-view').srcObject = telehealth.remoteStream;
   };
   pc.onconnectionstatechange = () => {
     if (telehealth.pc !== pc) return;
@@ -263,13 +289,13 @@ async function flushCandidates() {
 }
 
 function closePeerConnection() {
-  if (telehealth.pc) { telehealth.pc.close(); telehealth.pc = null; }
-  $('remote').srcObject = null;
+  if (telehealth.pc) { telehealth.pc.close(); telehealth.pc = null; window.pc = null; }
+  $('remote-view').srcObject = null;
   $('remote-placeholder').hidden = false;
 }
 
 function watchFirstFrame() {
-  const video = $('remote');
+  const video = $('remote-view');
   const seen = () => { mark('firstRemoteFrame'); $('remote-placeholder').hidden = true; };
   if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(seen);
   else video.addEventListener('playing', seen, { once: true });
@@ -330,7 +356,7 @@ async function stats() {
 
 // ---------------------------------------------------------------- devices, preview, meter
 
-let meterContext = null;
+let meter = null;   // { context, timer } while the device dialog is open
 
 async function openDevices() {
   const cam = $('camera-select').value, mic = $('microphone-select').value;
@@ -339,13 +365,14 @@ async function openDevices() {
     audio: mic ? { deviceId: { exact: mic } } : true,
   };
   if (telehealth.localStream) for (const t of telehealth.localStream.getTracks()) t.stop();
+  telehealth.localStream = null;
   const stream = await navigator.mediaDevices.getUserMedia(constraints);
   telehealth.localStream = stream;
   $('preview').srcObject = stream;
-  $('self').srcObject = stream;
+  $('self-view').srcObject = stream;
   applyLocalToggles();
   await listDevices(stream);
-  startMeter(stream);
+  if (telehealth.phase === 'device-check') startMeter(stream);
   // Swap tracks in a running call so a device change does not renegotiate.
   if (telehealth.pc) {
     for (const sender of telehealth.pc.getSenders()) {
@@ -353,64 +380,102 @@ async function openDevices() {
       if (track) await sender.replaceTrack(track);
     }
   }
+  return stream;
+}
+
+// Camera and microphone off whenever no call needs them (privacy; the camera light goes out).
+function releaseDevices() {
+  stopMeter();
+  if (telehealth.localStream) for (const t of telehealth.localStream.getTracks()) t.stop();
+  telehealth.localStream = null;
+  $('preview').srcObject = null;
+  $('self-view').srcObject = null;
 }
 
 async function listDevices(stream) {
   const devices = await navigator.mediaDevices.enumerateDevices();
-  const fill = (select, kind, current) => {
-    select.replaceChildren(...devices.filter((d) => d.kind === kind).map((d, i) => {
-      const o = document.createElement('option');
-      o.value = d.deviceId; o.textContent = d.label || `${kind} ${i + 1}`;
-      o.selected = d.deviceId === current;
-      return o;
-    }));
+  const fill = (select, kind, current, noun) => {
+    select.replaceChildren(...devices.filter((d) => d.kind === kind).map((d, i) =>
+      el('option', { value: d.deviceId, textContent: d.label || `${noun} ${i + 1}`, selected: d.deviceId === current })));
   };
-  fill($('camera-select'), 'videoinput', stream.getVideoTracks()[0]?.getSettings().deviceId);
-  fill($('microphone-select'), 'audioinput', stream.getAudioTracks()[0]?.getSettings().deviceId);
+  fill($('camera-select'), 'videoinput', stream.getVideoTracks()[0]?.getSettings().deviceId, 'Camera');
+  fill($('microphone-select'), 'audioinput', stream.getAudioTracks()[0]?.getSettings().deviceId, 'Microphone');
 }
 
+// The level is the peak of the last 20 ms window, falling back slowly so speech reads steadily.
 function startMeter(stream) {
+  stopMeter();
   if (!stream.getAudioTracks().length) return;
-  meterContext?.close();
-  meterContext = new AudioContext();
-  const analyser = meterContext.createAnalyser();
-  analyser.fftSize = 512;
-  meterContext.createMediaStreamSource(stream).connect(analyser);
+  const context = new AudioContext();
+  const analyser = context.createAnalyser();
+  analyser.fftSize = 1024;
+  context.createMediaStreamSource(stream).connect(analyser);
   const samples = new Float32Array(analyser.fftSize);
-  const context = meterContext;
-  const draw = () => {
-    if (context !== meterContext) return;
+  let level = 0;
+  const meterEl = $('audio-meter');
+  const timer = setInterval(() => {
     analyser.getFloatTimeDomainData(samples);
-    let sum = 0;
-    for (const s of samples) sum += s * s;
-    const rms = Math.sqrt(sum / samples.length);
-    $('meter-level').style.width = Math.min(100, rms * 300) + '%';
-    requestAnimationFrame(draw);
-  };
-  draw();
+    let peak = 0;
+    for (const s of samples) peak = Math.max(peak, Math.abs(s));
+    level = Math.max(Math.min(1, peak * 1.5), level * 0.85);
+    const shown = Math.round(level * 100) / 100;
+    meterEl.dataset.level = String(shown);
+    meterEl.setAttribute('aria-valuenow', String(shown));
+    meterEl.firstElementChild.style.width = (shown * 100) + '%';
+  }, 50);
+  context.resume().catch(() => {});
+  meter = { context, timer };
+}
+
+function stopMeter() {
+  if (!meter) return;
+  clearInterval(meter.timer);
+  meter.context.close().catch(() => {});
+  meter = null;
+  $('audio-meter').dataset.level = '0';
+  $('audio-meter').setAttribute('aria-valuenow', '0');
+  $('audio-meter').firstElementChild.style.width = '0';
 }
 
 // ---------------------------------------------------------------- UI
 
 function setPhase(phase) {
   telehealth.phase = phase;
-  $('lobby').hidden = !(phase === 'lobby' || phase === 'joining');
-  $('call').hidden = !(phase === 'waiting' || phase === 'in-call');
-  const dialog = $('ended-dialog');
-  if (phase === 'ended' && !dialog.open) dialog.showModal();
-  if (phase !== 'ended' && dialog.open) dialog.close();
-  if (phase === 'waiting') $('remote-placeholder').hidden = false;
+  const view = telehealth.state();
+  $('list-view').hidden = isKiosk || view !== 'list' || !telehealth.clinician;
+  $('appointment').hidden = isKiosk || !(view === 'appointment' || view === 'device-check' || (view === 'ended' && current));
+  $('kiosk-lobby').hidden = !isKiosk || !(view === 'appointment' || view === 'device-check' || view === 'list');
+  $('main').hidden = view === 'waiting' || view === 'in-call';
+  $('call').hidden = !(view === 'waiting' || view === 'in-call');
+  const devices = $('device-dialog');
+  if (view === 'device-check' && !devices.open) devices.showModal();
+  if (view !== 'device-check' && devices.open) devices.close();
+  if (view !== 'device-check') stopMeter();
+  const ended = $('ended-dialog');
+  if (view === 'ended') {
+    $('ended-detail').textContent = telehealth.endedBy === telehealth.role ? 'You ended the session.'
+      : telehealth.endedBy ? `${cap(peerName)} ended the session.` : '';
+    $('back-to-schedule').hidden = isKiosk;
+    $('main').hidden = false;
+    if (!ended.open) ended.showModal();
+  }
+  if (view !== 'ended' && ended.open) ended.close();
+  if (view === 'waiting') {
+    $('remote-placeholder').hidden = false;
+    $('remote-placeholder').textContent = telehealth.endedBy
+      ? `Waiting for ${peerName} to rejoin…` : `Waiting for ${peerName} to join…`;
+  }
 }
 
 function applyLocalToggles() {
   for (const t of telehealth.localStream?.getVideoTracks() ?? []) t.enabled = telehealth.camera === 'on';
   for (const t of telehealth.localStream?.getAudioTracks() ?? []) t.enabled = telehealth.microphone === 'unmuted';
-  $('camera-button').textContent = telehealth.camera === 'on' ? 'Camera on' : 'Camera off';
-  $('camera-button').setAttribute('aria-pressed', String(telehealth.camera === 'on'));
-  $('camera-button').classList.toggle('off', telehealth.camera !== 'on');
-  $('mute-button').textContent = telehealth.microphone === 'muted' ? 'Unmute' : 'Mute';
-  $('mute-button').setAttribute('aria-pressed', String(telehealth.microphone === 'muted'));
-  $('mute-button').classList.toggle('off', telehealth.microphone === 'muted');
+  const cameraOff = telehealth.camera !== 'on', muted = telehealth.microphone === 'muted';
+  $('toggle-camera').textContent = cameraOff ? 'Turn Camera On' : 'Turn Camera Off';
+  $('toggle-camera').setAttribute('aria-pressed', String(cameraOff));
+  $('toggle-mute').textContent = muted ? 'Unmute' : 'Mute';
+  $('toggle-mute').setAttribute('aria-pressed', String(muted));
+  $('self-view').classList.toggle('off', cameraOff);
 }
 
 function sendMediaState() {
@@ -418,10 +483,12 @@ function sendMediaState() {
 }
 
 function showRemoteMedia() {
-  const badges = [];
-  if (telehealth.remoteMedia?.camera === 'off') badges.push(`${cap(peerName)}'s camera is off`);
-  if (telehealth.remoteMedia?.microphone === 'muted') badges.push(`${cap(peerName)} is muted`);
-  $('remote-badges').replaceChildren(...badges.map((b) => { const s = document.createElement('span'); s.textContent = b; return s; }));
+  const who = isKiosk ? 'Clinician' : 'Patient';
+  const parts = [];
+  if (telehealth.remoteMedia?.microphone === 'muted') parts.push(`${who}'s microphone is muted`);
+  if (telehealth.remoteMedia?.camera === 'off') parts.push(`${who}'s camera is off`);
+  $('remote-state').textContent = parts.join(' · ');
+  $('remote-state').hidden = parts.length === 0;
 }
 
 async function join(rejoin) {
@@ -433,67 +500,181 @@ async function join(rejoin) {
   send(rejoin ? 'rejoin' : 'join', { appointmentId: telehealth.appointmentId, offerer: telehealth.offerer });
 }
 
-async function loadAppointments() {
-  const res = await fetch(`/api/appointments?clinician=${encodeURIComponent(telehealth.clinician)}`);
-  const list = res.ok ? await res.json() : [];
-  const select = $('appointment-select');
-  select.replaceChildren(...list.map((a) => {
-    const o = document.createElement('option');
-    o.value = a.id;
-    const when = new Date(a.scheduledAt).toLocaleString([], { timeZone: a.timeZone, dateStyle: 'short', timeStyle: 'short' });
-    o.textContent = `${when} — ${a.patientName ?? a.id} (${a.type})${a.telehealth.eligible ? '' : ' — not available'}`;
-    return o;
-  }));
-  if (!telehealth.appointmentId && list.length) {
-    telehealth.appointmentId = (list.find((a) => a.telehealth.eligible) ?? list[0]).id;
-  }
-  if (telehealth.appointmentId) select.value = telehealth.appointmentId;
-  showEligibility(list);
-  select.onchange = () => { telehealth.appointmentId = select.value; showEligibility(list); };
+// ---------------------------------------------------------------- schedule and appointment
+
+// Both the contract's shape ({patient: {name}, clinician: {name}}) and the older flat one.
+const patientName = (a) => a.patient?.name ?? a.patientName ?? 'Patient';
+const clinicianName = (a) => a.clinician?.name ?? a.clinicianDisplayName ?? '';
+const whenText = (a, options = { weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }) => {
+  try {
+    return new Date(a.scheduledAt).toLocaleString('en-US', Object.assign({ timeZone: a.timeZone, timeZoneName: 'short' }, options));
+  } catch { return a.scheduledAt; }
+};
+const reasonText = (t) => (t.reasons ?? []).map((r) => r.message).join(' ') || 'Telehealth is not available for this appointment.';
+
+let appointments = [];
+let current = null;          // the open appointment
+let bannerTimer = null;
+
+async function api(path) {
+  const res = await fetch(path, { headers: { accept: 'application/json' } });
+  const body = await res.json().catch(() => null);
+  if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
+  return body;
 }
 
-function showEligibility(list) {
-  const a = list.find((x) => x.id === telehealth.appointmentId);
-  const ok = !!a && a.telehealth.eligible;
-  $('eligibility').textContent = !a ? 'No appointment selected.' : ok ? 'Telehealth is available for this appointment.'
-    : a.telehealth.reasons.map((r) => r.message).join(' ');
-  $('join-button').disabled = !ok && !params.get('appointment');
+async function loadAppointments() {
+  try {
+    appointments = await api(`/api/appointments?clinician=${encodeURIComponent(telehealth.clinician)}`);
+    $('list-status').textContent = appointments.length ? '' : 'No appointments.';
+  } catch (e) {
+    appointments = [];
+    $('list-status').textContent = `Could not load the schedule: ${e.message}`;
+  }
+  appointments.sort((a, b) => Date.parse(a.scheduledAt) - Date.parse(b.scheduledAt));
+  $('appointments').replaceChildren(...appointments.map((a) => {
+    const t = a.telehealth ?? {};
+    const chip = t.eligible ? el('span', { class: 'chip ok', textContent: 'Telehealth available' })
+      : el('span', { class: 'chip', textContent: t.reasons?.some((r) => r.code === 'too-early') && t.opensAtLocal
+        ? `Telehealth opens ${t.opensAtLocal}` : 'Telehealth not available' });
+    const row = el('button', { type: 'button', class: 'row', dataset: { appointmentId: a.id } },
+      el('span', { class: 'when', textContent: whenText(a) }),
+      el('span', { class: 'who', textContent: patientName(a) }),
+      el('span', { class: 'what', textContent: [a.type, a.status && a.status !== 'Scheduled' ? a.status : null].filter(Boolean).join(' · ') }),
+      chip);
+    row.onclick = () => openAppointment(a.id).catch((e) => telehealth.errors.push(String(e)));
+    return el('li', {}, row);
+  }));
+}
+
+async function openAppointment(id) {
+  telehealth.appointmentId = id;
+  const url = new URL(location.href);
+  url.searchParams.set('appointment', id);
+  history.replaceState(null, '', url);
+  let a = appointments.find((x) => x.id === id);
+  if (!a) {
+    try { a = await api(`/api/appointments/${encodeURIComponent(id)}`); } catch (e) {
+      status(`Could not open the appointment: ${e.message}`);
+      return showList();
+    }
+  }
+  current = a;
+  $('appointment-title').textContent = patientName(a);
+  const rows = [['When', whenText(a, { weekday: 'long', month: 'long', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit' })], ['Type', a.type], ['Status', a.status],
+                ['Clinician', clinicianName(a)]];
+  $('appointment-details').replaceChildren(...rows.filter(([, v]) => v).flatMap(([k, v]) => [el('dt', { textContent: k }), el('dd', { textContent: v })]));
+  $('telehealth-banner').replaceChildren(el('p', { textContent: 'Checking telehealth availability…' }));
+  $('telehealth-banner').className = 'banner';
+  status('');
+  setPhase('appointment');
+  await refreshBanner();
+  clearInterval(bannerTimer);
+  // The window opens and closes while the page is open.
+  bannerTimer = setInterval(() => { if (telehealth.phase === 'appointment') refreshBanner().catch(() => {}); }, 30000);
+}
+
+async function refreshBanner() {
+  const id = telehealth.appointmentId;
+  let t;
+  try {
+    t = await api(`/api/appointments/${encodeURIComponent(id)}/telehealth?clinician=${encodeURIComponent(telehealth.clinician)}`);
+  } catch (e) {
+    t = { eligible: false, reasons: [{ code: 'unavailable', message: `Could not check telehealth availability: ${e.message}` }] };
+  }
+  if (id !== telehealth.appointmentId) return t;
+  const banner = $('telehealth-banner');
+  if (t.eligible) {
+    const start = el('button', { id: 'start-telehealth', class: 'primary large', type: 'button', textContent: 'Start Telehealth Session' });
+    start.onclick = () => openDeviceDialog().catch((e) => telehealth.errors.push(String(e)));
+    banner.className = 'banner ok';
+    banner.replaceChildren(
+      el('p', { textContent: t.closesAtLocal ? `Telehealth is available until ${t.closesAtLocal}.` : 'Telehealth is available for this appointment.' }),
+      start);
+  } else {
+    banner.className = 'banner blocked';
+    banner.replaceChildren(el('p', { id: 'telehealth-reason', textContent: reasonText(t) }));
+  }
+  return t;
+}
+
+function showList() {
+  current = null;
+  telehealth.appointmentId = null;
+  clearInterval(bannerTimer);
+  const url = new URL(location.href);
+  url.searchParams.delete('appointment');
+  history.replaceState(null, '', url);
+  setPhase('list');
+  return loadAppointments();
+}
+
+async function openDeviceDialog() {
+  setPhase('device-check');
+  $('device-status').textContent = '';
+  $('join-session').disabled = true;
+  try {
+    const stream = await openDevices();
+    startMeter(stream);
+    $('join-session').disabled = false;
+  } catch (e) {
+    $('device-status').textContent = `Camera or microphone unavailable: ${e.message}`;
+    telehealth.errors.push(String(e));
+  }
+}
+
+function showKioskAssignment(a) {
+  $('kiosk-heading').textContent = a ? `Appointment with ${a.clinicianDisplayName}` : 'Kiosk';
+  $('eligibility').textContent = !a ? 'No appointment assigned.'
+    : a.telehealth.eligible ? `Scheduled ${whenText(a)}.` : reasonText(a.telehealth);
+  $('kiosk-join').disabled = !a?.telehealth.eligible;
 }
 
 async function start() {
-  $('join-button').onclick = () => join(false).catch((e) => { telehealth.errors.push(String(e)); status(String(e)); });
-  $('rejoin-button').onclick = () => join(true).catch((e) => telehealth.errors.push(String(e)));
-  $('end-button').onclick = () => send('end', { appointmentId: telehealth.appointmentId });
-  $('camera-button').onclick = () => { telehealth.camera = telehealth.camera === 'on' ? 'off' : 'on'; applyLocalToggles(); sendMediaState(); };
-  $('mute-button').onclick = () => { telehealth.microphone = telehealth.microphone === 'muted' ? 'unmuted' : 'muted'; applyLocalToggles(); sendMediaState(); };
-  $('camera-select').onchange = $('microphone-select').onchange = () => openDevices().catch((e) => status(String(e)));
+  $('back-to-list').onclick = () => showList().catch((e) => telehealth.errors.push(String(e)));
+  $('cancel-devices').onclick = () => { releaseDevices(); setPhase('appointment'); };
+  $('device-dialog').addEventListener('cancel', (e) => { e.preventDefault(); $('cancel-devices').click(); });
+  $('ended-dialog').addEventListener('cancel', (e) => e.preventDefault());
+  $('join-session').onclick = () => join(false).catch((e) => { telehealth.errors.push(String(e)); $('device-status').textContent = String(e); });
+  $('kiosk-join').onclick = () => join(false).catch((e) => { telehealth.errors.push(String(e)); status(String(e)); });
+  $('rejoin-session').onclick = () => join(true).catch((e) => { telehealth.errors.push(String(e)); $('ended-detail').textContent = String(e); });
+  $('back-to-schedule').onclick = () => { telehealth.endedBy = null; showList().catch((e) => telehealth.errors.push(String(e))); };
+  $('end-session').onclick = () => send('end', { appointmentId: telehealth.appointmentId });
+  $('toggle-camera').onclick = () => { telehealth.camera = telehealth.camera === 'on' ? 'off' : 'on'; applyLocalToggles(); sendMediaState(); };
+  $('toggle-mute').onclick = () => { telehealth.microphone = telehealth.microphone === 'muted' ? 'unmuted' : 'muted'; applyLocalToggles(); sendMediaState(); };
+  $('camera-select').onchange = $('microphone-select').onchange = () =>
+    openDevices().catch((e) => { $('device-status').textContent = `Could not switch devices: ${e.message}`; });
+  applyLocalToggles();
+  showRemoteMedia();
 
-  if (telehealth.role === 'kiosk') {
-    $('pick').hidden = false;
-    $('appointment-select').parentElement.hidden = true;
-    try { await openDevices(); } catch (e) { status('Camera or microphone unavailable: ' + e.message); telehealth.errors.push(String(e)); }
+  if (isKiosk) {
+    $('signed-in').textContent = telehealth.kioskId ? `Kiosk ${telehealth.kioskId}` : '';
+    setPhase('appointment');
     connect();
     return;
   }
   if (!telehealth.clinician) {
+    setPhase('list');
     $('who').hidden = false;
     $('who').onsubmit = (e) => { e.preventDefault(); location.search = '?clinician=' + encodeURIComponent($('clinician-input').value); };
     return;
   }
-  $('pick').hidden = false;
+  $('signed-in').textContent = `Signed in as ${telehealth.clinician}`;
   connect();
+  setPhase('list');
   await loadAppointments();
-  try {
-    await openDevices();
-  } catch (e) {
-    status('Camera or microphone unavailable: ' + e.message);
-    telehealth.errors.push(String(e));
+  if (params.get('autojoin') === '1') {
+    // Automation and the demo: straight into the call with the default devices.
+    if (!telehealth.appointmentId) telehealth.appointmentId = (appointments.find((a) => a.telehealth?.eligible) ?? appointments[0])?.id ?? null;
+    if (!telehealth.appointmentId) return;
+    await openAppointment(telehealth.appointmentId);
+    try { await join(false); } catch (e) { status('Camera or microphone unavailable: ' + e.message); telehealth.errors.push(String(e)); }
+  } else if (telehealth.appointmentId) {
+    await openAppointment(telehealth.appointmentId);
   }
-  if (params.get('autojoin') === '1' && telehealth.appointmentId) await join(false);
 }
 
-$('remote-placeholder').textContent = `Waiting for ${peerName}…`;
-setPhase('lobby');
+setPhase('list');
 start().catch((e) => { telehealth.errors.push(String(e)); status(String(e)); });
 
 // ?statsLog=1: print the stats summary to the console once a second, so automation that only
