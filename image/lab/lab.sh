@@ -22,7 +22,7 @@
 #
 # Settings (environment):
 #   LAB_CACHE=/var/cache/kioskd-lab    downloads, builds and runs (results: runs/<stamp>/)
-#   LAB_PRODUCTS="devices-labcheck render-labcheck kioskd"   SwiftPM products built (debug) and
+#   LAB_PRODUCTS="devices-labcheck render-labcheck kioskd practice-dev"   SwiftPM products built (debug) and
 #                                      shared in /mnt/share/bin (on the guest's PATH)
 #   LAB_SCRATCH=path                   swift build --scratch-path (default: the package's .build,
 #                                      so after `swift build --build-tests` nothing is rebuilt)
@@ -156,7 +156,7 @@ build_products() { # -> $BUILD/share/bin/: devices-labcheck, render-labcheck, ki
   local bin=${LAB_LABCHECK_BIN:-} p bindir t0
   local args=(--package-path "$REPO" ${LAB_SCRATCH:+--scratch-path "$LAB_SCRATCH"})
   bindir=$("$SWIFT" build "${args[@]}" --show-bin-path)
-  for p in ${LAB_PRODUCTS:-devices-labcheck render-labcheck kioskd}; do
+  for p in ${LAB_PRODUCTS:-devices-labcheck render-labcheck kioskd practice-dev}; do
     [[ $p == devices-labcheck && -n $bin ]] && continue
     grep -q "\"$p\"" "$REPO/Package.swift" || die "Package.swift declares no product $p"
     say "swift build --product $p (debug)"; t0=$(now)
@@ -248,6 +248,9 @@ step_build() {
   for b in "$BUILD"/share/bin/*; do copy_libs "$R" "$b"; done
   # libasound reads its configuration (alsa.conf, pcm definitions) from /usr/share/alsa
   mkdir -p "$R/usr/share/alsa"; cp -r /usr/share/alsa/. "$R/usr/share/alsa/"
+  # kioskd draws its screens' text with DejaVu Sans (fonts-dejavu-core)
+  mkdir -p "$R/usr/share/fonts/truetype/dejavu"
+  cp /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf "$R/usr/share/fonts/truetype/dejavu/"
   install -m 755 "$HERE/guest/init" "$R/init"
   (cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | zstd -q -T0 -10 -f -o "$BUILD/initramfs.cpio.zst"
   say "initramfs $(du -h "$BUILD/initramfs.cpio.zst" | cut -f1), modules $(grep -vc '^#' "$list"), share: $(ls "$BUILD/share/bin" "$BUILD/share/checks" | tr '\n' ' ')"
@@ -282,6 +285,7 @@ qemu_cmd() { # qemu_cmd MODE OUTDIR -> QEMU array, ACCEL
 EXPECT_devices_labcheck=inventory,camera_capture,camera_nv12,camera_yu12,audio_loopback,audio_xrun_recovery,error_missing_node,error_unsupported_format,error_alsa_busy,error_permission_denied,error_vanished,hotplug,touch_tap
 EXPECT_render=render_inventory,render_writeback_software,render_writeback_overlay,render_flips,render_hotplug
 EXPECT_kioskd_devices=kioskd_devices,kioskd_devices_nodev
+EXPECT_kioskd_run=kioskd_run_ready,kioskd_run_appointment,kioskd_run_device_check,kioskd_run_camera_loss,kioskd_run_stop
 EXPECT_devices_partial=inventory
 
 step_run() {
@@ -291,7 +295,7 @@ step_run() {
   ls -1d "$CACHE"/runs/2*/ 2>/dev/null | head -n -"${LAB_KEEP_RUNS:-20}" | xargs -r rm -rf
   qemu_cmd test "$out"
   local limit=${LAB_TIMEOUT:-480} t0 expect=() prog var
-  for prog in ${LAB_ONLY:-devices-labcheck render kioskd-devices}; do
+  for prog in ${LAB_ONLY:-devices-labcheck render kioskd-devices kioskd-run}; do
     var=EXPECT_${prog//-/_}
     [[ $prog == devices-labcheck && -n ${LAB_DEVICES_ONLY:-} ]] && var=EXPECT_devices_partial
     [[ -n ${!var:-} ]] && expect+=("${!var}")

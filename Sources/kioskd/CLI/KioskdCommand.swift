@@ -14,7 +14,7 @@ struct KioskdCommand: AsyncParsableCommand {
               64  bad command line
             """,
         version: KioskdVersion.string,
-        subcommands: [RunCommand.self, DemoCommand.self, DevicesCommand.self, VersionCommand.self],
+        subcommands: [RunCommand.self, DemoCommand.self, DevicesCommand.self, ControlCommand.self, VersionCommand.self],
         defaultSubcommand: nil
     )
 }

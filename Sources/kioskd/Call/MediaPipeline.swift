@@ -64,7 +64,10 @@ final class MediaPipeline: Sendable {
     static let maxQueuedVideoFrames = 8
 
     init(camera: (any Camera)?, microphone: (any Microphone)?, speaker: (any Speaker)? = nil,
+         cameraName: String? = nil, microphoneName: String? = nil,
          videoBitrateKbps: Int, audioBitrateKbps: Int, logger: Logger) {
+        self.cameraName = cameraName ?? camera?.id ?? "none"
+        self.microphoneName = microphoneName ?? microphone?.id ?? "none"
         cameraBox = UncheckedSendable(camera)
         microphoneBox = UncheckedSendable(microphone)
         speakerBox = UncheckedSendable(speaker)
@@ -78,8 +81,9 @@ final class MediaPipeline: Sendable {
     var latestSelfFrame: VideoFrame? { shared.withLock { $0.latestSelf } }
     /// The microphone's recent level for a meter, 0 (silence, −60 dBFS or less) to 1 (0 dBFS).
     var microphoneLevel: Double { shared.withLock { $0.microphoneLevel } }
-    var cameraName: String { cameraBox.value?.id ?? "none" }
-    var microphoneName: String { microphoneBox.value?.id ?? "none" }
+    /// The names the device check shows.
+    let cameraName: String
+    let microphoneName: String
 
     /// Opens the camera and microphone and starts capturing (preview and meter). Idempotent.
     func openDevices() throws(DeviceFailure) {

@@ -9,32 +9,30 @@ struct KioskHardware {
     var camera: (any Camera)?
     var microphone: (any Microphone)?
     var speaker: (any Speaker)?
-    var display: any Display
+    /// What the device check calls them ("vivid", "USB Audio"): the device's own name.
+    var cameraLabel = "none"
+    var microphoneLabel = "none"
 
-    enum Failure: Error, CustomStringConvertible {
-        case display(String)
-        var description: String {
-            switch self {
-            case .display(let why): return "no display: \(why)"
-            }
-        }
-    }
-
-    /// Opens nothing yet except the display: the camera and microphone stay closed until the
-    /// patient reaches the device check (the idle screen is a privacy screen).
-    static func choose(_ config: KioskConfig, painter: ScreenPainter, logger: Logger) throws(Failure) -> KioskHardware {
+    /// Opens nothing: the camera and microphone stay closed until the patient reaches the
+    /// device check (the idle screen is a privacy screen).
+    static func choose(_ config: KioskConfig, logger: Logger) -> KioskHardware {
         let request = CameraRequest(width: config.devices.captureWidth, height: config.devices.captureHeight, fps: config.devices.captureFPS)
         let wantsReal = [config.devices.camera, config.devices.microphone, config.devices.speaker].contains { $0 != "synthetic" && $0 != "none" }
         let inventory = wantsReal ? Devices.inventory() : DeviceInventory()
 
         var camera: (any Camera)?
+        var cameraLabel = "none", microphoneLabel = "none"
         if config.devices.camera != "none" {
             let pick = DeviceSelection.camera(configured: config.devices.camera, among: inventory.cameras)
             logger.notice("camera chosen", metadata: ["reason": "\(pick.reason)"])
             switch pick.choice {
-            case .synthetic: camera = SyntheticCamera(request: request)
-            // Reconnecting: a camera unplugged mid-call comes back by itself when replugged.
-            case .device(let id, _): camera = ReconnectingCamera(id: id, request: request)
+            case .synthetic:
+                camera = SyntheticCamera(request: request)
+                cameraLabel = "Test pattern (synthetic)"
+            case .device(let id, _):
+                // Reconnecting: a camera unplugged mid-call comes back by itself when replugged.
+                camera = ReconnectingCamera(id: id, request: request)
+                cameraLabel = inventory.cameras.first { $0.id == id }?.name ?? id
             case .none: camera = nil
             }
         }
@@ -43,8 +41,12 @@ struct KioskHardware {
             let pick = DeviceSelection.audio(configured: config.devices.microphone, among: inventory.microphones, kind: "microphone")
             logger.notice("microphone chosen", metadata: ["reason": "\(pick.reason)"])
             switch pick.choice {
-            case .synthetic: microphone = SyntheticMicrophone(frequency: 440, levelDBFS: -18)
-            case .device(_, let device): microphone = try? ALSAMicrophone(device: device)
+            case .synthetic:
+                microphone = SyntheticMicrophone(frequency: 440, levelDBFS: -18)
+                microphoneLabel = "Test tone (synthetic)"
+            case .device(let id, let device):
+                microphone = try? ALSAMicrophone(device: device)
+                microphoneLabel = inventory.microphones.first { $0.id == id }?.name ?? id
             case .none: microphone = nil
             }
         }
@@ -59,6 +61,20 @@ struct KioskHardware {
             }
         }
 
+        return KioskHardware(camera: camera, microphone: microphone, speaker: speaker,
+                             cameraLabel: cameraLabel, microphoneLabel: microphoneLabel)
+    }
+
+    /// The configured display, or nil with the reason logged (the screen loop tries again:
+    /// a monitor that is off or unplugged at boot must not stop the kiosk).
+    static func openDisplay(_ config: KioskConfig, logger: Logger) -> (any Display)? {
+        let painter: ScreenPainter
+        do {
+            painter = try ScreenPainter()
+        } catch {
+            logger.error("cannot load the screen's fonts", metadata: ["error": "\(error)"])
+            return nil
+        }
         let compositor = CompositorConfig(
             selfViewSize: PixelSize(width: config.display.selfViewWidth, height: config.display.selfViewWidth * 9 / 16),
             selfViewMargin: config.display.selfViewMargin, mirrorSelfView: config.display.mirrorSelfView)
@@ -70,17 +86,17 @@ struct KioskHardware {
             let path = config.display.device == "auto" ? nil : config.display.device
             let mode = config.display.mode == "preferred" ? nil : config.display.mode
             do {
-                let drm = try DRMDisplay(config: DRMDisplayConfig(devicePath: path, mode: mode, compositor: compositor),
+                display = try DRMDisplay(config: DRMDisplayConfig(devicePath: path, mode: mode, compositor: compositor),
                                          compositor: Compositor(config: compositor, painter: painter),
                                          log: { logger.info("\($0)") })
-                display = drm
             } catch {
-                throw .display("\(error)")
+                logger.error("no display yet; trying again every 5 s", metadata: ["error": "\(error)"])
+                return nil
             }
         }
-        logger.notice("display chosen", metadata: ["device": "\(config.display.device)",
+        logger.notice("display opened", metadata: ["device": "\(config.display.device)",
                                                    "size": "\(display.outputSize.width)x\(display.outputSize.height)"])
-        return KioskHardware(camera: camera, microphone: microphone, speaker: speaker, display: display)
+        return display
     }
 
     /// "WIDTHxHEIGHT[@HZ]" or 1280x720 for "preferred".

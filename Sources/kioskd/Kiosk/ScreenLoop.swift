@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Media
 import Render
+import Session
 import Synchronization
 
 /// The one thread that owns the display: it draws the current presentation with the latest
@@ -19,17 +20,23 @@ final class ScreenLoop: Sendable {
     }
 
     private let shared = Mutex(Shared())
-    private let displayBox: UncheckedSendable<any Display>
+    private let size: Mutex<PixelSize>
+    private let openDisplay: @Sendable () -> (any Display)?
     private let media: MediaPipeline
     private let logger: Logger
-    let outputSize: PixelSize
 
-    init(display: any Display, media: MediaPipeline, logger: Logger) {
-        displayBox = UncheckedSendable(display)
-        outputSize = display.outputSize
+    /// `openDisplay` runs on the loop's thread (which then owns the display), again every 5 s
+    /// while it returns nil. Until a display opens, hit tests use `assumedSize`.
+    init(openDisplay: @escaping @Sendable () -> (any Display)?, assumedSize: PixelSize = PixelSize(width: 1920, height: 1080),
+         media: MediaPipeline, logger: Logger) {
+        self.openDisplay = openDisplay
+        size = Mutex(assumedSize)
         self.media = media
         self.logger = logger
     }
+
+    /// The screen's size in pixels (touch coordinates are in this space).
+    var outputSize: PixelSize { size.withLock { $0 } }
 
     func start() {
         let already = shared.withLock { s -> Bool in
@@ -68,11 +75,20 @@ final class ScreenLoop: Sendable {
     }
 
     private func loop() {
-        let display = displayBox.value
-        let drm = display as? DRMDisplay
+        var display: (any Display)?
+        var lastAttempt = MonotonicClock.now() - .seconds(10)
         let shooter = Compositor(painter: try? ScreenPainter())
         var shot = XRGBImage(width: outputSize.width, height: outputSize.height)
         while true {
+            if display == nil, MonotonicClock.now() - lastAttempt >= .seconds(5) {
+                lastAttempt = MonotonicClock.now()
+                display = openDisplay()
+                if let d = display {
+                    size.withLock { $0 = d.outputSize }
+                    shot = XRGBImage(width: d.outputSize.width, height: d.outputSize.height)
+                    shared.withLock { $0.changed = true }
+                }
+            }
             let (running, changed, presentation, waiters) = shared.withLock { s in
                 defer { s.changed = false; s.screenshotWaiters = [] }
                 return (s.running, s.changed, s.presentation, s.screenshotWaiters)
@@ -82,12 +98,13 @@ final class ScreenLoop: Sendable {
                 return
             }
             let video = presentation.map { $0.remoteVideo || $0.selfVideo } ?? false
+            let outputSize = self.outputSize
             if let presentation, changed || video {
                 let scene = Scene(remote: presentation.remoteVideo ? media.latestRemoteFrame : nil,
                                   selfView: presentation.selfVideo ? media.latestSelfFrame : nil,
                                   screen: presentation.screen)
                 do {
-                    try display.present(scene)
+                    try display?.present(scene)
                 } catch {
                     logger.error("cannot draw the screen", metadata: ["error": "\(error)"])
                 }
@@ -105,7 +122,7 @@ final class ScreenLoop: Sendable {
             } else {
                 for w in waiters { w.resume(returning: []) }
             }
-            if let drm {
+            if let drm = display as? DRMDisplay {
                 _ = try? drm.dispatchEvents(timeoutMilliseconds: 0)
             }
             usleep(video ? 33_000 : 50_000)

@@ -15,9 +15,9 @@ struct KioskService: Service {
 
     func run() async throws {
         logger.info("kioskd starting", metadata: ["kiosk": "\(config.kiosk.id)", "camera": "\(config.devices.camera)", "display": "\(config.display.device)"])
-        let painter = try ScreenPainter()
-        let hardware = try KioskHardware.choose(config, painter: painter, logger: logger)
+        let hardware = KioskHardware.choose(config, logger: logger)
         let media = MediaPipeline(camera: hardware.camera, microphone: hardware.microphone, speaker: hardware.speaker,
+                                  cameraName: hardware.cameraLabel, microphoneName: hardware.microphoneLabel,
                                   videoBitrateKbps: config.call.maxVideoBitrateKbps, audioBitrateKbps: config.call.audioBitrateKbps,
                                   logger: logger)
         let link = SignalingLink(url: config.practice.url,
@@ -32,7 +32,9 @@ struct KioskService: Service {
         var settings = KioskFlow.Settings()
         settings.endedTimeout = .seconds(config.kiosk.endedScreenSeconds)
         let notifier = self.notifier
-        let controller = KioskController(call: call, media: media, screen: ScreenLoop(display: hardware.display, media: media, logger: logger),
+        let config = self.config, logger = self.logger
+        let screen = ScreenLoop(openDisplay: { KioskHardware.openDisplay(config, logger: logger) }, media: media, logger: logger)
+        let controller = KioskController(call: call, media: media, screen: screen,
                                          settings: settings, callEvents: events, logger: logger,
                                          notifyStatus: { notifier.status($0) })
         let screenshots = config.service.controlScreenshots
@@ -48,6 +50,9 @@ struct KioskService: Service {
             control = nil
         }
 
+        TouchLoop(configured: config.devices.touch, screen: screen.outputSize, logger: logger) { x, y in
+            Task { await controller.tap(x: x, y: y) }
+        }.start()
         let flow = Task { await controller.run() }
         notifier.ready(status: "Idle, waiting for an appointment")
         logger.notice("kioskd ready", metadata: ["kiosk": "\(config.kiosk.id)"])

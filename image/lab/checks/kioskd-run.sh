@@ -1,0 +1,117 @@
+#!/bin/sh
+# `kioskd run` on real kernel drivers (issue 6): the daemon as systemd starts it, with
+# camera/microphone/speaker/display = auto, so it picks vivid, snd-aloop and vkms, and a
+# practice-dev --dev on loopback assigns it the demo appointment. Driven through
+# `kioskd control` (the technician's tool over the control socket):
+#   ready: the daemon draws on vkms and the camera stays closed on the appointment screen;
+#   appointment → Join → device check with live vivid frames and the Continue button;
+#   camera loss: vivid unbound during the device check → frames stop, rebind → frames resume
+#     and the screen never left the device check;
+#   stop: SIGTERM → exit 0 within 5 s, and the camera is released (another process can open it).
+out=${LAB_OUT:-/tmp}
+kioskd=$(command -v kioskd 2>/dev/null); practice=$(command -v practice-dev 2>/dev/null)
+if [ -z "$kioskd" ] || [ -z "$practice" ]; then
+  echo "CHECK kioskd_run_ready fail kioskd or practice-dev not in the lab share"
+  exit 1
+fi
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
+d=/tmp/kioskd-run; mkdir -p $d
+echo dev > $d/token
+cat > $d/kioskd.toml <<CONF
+[kiosk]
+id = "kiosk-1"
+[practice]
+url = "ws://127.0.0.1:8080/ws"
+token_file = "$d/token"
+[devices]
+camera = "auto"
+microphone = "auto"
+speaker = "auto"
+touch = "auto"
+[display]
+device = "auto"
+[service]
+state_directory = "$d"
+control_socket = "$d/control.sock"
+control_screenshots = true
+CONF
+"$practice" --dev --port 8080 > $d/practice.log 2>&1 &
+ppid=$!
+"$kioskd" run --config $d/kioskd.toml > $d/kioskd.log 2>&1 &
+kpid=$!
+ctl() { "$kioskd" control --config $d/kioskd.toml "$@"; }
+field() { ctl status 2>/dev/null | sed -n "s/^  \"$1\" : \\(.*\\),\\{0,1\\}\$/\\1/p" | tr -d '",'; }
+callfield() { ctl status 2>/dev/null | sed -n "s/^    \"$1\" : \\([0-9]*\\).*/\\1/p"; }
+wait_for() { # wait_for SECONDS CMD... : polls every 0.5 s
+  n=$(($1 * 2)); shift
+  while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.5; n=$((n - 1)); done
+  return 1
+}
+screen_is() { [ "$(field screen)" = "$1" ]; }
+finish() {
+  kill $kpid $ppid 2>/dev/null
+  sed 's/^/kioskd: /' $d/kioskd.log | tail -40
+}
+
+# ready: drawing on vkms, the appointment on screen, the camera closed
+if wait_for 60 screen_is appointment && [ "$(callfield videoFramesCaptured)" = 0 ]; then
+  echo "CHECK kioskd_run_ready ok screen=appointment frames_presented=$(field framesPresented) camera_frames=0 $(grep -o 'display opened.*' $d/kioskd.log | head -1)"
+else
+  echo "CHECK kioskd_run_ready fail screen=$(field screen) camera_frames=$(callfield videoFramesCaptured)"
+  finish; exit 1
+fi
+ctl screenshot "$out/kioskd-run-appointment.png" 2>/dev/null
+if grep -q "Dr. Demo" $d/kioskd.log || ! ctl status | grep -q "Your visit with Dr. Demo"; then
+  echo "CHECK kioskd_run_appointment fail $(ctl status | head -c 400)"
+else
+  echo "CHECK kioskd_run_appointment ok first_text=$(ctl status | grep -A1 '"texts"' | tail -1 | tr -d ' ",')"
+fi
+
+# Join → device check with live frames from vivid
+ctl press join > /dev/null
+frames_over() { f=$(callfield videoFramesCaptured); [ "${f:-0}" -gt "$1" ]; }
+if wait_for 30 screen_is device-check && wait_for 20 frames_over 20 && ctl status | grep -q continueToCall \
+   && ctl status | grep -q '"Camera: vivid"'; then
+  ctl screenshot "$out/kioskd-run-device-check.png" 2>/dev/null
+  echo "CHECK kioskd_run_device_check ok camera_frames=$(callfield videoFramesCaptured) $(grep -o 'camera chosen.*' $d/kioskd.log | head -1)"
+else
+  echo "CHECK kioskd_run_device_check fail screen=$(field screen) camera_frames=$(callfield videoFramesCaptured)"
+fi
+
+# camera loss: unbind vivid's platform device, frames stop; rebind, frames resume
+dev=$(ls /sys/bus/platform/drivers/vivid 2>/dev/null | grep vivid | head -1)
+if [ -n "$dev" ]; then
+  echo "$dev" > /sys/bus/platform/drivers/vivid/unbind
+  sleep 2; a=$(callfield videoFramesCaptured); sleep 2; b=$(callfield videoFramesCaptured)
+  echo "$dev" > /sys/bus/platform/drivers/vivid/bind
+  t0=$(cut -d' ' -f1 /proc/uptime)
+  if wait_for 30 frames_over $((b + 10)); then
+    t1=$(cut -d' ' -f1 /proc/uptime)
+    s=$(field screen)
+    if [ "$a" = "$b" ] && [ "$s" = device-check ]; then
+      echo "CHECK kioskd_run_camera_loss ok frames_while_unbound=$((b - a)) resumed_after_s=$(awk "BEGIN{print $t1-$t0}") screen=$s"
+    else
+      echo "CHECK kioskd_run_camera_loss fail frames_while_unbound=$((b - a)) screen=$s"
+    fi
+  else
+    echo "CHECK kioskd_run_camera_loss fail frames did not resume after rebind ($(callfield videoFramesCaptured))"
+  fi
+else
+  echo "CHECK kioskd_run_camera_loss fail no vivid platform device to unbind"
+fi
+
+# stop: SIGTERM → exit 0 quickly; the camera is free again
+t0=$(cut -d' ' -f1 /proc/uptime)
+kill -TERM $kpid
+n=0; while kill -0 $kpid 2>/dev/null && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+wait $kpid; rc=$?
+t1=$(cut -d' ' -f1 /proc/uptime)
+secs=$(awk "BEGIN{print $t1-$t0}")
+if [ $rc = 0 ] && [ $n -lt 50 ] && ! grep -q '"Ada\|[0-9]\{1,3\}\.[0-9]\{1,3\}\.[0-9]\{1,3\}\.[0-9]\{1,3\}' $d/kioskd.log; then
+  echo "CHECK kioskd_run_stop ok exit_status=0 seconds=$secs log_lines=$(wc -l < $d/kioskd.log) no_addresses_in_log=1"
+else
+  echo "CHECK kioskd_run_stop fail exit_status=$rc seconds=$secs"
+fi
+cp $d/kioskd.log "$out/kioskd-run.log" 2>/dev/null
+kill $ppid 2>/dev/null
+exit 0
