@@ -41,7 +41,7 @@ struct AppointmentChange: Sendable, Equatable {
         guard let clinicianName else { throw .missingField("clinician.name") }
         guard let clinicianRole else { throw .missingField("clinician.role") }
         guard let clinician = clinicianId ?? Self.slug(clinicianName) else {
-            throw APIError(status: .badRequest, code: "missing-field", field: "clinician.id",
+            throw APIError(status: 400, code: "missing-field", field: "clinician.id",
                            message: "clinician.id is required when clinician.name has no letters or digits")
         }
         return Appointment(

@@ -7,7 +7,7 @@ import HummingbirdWebSocket
 /// Hummingbird's own errors under `/api` the same shape.
 struct PracticeAPI: Sendable {
     /// Larger bodies get 413 `body-too-large`.
-    static let maximumBodyBytes = 64 * 1024
+    static let maximumBodyBytes = APIError.maximumBodyBytes
 
     let hub: PracticeHub
     let dev: Bool
@@ -94,10 +94,10 @@ struct PracticeAPI: Sendable {
     private func authorize(_ request: Request) throws(APIError) {
         if dev { return }
         guard let apiToken else {
-            throw APIError(status: .forbidden, code: "forbidden", field: nil, message: "the API is closed: start practice-dev with --api-token")
+            throw APIError(status: 403, code: "forbidden", field: nil, message: "the API is closed: start practice-dev with --api-token")
         }
         guard request.headers[.authorization] == "Bearer \(apiToken)" else {
-            throw APIError(status: .unauthorized, code: "unauthorized", field: nil, message: "a valid bearer token is required")
+            throw APIError(status: 401, code: "unauthorized", field: nil, message: "a valid bearer token is required")
         }
     }
 

@@ -64,7 +64,7 @@ ctl screenshot "$out/kioskd-run-appointment.png" 2>/dev/null
 if grep -q "Dr. Demo" $d/kioskd.log || ! ctl status | grep -q "Your visit with Dr. Demo"; then
   echo "CHECK kioskd_run_appointment fail $(ctl status | head -c 400)"
 else
-  echo "CHECK kioskd_run_appointment ok first_text=$(ctl status | grep -A1 '"texts"' | tail -1 | tr -d ' ",')"
+  echo "CHECK kioskd_run_appointment ok first_text="$(ctl status | grep -A1 '"texts"' | tail -1 | sed 's/^ *"//; s/",\{0,1\}$//')""
 fi
 
 # Join → device check with live frames from vivid

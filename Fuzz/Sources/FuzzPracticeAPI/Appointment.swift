@@ -1,0 +1,1 @@
+../../../Sources/practice-dev/Appointment.swift
