@@ -24,9 +24,6 @@ actor KioskCall {
 
     struct Options: Sendable {
         var peer: PeerConfiguration
-        /// Join as soon as an eligible appointment is assigned (the demo and tests: a patient's
-        /// tap does this on a real kiosk).
-        var autoJoin: Bool
     }
 
     let link: SignalingLink
@@ -73,16 +70,6 @@ actor KioskCall {
         await link.stop()
     }
 
-    func join() async {
-        guard let id = appointmentId else { return }
-        await link.send(.join(appointmentId: id))
-    }
-
-    func end() async {
-        guard let id = appointmentId else { return }
-        await link.send(.end(appointmentId: id))
-    }
-
     func stats() async -> PeerStats? {
         guard let driver else { return nil }
         return await withCheckedContinuation { continuation in
@@ -119,9 +106,6 @@ actor KioskCall {
             observer(.assignment(appointment))
             logger.info("appointment assigned", metadata: ["appointment": "\(appointment?.id ?? "none")",
                                                           "eligible": "\(appointment?.telehealth.eligible ?? false)"])
-            if options.autoJoin, let appointment, appointment.telehealth.eligible {
-                await link.send(.join(appointmentId: appointment.id))
-            }
         case .joined(let id, let peerPresent):
             state = "waiting"
             logger.info("joined", metadata: ["appointment": "\(id)", "peer_present": "\(peerPresent)"])

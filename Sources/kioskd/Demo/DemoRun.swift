@@ -33,6 +33,8 @@ struct DemoRun {
             var transport: PeerStats?
             var media: MediaPipeline.Counters
             var snapshots: [String]
+            /// The kiosk's screens as the patient saw them (appointment, device check, call, ended).
+            var screens: [String]
             var error: String?
         }
 
@@ -61,27 +63,45 @@ struct DemoRun {
 
         let media = MediaPipeline(camera: SyntheticCamera(request: CameraRequest(width: 640, height: 480, fps: 30)),
                                   microphone: SyntheticMicrophone(frequency: 440, levelDBFS: -12),
+                                  cameraName: "Test pattern (synthetic)", microphoneName: "Test tone (synthetic)",
                                   videoBitrateKbps: 800, audioBitrateKbps: 32, logger: logger)
         let link = SignalingLink(url: practice.signalingURL,
                                  hello: SignalingHello(role: .kiosk, kioskId: "kiosk-1", token: "dev", software: "kioskd/\(KioskdVersion.string)"),
                                  logger: logger)
         let loopback = TransportAddress(host: "127.0.0.1", port: 0)!
+        let events = AsyncStream<KioskCall.Event>.makeStream()
         let call = KioskCall(link: link, media: media,
-                             options: .init(peer: PeerConfiguration(localAddresses: [loopback], seed: 1), autoJoin: true),
-                             logger: logger)
-        let callTask = Task { await call.run() }
-        try? media.openDevices()
+                             options: .init(peer: PeerConfiguration(localAddresses: [loopback], seed: 1)),
+                             logger: logger, observer: { events.1.yield($0) })
+        // The kiosk's own flow and screens, drawn off-screen; the demo taps for the patient.
+        let size = PixelSize(width: 1280, height: 720)
+        let screen = ScreenLoop(openDisplay: {
+            (try? ScreenPainter()).map { OffscreenDisplay(size: size, compositor: Compositor(painter: $0)) }
+        }, assumedSize: size, media: media, logger: logger)
+        let controller = KioskController(call: call, media: media, screen: screen, callEvents: events, logger: logger)
+        let flowTask = Task { await controller.run() }
+        defer { flowTask.cancel() }
 
         let browser = startBrowser ? try ChromiumClinician(url: pageURL) : nil
         defer { browser?.stop() }
 
+        var screens: [String] = []
+        func capture(_ name: String) async {
+            let png = await screen.screenshot()
+            let path = "\(out)/screen-\(name).png"
+            if !png.isEmpty, (try? RenderFileError.writeFile(png, to: path)) != nil { screens.append(path) }
+        }
+        // The patient sees the appointment, taps Join, checks the devices, taps Continue.
+        if try await press(.join, on: controller, screen: screen, timeout: .seconds(20), before: { await capture("1-appointment") }) {
+            _ = try await press(.continueToCall, on: controller, screen: screen, timeout: .seconds(10),
+                                before: { try? await Task.sleep(for: .milliseconds(500)); await capture("2-device-check") })
+        }
         // Wait for the call (up to 20 s), then run it for `seconds`, snapshotting once a second.
         var waited = 0
         while await call.state != "in-call" && waited < 200 {
             try await Task.sleep(for: .milliseconds(100))
             waited += 1
         }
-        let display = OffscreenDisplay(size: PixelSize(width: 1280, height: 720))
         var snapshots: [String] = []
         var framesAtStop: Int?
         for second in 0..<seconds {
@@ -95,15 +115,19 @@ struct DemoRun {
                 let path = "\(out)/remote-\(String(format: "%03d", second)).png"
                 try? FrameSnapshot.writePNG(frame, to: path)
                 snapshots.append(path)
-                display.present(Scene(remote: frame, selfView: media.latestSelfFrame))
             }
         }
-        if display.presentedCount > 0 { try? display.writePNG(to: "\(out)/screen.png") }
+        await capture("3-in-call")
         let peerStats = await call.stats()
         let security = await call.security
         let clinician = browser.map { Self.clinicianSide($0) }
-        await call.stop()
-        callTask.cancel()
+        // The patient ends the visit: the kiosk shows the ended screen with Rejoin.
+        if try await press(.endCall, on: controller, screen: screen, timeout: .seconds(5), before: {}) {
+            try await Task.sleep(for: .milliseconds(300))
+            await capture("4-ended")
+        }
+        flowTask.cancel()
+        await flowTask.value
 
         let counters = media.counters
         let kioskOK = counters.videoFramesDecoded > 0 && (peerStats?.audioPacketsReceived ?? 0) > 0 && security != nil
@@ -115,12 +139,28 @@ struct DemoRun {
         let summary = Summary(
             seconds: seconds, offerer: kioskOffers ? "kiosk" : "clinician",
             kiosk: .init(state: await call.state, dtlsVersion: security?.dtlsVersion, srtpProfile: security.map { "\($0.srtpProfile)" },
-                         transport: peerStats, media: counters, snapshots: snapshots, error: await call.lastError),
+                         transport: peerStats, media: counters, snapshots: snapshots, screens: screens, error: await call.lastError),
             clinician: clinician, ok: ok, verdict: verdict, framesDecodedWhenSignalingStopped: framesAtStop)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(summary).write(to: URL(fileURLWithPath: "\(out)/summary.json"))
         return summary
+    }
+
+    /// Taps the middle of `button` once it is on screen (a first tap wakes a hidden tray).
+    private func press(_ button: KioskButton, on controller: KioskController, screen: ScreenLoop, timeout: Duration,
+                       before: () async -> Void) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let b = screen.layout?.buttons.first(where: { $0.button == button }) {
+                await before()
+                return await controller.tap(x: b.frame.x + b.frame.width / 2, y: b.frame.y + b.frame.height / 2) == button
+            }
+            if screen.presentedName == "in-call" { await controller.tap(x: 1, y: 1) }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        logger.warning("demo: no button on screen", metadata: ["button": "\(button.rawValue)"])
+        return false
     }
 
     static func clinicianSide(_ browser: ChromiumClinician) -> Summary.ClinicianSide {
