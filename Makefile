@@ -12,10 +12,14 @@ build:
 	scripts/deps.sh build
 	$(SWIFT) build
 
+# Suites that run browsers and daemons: one at a time, so a 2-core machine does not starve them.
+HEAVY_TESTS = ChromiumInteropTests|ClinicianPageTests|WorkflowEndToEndTests|KioskScreensTests|DaemonTests|PeerSimulatedCallTests
+
 test:
 	scripts/deps.sh test
 	$(SWIFT) build --build-tests
-	$(SWIFT) test
+	$(SWIFT) test --skip-build --skip '$(HEAVY_TESTS)'
+	$(SWIFT) test --skip-build --no-parallel --filter '$(HEAVY_TESTS)'
 	$(MAKE) lab
 	$(MAKE) fuzz-smoke
 

@@ -19,7 +19,7 @@ func practiceAPI(_ practice: PracticeDevProcess, _ method: String, _ path: Strin
 }
 
 /// Polls `condition` until true or the timeout, then records a failure naming what was awaited.
-func eventually(_ what: String, timeout: TimeInterval = 10, _ condition: () throws -> Bool) async throws {
+func eventually(_ what: String, timeout: TimeInterval = 20, _ condition: () throws -> Bool) async throws {
     let deadline = Date().addingTimeInterval(timeout)
     var lastError: (any Error)?
     while Date() < deadline {
@@ -86,7 +86,8 @@ final class RunningKiosk: @unchecked Sendable {
         process.standardError = log
         try process.run()
         control = ControlClient(path: "\(directory)/control.sock")
-        let deadline = Date().addingTimeInterval(10)
+        // A debug build on a loaded 2-core machine can take many seconds to come up.
+        let deadline = Date().addingTimeInterval(30)
         while !FileManager.default.fileExists(atPath: "\(directory)/control.sock") && Date() < deadline { usleep(50_000) }
     }
 

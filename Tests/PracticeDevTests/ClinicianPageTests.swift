@@ -88,9 +88,9 @@ import Testing
         try await page.click("#start-telehealth")
         try await page.waitFor("telehealth.state() === 'device-check' && document.getElementById('device-dialog').open")
         #expect(try await page.evaluate("document.querySelector('#device-dialog h2').textContent") == "Select Your Camera and Microphone")
-        try await page.waitFor("document.getElementById('preview').videoWidth > 0", timeout: .seconds(5))
+        try await page.waitFor("document.getElementById('preview').videoWidth > 0", timeout: .seconds(20))
         let level = try await page.waitFor(
-            "(l => l > 0.05 ? l : 0)(Number(document.getElementById('audio-meter').dataset.level))", timeout: .seconds(5), interval: .milliseconds(50))
+            "(l => l > 0.05 ? l : 0)(Number(document.getElementById('audio-meter').dataset.level))", timeout: .seconds(20), interval: .milliseconds(50))
         #expect((level.double ?? 0) > 0.05 && (level.double ?? 0) <= 1)
         #expect((try await page.evaluate("document.getElementById('camera-select').options.length").int ?? 0) >= 1)
         #expect((try await page.evaluate("document.getElementById('microphone-select').options.length").int ?? 0) >= 1)
@@ -238,8 +238,8 @@ import Testing
             telehealth.state() === 'in-call' && telehealth.stats().then(s => (s.inbound.video?.framesDecoded ?? 0) > 10
               && (s.inbound.audio?.packetsReceived ?? 0) > 10)
             """
-        try await a.waitFor(decoding, timeout: .seconds(15), interval: .milliseconds(250))
-        try await b.waitFor(decoding, timeout: .seconds(15), interval: .milliseconds(250))
+        try await a.waitFor(decoding, timeout: .seconds(30), interval: .milliseconds(250))
+        try await b.waitFor(decoding, timeout: .seconds(30), interval: .milliseconds(250))
         #expect(try await a.evaluate("document.getElementById('remote-view').videoWidth > 0") == true)
     }
 

@@ -7,11 +7,12 @@ import Render
 /// controller. A panel that vanishes (unplugged) is looked for again every two seconds.
 final class TouchLoop: Sendable {
     private let configured: String
-    private let screen: PixelSize
+    /// The screen's current size: the display may open (or change mode) after the panel.
+    private let screen: @Sendable () -> PixelSize
     private let logger: Logger
     private let onTap: @Sendable (Int, Int) -> Void
 
-    init(configured: String, screen: PixelSize, logger: Logger, onTap: @escaping @Sendable (Int, Int) -> Void) {
+    init(configured: String, screen: @escaping @Sendable () -> PixelSize, logger: Logger, onTap: @escaping @Sendable (Int, Int) -> Void) {
         self.configured = configured
         self.screen = screen
         self.logger = logger
@@ -28,7 +29,8 @@ final class TouchLoop: Sendable {
         while true {
             let panels = EvdevTouch.panels()
             let chosen = configured == "auto" ? panels.first : panels.first { $0.id == configured || $0.path == configured }
-            guard let info = chosen, let touch = try? EvdevTouch(path: info.path, screenWidth: screen.width, screenHeight: screen.height) else {
+            var size = screen()
+            guard let info = chosen, let touch = try? EvdevTouch(path: info.path, screenWidth: size.width, screenHeight: size.height) else {
                 if !reported { logger.warning("no touch panel", metadata: ["configured": "\(configured)"]) }
                 reported = true
                 sleep(2)
@@ -38,6 +40,11 @@ final class TouchLoop: Sendable {
             logger.notice("touch panel opened", metadata: ["touch": "\(info.id)"])
             do {
                 while true {
+                    if screen() != size {
+                        size = screen()
+                        touch.calibration.screenWidth = size.width
+                        touch.calibration.screenHeight = size.height
+                    }
                     if case .tap(let x, let y, _)? = try touch.next(timeoutMillis: 1000) { onTap(x, y) }
                 }
             } catch {

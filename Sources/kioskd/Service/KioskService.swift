@@ -50,7 +50,7 @@ struct KioskService: Service {
             control = nil
         }
 
-        TouchLoop(configured: config.devices.touch, screen: screen.outputSize, logger: logger) { x, y in
+        TouchLoop(configured: config.devices.touch, screen: { screen.outputSize }, logger: logger) { x, y in
             Task { await controller.tap(x: x, y: y) }
         }.start()
         let flow = Task { await controller.run() }

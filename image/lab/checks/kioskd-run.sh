@@ -1,10 +1,12 @@
 #!/bin/sh
 # `kioskd run` on real kernel drivers (issue 6): the daemon as systemd starts it, with
-# camera/microphone/speaker/display = auto, so it picks vivid, snd-aloop and vkms, and a
+# camera/microphone/speaker/display/touch = auto, so it picks vivid, snd-aloop, vkms and a uinput
+# touch panel, and a
 # practice-dev --dev on loopback assigns it the demo appointment. Driven through
 # `kioskd control` (the technician's tool over the control socket):
 #   ready: the daemon draws on vkms and the camera stays closed on the appointment screen;
-#   appointment → Join → device check with live vivid frames and the Continue button;
+#   appointment → Join tapped on a uinput touch panel (the real evdev path, hit-tested on
+#   the drawn screen) → device check with live vivid frames and the Continue button;
 #   camera loss: vivid unbound during the device check → frames stop, rebind → frames resume
 #     and the screen never left the device check;
 #   stop: SIGTERM → exit 0 within 5 s, and the camera is released (another process can open it).
@@ -67,8 +69,22 @@ else
   echo "CHECK kioskd_run_appointment ok first_text="$(ctl status | grep -A1 '"texts"' | tail -1 | sed 's/^ *"//; s/",\{0,1\}$//')""
 fi
 
-# Join → device check with live frames from vivid
-ctl press join > /dev/null
+# Join by touch: a uinput panel appears (kioskd opens it), a finger taps the Join button's middle
+centre() { # centre BUTTON -> "X Y" of the button on screen
+  ctl status | awk -v b="\"$1\"," '
+    $1 == "\"button\"" && $3 == b { f = 1 }
+    f && $1 == "\"height\"" { h = $3 + 0 } f && $1 == "\"width\"" { w = $3 + 0 }
+    f && $1 == "\"x\"" { x = $3 + 0 } f && $1 == "\"y\"" { print x + int(w / 2), $3 + int(h / 2); exit }'
+}
+size=$(grep -o 'display opened.*size=[0-9]*x[0-9]*' $d/kioskd.log | sed 's/.*size=//; s/x/ /')
+xy=$(centre join)
+devices-labcheck touch-tap $size $xy > $d/touch.out 2>&1
+if grep -q "button pressed button=join" $d/kioskd.log && grep -q "touch panel opened" $d/kioskd.log; then
+  echo "CHECK kioskd_run_touch ok tapped_at=$(echo $xy | tr ' ' ,) screen=${size% *}x${size#* } $(grep -o 'touch panel opened.*' $d/kioskd.log | head -1)"
+else
+  echo "CHECK kioskd_run_touch fail tapped_at=$xy screen=$size $(cat $d/touch.out) $(grep -i touch $d/kioskd.log | tail -3 | tr '\n' ' ')"
+  ctl press join > /dev/null
+fi
 frames_over() { f=$(callfield videoFramesCaptured); [ "${f:-0}" -gt "$1" ]; }
 if wait_for 30 screen_is device-check && wait_for 20 frames_over 20 && ctl status | grep -q continueToCall \
    && ctl status | grep -q '"Camera: vivid"'; then

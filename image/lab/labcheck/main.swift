@@ -92,6 +92,25 @@ case "open-as-nobody":
 case "bench":
     Bench.run()
     exit(0)
+case "touch-tap":
+    // touch-tap WIDTH HEIGHT X Y: a uinput touch panel appears, waits for a reader to open it,
+    // taps screen pixel (X, Y) and goes away; for driving a running kioskd by real touch.
+    let n = arguments.dropFirst().compactMap { Int($0) }
+    guard n.count == 4, n[0] > 1, n[1] > 1 else {
+        say("usage: devices-labcheck touch-tap WIDTH HEIGHT X Y")
+        exit(2)
+    }
+    do {
+        let panel = try UInputPanel(name: "kiosk-lab-touch")
+        sleep(3)  // kioskd looks for a panel every 2 s
+        panel.tap(rawX: UInputPanel.raw(n[2], of: n[0]), rawY: UInputPanel.raw(n[3], of: n[1]))
+        usleep(500_000)
+        say("tapped \(n[2]),\(n[3])")
+        exit(0)
+    } catch {
+        say("\(error)")
+        exit(1)
+    }
 default:
     break
 }
