@@ -255,6 +255,25 @@ import Testing
         #expect(h.name == "idle")
     }
 
+    @Test func thePatientCanLeaveTheWaitingRoomAndAnUntouchedDeviceCheckCloses() {
+        var h = Harness()
+        h.feed(.assignment(Self.appointment()))
+        h.feed(.pressed(.join))
+        h.feed(.devicesOpened(camera: "c", microphone: "m"))
+        h.feed(.pressed(.continueToCall))
+        #expect(h.buttons == [.leave])
+        let leave = h.feed(.pressed(.leave))
+        #expect(leave.contains(.signal(.leave(appointmentId: "appt-7"))) && leave.contains(.closeDevices))
+        #expect(h.name == "appointment" && h.buttons == [.join])
+
+        h.feed(.pressed(.join))
+        h.feed(.devicesOpened(camera: "c", microphone: "m"))
+        #expect(h.advance(.seconds(179)).isEmpty || h.name == "device-check")
+        #expect(h.name == "device-check")
+        #expect(h.advance(.seconds(1)).contains(.closeDevices), "nobody touched the device check for 3 minutes")
+        #expect(h.name == "appointment")
+    }
+
     @Test func theClinicianLeavingPutsThePatientBackToWaiting() {
         var h = Self.inCall()
         h.feed(.remoteMediaState(SignalingMediaState(camera: .off, microphone: .muted)))

@@ -91,6 +91,18 @@ import Testing
             }
             try shootKiosk("clinician-muted")
             try await page.click("#toggle-mute")
+            try await eventually("the kiosk shows the clinician unmuted") { try control.status().remote.microphone == "unmuted" }
+
+            // The patient turns the camera off and mutes: the clinician's page says so.
+            #expect(try control.press("cameraToggle") == "cameraToggle")
+            #expect(try control.press("microphoneToggle") == "microphoneToggle")
+            try await page.waitFor("""
+                (t => t.includes('camera is off') && t.includes('muted'))(document.querySelector('#remote-state').textContent)
+                """)
+            try await shootPage("patient-camera-off-muted")
+            #expect(try control.press("cameraToggle") == "cameraToggle")
+            #expect(try control.press("microphoneToggle") == "microphoneToggle")
+            try await page.waitFor("document.querySelector('#remote-state').textContent.trim() === ''")
 
             // The kiosk ends: both sides are removed and show the ended dialog.
             #expect(try control.press("endCall") == "endCall")

@@ -45,6 +45,7 @@ import Testing
             let err = ScreenLayout(screen: .error(title: "No camera", detail: "d", diagnostics: ["a", "b"]), output: size)
             #expect(err.buttons.map(\.button) == [.retry])
             #expect(ScreenLayout(screen: .waiting(title: "t", detail: "d"), output: size).buttons.isEmpty)
+            #expect(ScreenLayout(screen: .waitingRoom(title: "t", detail: "d"), output: size).buttons.map(\.button) == [.leave])
             for l in [ended, check, err] {
                 let b = l.buttons[0].frame
                 #expect(b.intersection(PixelRect(x: 0, y: 0, width: size.width, height: size.height)) == b)

@@ -4,8 +4,10 @@ public enum KioskScreen: Sendable, Equatable {
     /// The appointment sent to this kiosk: who with, when, and either a Join button or why not
     /// yet (e.g. "Your session opens at 12:00 PM"). Never the patient's name.
     case appointment(title: String, time: String, detail: String, canJoin: Bool)
-    /// Before the call: e.g. "Please wait, your clinician will join shortly" / "Opens at 12:00".
+    /// A message and nothing to press: the idle (privacy) screen, "Connecting…".
     case waiting(title: String, detail: String)
+    /// In the room, waiting for the clinician: a message and a Leave button.
+    case waitingRoom(title: String, detail: String)
     /// Camera and microphone check: the self view as a large live preview, an audio meter
     /// (level 0...1), the device names and a Continue button.
     case deviceCheck(camera: String, microphone: String, audioLevel: Double, canJoin: Bool)
@@ -36,7 +38,7 @@ public struct CallControls: Sendable, Equatable {
 
 /// What a touch can press.
 public enum KioskButton: String, Sendable, Equatable, Hashable, Codable, CaseIterable {
-    case join, continueToCall, cameraToggle, microphoneToggle, endCall, rejoin, retry
+    case join, continueToCall, leave, cameraToggle, microphoneToggle, endCall, rejoin, retry
 }
 
 /// How a button looks: high-contrast fills with white bold labels.
@@ -104,6 +106,12 @@ public struct ScreenLayout: Sendable, Equatable {
             panel = full
             text(title, y: H * 35 / 100, size: 64, bold: true)
             text(detail, y: H * 35 / 100 + u(130), size: 40)
+        case .waitingRoom(let title, let detail):
+            panel = full
+            text(title, y: H * 35 / 100, size: 64, bold: true)
+            text(detail, y: H * 35 / 100 + u(130), size: 40)
+            buttons.append(KioskButtonLayout(button: .leave, frame: centred(u(420), buttonH, y: H - buttonH - u(80)),
+                                             label: "Leave", style: .neutral))
         case .deviceCheck(let camera, let microphone, let level, let canJoin):
             panel = full
             text("Check your camera and microphone", y: u(40), size: 48, bold: true)

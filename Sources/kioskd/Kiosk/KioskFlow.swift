@@ -16,6 +16,9 @@ struct KioskFlow {
         var unreachableAfter: Duration = .seconds(8)
         /// How often a failed camera or microphone is tried again.
         var deviceRetry: Duration = .seconds(2)
+        /// A device check nobody touches for this long closes the camera and goes back to the
+        /// appointment (the patient walked away).
+        var deviceCheckTimeout: Duration = .seconds(180)
     }
 
     enum Phase: Sendable, Equatable {
@@ -171,6 +174,11 @@ struct KioskFlow {
             guard let id = appointment?.id else { return }
             actions.append(.signal(.end(appointmentId: id)))
             end(at: now, &actions)
+        case (.leave, .waiting):
+            guard let id = appointment?.id else { return }
+            actions.append(.signal(.leave(appointmentId: id)))
+            phase = .appointment
+            closeDevices(&actions)
         case (.rejoin, .ended):
             guard let a = appointment else { return }
             openDevices(&actions)
@@ -231,6 +239,10 @@ struct KioskFlow {
             appointment = nil
             rejoinAppointment = nil
             actions.append(.status("Idle, no appointment"))
+        }
+        if phase == .deviceCheck, now - lastTouch >= settings.deviceCheckTimeout {
+            phase = .appointment
+            closeDevices(&actions)
         }
         if phase == .inCall, trayVisible, now - lastTouch >= settings.trayHideAfter {
             trayVisible = false

@@ -17,7 +17,7 @@ struct KioskWording {
     }
 
     var waiting: KioskScreen {
-        .waiting(title: "Waiting for \(clinician)", detail: "You will be connected as soon as \(clinician) joins.")
+        .waitingRoom(title: "Waiting for \(clinician)", detail: "You will be connected as soon as \(clinician) joins.")
     }
 
     var connecting: KioskScreen {
