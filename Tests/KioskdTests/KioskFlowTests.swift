@@ -247,12 +247,23 @@ import Testing
         #expect(h.buttons == [.cameraToggle, .microphoneToggle, .endCall])
     }
 
-    @Test func takingTheAppointmentAwayMidCallLeavesAndClosesEverything() {
+    @Test func anAssignmentChangeMidCallWaitsForTheCallToEnd() {
         var h = Self.inCall()
         let a = h.feed(.assignment(nil))
-        #expect(a.contains(.signal(.leave(appointmentId: "appt-7"))))
-        #expect(a.contains(.stopCall) && a.contains(.closeDevices))
-        #expect(h.name == "idle")
+        #expect(!a.contains(.stopCall) && !a.contains(.closeDevices), "a healthy call is never cut off by the endpoint")
+        #expect(h.name == "in-call")
+        h.feed(.pressed(.endCall))
+        #expect(h.name == "idle", "the withdrawn assignment applies once the call ended")
+
+        // Out of a call, taking the appointment away leaves the room and closes everything.
+        var w = Harness()
+        w.feed(.assignment(Self.appointment()))
+        w.feed(.pressed(.join))
+        w.feed(.devicesOpened(camera: "c", microphone: "m"))
+        w.feed(.pressed(.continueToCall))
+        let gone = w.feed(.assignment(nil))
+        #expect(gone.contains(.signal(.leave(appointmentId: "appt-7"))) && gone.contains(.closeDevices))
+        #expect(w.name == "idle")
     }
 
     @Test func thePatientCanLeaveTheWaitingRoomAndAnUntouchedDeviceCheckCloses() {

@@ -16,6 +16,7 @@ import Testing
     static let shots = KioskdProcess.repoRoot.appendingPathComponent(".build/screenshots/workflow").path
 
     @Test func clinicianStartsKioskJoinsMuteEndAndRejoinNeedsBoth() async throws {
+        try? FileManager.default.removeItem(atPath: Self.shots)  // numbered steps: no stale ones
         try FileManager.default.createDirectory(atPath: Self.shots, withIntermediateDirectories: true)
         let practice = try PracticeDevProcess(executableDirectory: KioskdProcess.binary.deletingLastPathComponent())
         defer { practice.stop() }

@@ -51,6 +51,9 @@ struct KioskFlow {
     private var refusal: String?
     private var lastTouch: Instant
     private var trayVisible = true
+    /// An assignment change that arrived during a call: applied when the call ends, so the
+    /// front desk (or a confused endpoint) never cuts off a patient mid-visit.
+    private var deferredAssignment: SignalingAppointment??
     private var shown: KioskPresentation?
 
     init(settings: Settings = Settings(), now: Instant) {
@@ -129,6 +132,12 @@ struct KioskFlow {
 
     private mutating func assigned(_ a: SignalingAppointment?, _ actions: inout [Action]) {
         let sameAppointment = a?.id == appointment?.id && a != nil
+        if !sameAppointment, phase == .connecting || phase == .inCall {
+            deferredAssignment = .some(a)
+            actions.append(.status("Assignment changed during the call; applied when it ends"))
+            return
+        }
+        deferredAssignment = nil
         let previous = appointment?.id
         appointment = a
         refusal = nil
@@ -231,6 +240,10 @@ struct KioskFlow {
         actions.append(.stopCall)
         closeDevices(&actions)
         actions.append(.status("Session ended (appointment \(appointment?.id ?? "?"))"))
+        if let deferred = deferredAssignment {
+            deferredAssignment = nil
+            assigned(deferred, &actions)
+        }
     }
 
     private mutating func tick(at now: Instant, _ actions: inout [Action]) {
