@@ -328,13 +328,15 @@ import Testing
         }
     }
 
-    @Test func atIsRefusedAndATokenRequiredWithoutDevMode() async throws {
+    @Test func atIsIgnoredAndATokenRequiredWithoutDevMode() async throws {
         var book = AppointmentBook.demo(now: Self.now)
         book.assign(kioskId: "kiosk-1", appointmentId: nil)
         try await Self.withServer(dev: false, apiToken: "T", book: book, logs: LogCapture()) { base in
             let url = "\(base)/api/appointments/demo-1/telehealth"
-            let at = try await Self.call("GET", url + "?at=2025-03-04T12:00:00Z", token: "T")
-            #expect(at.status == 400 && at.error?["field"] as? String == "at" && at.error?["code"] as? String == "invalid-field")
+            // An instant outside the window changes nothing: production evaluates now.
+            let at = try await Self.call("GET", url + "?at=2020-01-01T00:00:00Z", token: "T")
+            #expect(at.status == 200 && at.json?["eligible"] as? Bool == true)
+            #expect(at.json?["evaluatedAt"] as? String == PracticeTime.format(Self.now))
             let plain = try await Self.call("GET", url, token: "T")
             #expect(plain.status == 200 && plain.json?["eligible"] as? Bool == true)
             let anonymous = try await Self.call("GET", url)
