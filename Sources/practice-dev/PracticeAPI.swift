@@ -138,6 +138,17 @@ struct PracticeAPI: Sendable {
             var j = PracticeJSONObject()
             j.set("code", r.code)
             j.set("message", r.message)
+            // The window's edge the reason is about, for machines (too-early: when it opens).
+            switch r.code {
+            case "too-early":
+                j.set("opensAt", PracticeTime.format(d.opensAt))
+                j.set("opensAtLocal", d.opensAtLocal)
+            case "too-late":
+                j.set("closedAt", PracticeTime.format(d.closesAt))
+                j.set("closedAtLocal", d.closesAtLocal)
+            default:
+                break
+            }
             return j.json
         }))
         o.set("opensAt", PracticeTime.format(d.opensAt))
