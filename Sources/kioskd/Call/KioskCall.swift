@@ -212,6 +212,8 @@ actor KioskCall {
             lastError = "\(error)"
             state = "failed"
             logger.error("call failed", metadata: ["error": "\(error)"])
+            // A fresh offer (the clinician retrying) must meet a fresh engine, not this one.
+            endPeer()
             observer(.failed)
         case .iceStateChanged(let s):
             logger.info("ice state", metadata: ["state": "\(s.rawValue)"])

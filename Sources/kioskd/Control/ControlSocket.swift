@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
@@ -12,6 +13,11 @@ final class ControlSocket: Sendable {
     private let fd: Int32
     private let handler: @Sendable (String) async -> String
     private let logger: Logger
+    /// Connections being served; more are refused so a stuck client cannot eat the service's threads.
+    private let active = Mutex(0)
+    static let maximumConnections = 4
+    /// A client silent this long is disconnected.
+    static let idleSeconds = 30
 
     enum Failure: Error, CustomStringConvertible {
         case socket(path: String, errno: Int32)
@@ -65,7 +71,23 @@ final class ControlSocket: Sendable {
                 if errno == EINTR { continue }
                 return
             }
-            Thread { self.serve(c) }.start()
+            let admitted = active.withLock { n -> Bool in
+                guard n < Self.maximumConnections else { return false }
+                n += 1
+                return true
+            }
+            guard admitted else {
+                _ = Array("{\"error\":\"busy: too many control connections\"}\n".utf8).withUnsafeBytes { write(c, $0.baseAddress, $0.count) }
+                close(c)
+                continue
+            }
+            var timeout = timeval(tv_sec: Self.idleSeconds, tv_usec: 0)
+            _ = setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            _ = setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            Thread {
+                self.serve(c)
+                self.active.withLock { $0 -= 1 }
+            }.start()
         }
     }
 

@@ -1,0 +1,94 @@
+import Foundation
+import Logging
+import Testing
+@testable import kioskd
+
+/// The control socket as a technician's tool meets it: one JSON line in, one out; stuck or
+/// abusive clients cannot take the service's threads.
+@Suite struct ControlSocketTests {
+    static func socketPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("ctl-\(UUID().uuidString.prefix(8)).sock").path
+    }
+
+    @Test func answersEachLineAndIsPrivateToTheGroup() async throws {
+        let path = Self.socketPath()
+        let socket = try ControlSocket(path: path, logger: Logger(label: "test")) { line in "{\"echo\":\(line.count)}" }
+        socket.start()
+        defer { socket.stop() }
+        var st = stat()
+        #expect(stat(path, &st) == 0 && st.st_mode & 0o777 == 0o660, "mode \(String(st.st_mode & 0o777, radix: 8))")
+        let echo = try await offPool { try ControlClient(path: path).request(#"{"command":"status"}"#)["echo"] as? Int }
+        #expect(echo == 20)
+    }
+
+    @Test func aFifthIdleClientIsTurnedAwayAndAHugeLineIsRefused() async throws {
+        let path = Self.socketPath()
+        let socket = try ControlSocket(path: path, logger: Logger(label: "test")) { _ in "{}" }
+        socket.start()
+        defer { socket.stop() }
+        let idle = try (0..<ControlSocket.maximumConnections).map { _ in try RawUnixClient(path: path) }
+        try await Task.sleep(for: .milliseconds(200))
+        let fifth = try RawUnixClient(path: path)
+        #expect(await offPool { fifth.readLine() }.contains("too many control connections"))
+        idle.forEach { $0.close() }
+        try await Task.sleep(for: .milliseconds(200))
+
+        let big = try RawUnixClient(path: path)
+        big.send(String(repeating: "x", count: 70_000))
+        #expect(await offPool { big.readLine() }.contains("request too large"))
+        // Still serving afterwards.
+        let empty = try await offPool { try ControlClient(path: path).request(#"{"command":"status"}"#).isEmpty }
+        #expect(empty)
+    }
+}
+
+/// Runs blocking socket I/O on its own thread: blocking a concurrency-pool thread (two on a
+/// 2-core machine) could starve the server's handler, which runs on that pool.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { c in
+        Thread { c.resume(with: Result { try work() }) }.start()
+    }
+}
+
+func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { c in
+        Thread { c.resume(returning: work()) }.start()
+    }
+}
+
+/// A bare AF_UNIX stream client for misbehaving on purpose.
+final class RawUnixClient: Sendable {
+    let fd: Int32
+
+    init(path: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, b) in path.utf8.enumerated() where i < raw.count - 1 { raw[i] = b }
+        }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard rc == 0 else { throw ControlClient.Failure.connect(errno) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    func send(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    }
+
+    func readLine() -> String {
+        var out: [UInt8] = []
+        var b: UInt8 = 0
+        while read(fd, &b, 1) == 1 {
+            if b == 0x0a { break }
+            out.append(b)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    func close() { Glibc.close(fd) }
+}
