@@ -131,6 +131,15 @@ import Testing
             try await Self.mediaFlows(control, page, "after both rejoined")
             try shootKiosk("rejoined")
             try await shootPage("rejoined")
+
+            // This time the clinician ends: the kiosk is removed too and closes its camera.
+            try await page.click("#end-session")
+            try await eventually("the kiosk shows the ended screen after the clinician ended") { try control.status().screen == "ended" }
+            try await page.waitFor("window.telehealth.state() === 'ended'")
+            let captured = try control.status().call.videoFramesCaptured
+            try await Task.sleep(for: .seconds(1))
+            #expect(try control.status().call.videoFramesCaptured == captured, "the camera is closed on the ended screen")
+            try shootKiosk("ended-by-clinician")
         }
 
         // Privacy: kioskd never logged the patient's name or an address.
