@@ -40,17 +40,17 @@ struct KioskFlow {
     private(set) var microphoneMuted = false
     private(set) var remote = SignalingMediaState(camera: .on, microphone: .unmuted)
     private var devicesOpen = false
-    private var devices: (camera: String, microphone: String) = ("", "")
-    private var deviceProblem: DeviceProblem?
+    private(set) var devices: (camera: String, microphone: String) = ("", "")
+    private(set) var deviceProblem: DeviceProblem?
     private var deviceRetryAt: Instant?
-    private var audioLevel = 0.0
-    private var signalingUp = false
-    private var signalingDownSince: Instant
+    private(set) var audioLevel = 0.0
+    private(set) var signalingUp = false
+    private(set) var signalingDownSince: Instant
     /// Set after an end: the next join for this appointment is a `rejoin`.
     private var rejoinAppointment: String?
-    private var refusal: String?
+    private(set) var refusal: String?
     private var lastTouch: Instant
-    private var trayVisible = true
+    private(set) var trayVisible = true
     /// An assignment change that arrived during a call: applied when the call ends, so the
     /// front desk (or a confused endpoint) never cuts off a patient mid-visit.
     private var deferredAssignment: SignalingAppointment??
@@ -292,58 +292,5 @@ struct KioskFlow {
         closeDevices(&actions)
         rejoinAppointment = nil
         remote = SignalingMediaState(camera: .on, microphone: .unmuted)
-    }
-
-    // MARK: - Derived state
-
-    private var isEnded: Bool {
-        if case .ended = phase { return true }
-        return false
-    }
-
-    /// Phases that hold the camera and microphone open.
-    private var wantsDevices: Bool {
-        switch phase {
-        case .deviceCheck, .waiting, .connecting, .inCall: return true
-        default: return false
-        }
-    }
-
-    var ownMediaState: SignalingMediaState {
-        SignalingMediaState(camera: cameraOn ? .on : .off, microphone: microphoneMuted ? .muted : .unmuted)
-    }
-
-    private func presentation(at now: Instant) -> KioskPresentation? {
-        let words = KioskWording(appointment: appointment)
-        // A call in progress never gives way to an error screen: media does not need signaling.
-        let inCall = phase == .inCall || phase == .connecting
-        if !inCall, let problem = deviceProblem, wantsDevices {
-            return KioskPresentation(screen: words.deviceProblem(problem), remoteVideo: false, selfVideo: false, name: "error")
-        }
-        if !inCall, !signalingUp, now - signalingDownSince >= settings.unreachableAfter {
-            return KioskPresentation(screen: words.unreachable, remoteVideo: false, selfVideo: false, name: "error")
-        }
-        switch phase {
-        case .idle:
-            return KioskPresentation(screen: words.idle, remoteVideo: false, selfVideo: false, name: "idle")
-        case .appointment:
-            guard let a = appointment else { return nil }
-            return KioskPresentation(screen: words.appointmentScreen(a, refusal: refusal), remoteVideo: false, selfVideo: false, name: "appointment")
-        case .deviceCheck:
-            return KioskPresentation(
-                screen: .deviceCheck(camera: devices.camera, microphone: devices.microphone,
-                                     audioLevel: (audioLevel * 20).rounded() / 20, canJoin: deviceProblem == nil && !devices.camera.isEmpty),
-                remoteVideo: false, selfVideo: true, name: "device-check")
-        case .waiting:
-            return KioskPresentation(screen: words.waiting, remoteVideo: false, selfVideo: false, name: "waiting")
-        case .connecting:
-            return KioskPresentation(screen: words.connecting, remoteVideo: false, selfVideo: false, name: "connecting")
-        case .inCall:
-            let controls = CallControls(cameraOn: cameraOn, microphoneMuted: microphoneMuted, trayVisible: trayVisible,
-                                        remoteNotice: words.remoteNotice(remote))
-            return KioskPresentation(screen: .inCall(controls), remoteVideo: remote.camera == .on, selfVideo: cameraOn, name: "in-call")
-        case .ended:
-            return KioskPresentation(screen: .ended(message: KioskWording.ended), remoteVideo: false, selfVideo: false, name: "ended")
-        }
     }
 }
