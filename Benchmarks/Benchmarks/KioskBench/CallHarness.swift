@@ -52,7 +52,8 @@ final class CallMedia {
         self.seed = seed
         self.content = content
         var config = VP8EncoderConfig(width: Self.width, height: Self.height, frameRate: 30, bitrateKbps: 800)
-        if let cpuUsed { config.cpuUsed = cpuUsed }
+        // kioskd's own speed (MediaPipeline.videoEncoderConfig) unless a benchmark compares others.
+        config.cpuUsed = cpuUsed ?? -12
         if let staticThreshold { config.staticThreshold = staticThreshold }
         video = try VP8Encoder(config: config)
         videoDecoder = try VP8Decoder()

@@ -8,7 +8,7 @@ import Session
 /// One iteration = one frame (painting it is not measured).
 enum CodecBench {
     static func register() {
-        for (cpuUsed, staticThreshold) in [(-8, 1), (-16, 1), (-8, 500)] {
+        for (cpuUsed, staticThreshold) in [(-8, 1), (-12, 1), (-16, 1), (-8, 500)] {
             let tally = Tally()
             let name = "VP8 encode 640x480 talking-head 800 kbit/s, cpuUsed \(cpuUsed), staticThreshold \(staticThreshold)"
             let state = EncoderState()
