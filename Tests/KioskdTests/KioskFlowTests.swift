@@ -13,7 +13,7 @@ import Testing
 
         init() {
             flow = KioskFlow(now: now)
-            _ = feed(.signalingReady)
+            _ = feed(.call(.signalingReady))
         }
 
         @discardableResult
@@ -53,13 +53,13 @@ import Testing
     /// Drives a harness from idle to a connected call.
     static func inCall() -> Harness {
         var h = Harness()
-        h.feed(.assignment(appointment()))
+        h.feed(.call(.assignment(appointment())))
         h.feed(.pressed(.join))
         h.feed(.devicesOpened(camera: "Front camera", microphone: "Array mic"))
         h.feed(.pressed(.continueToCall))
-        h.feed(.joined(appointmentId: "appt-7", peerPresent: false))
-        h.feed(.peerJoined(appointmentId: "appt-7"))
-        h.feed(.callConnected)
+        h.feed(.call(.joined(appointmentId: "appt-7", peerPresent: false)))
+        h.feed(.call(.peerJoined(appointmentId: "appt-7")))
+        h.feed(.call(.connected))
         return h
     }
 
@@ -74,7 +74,7 @@ import Testing
 
     @Test func theWholeVisitFromAssignmentToIdle() {
         var h = Harness()
-        h.feed(.assignment(Self.appointment()))
+        h.feed(.call(.assignment(Self.appointment())))
         #expect(h.name == "appointment")
         #expect(h.texts == ["Your visit with Dr. Rivera", "Scheduled for 5:00 PM", "Tap Join when you are ready."])
         #expect(h.buttons == [.join])
@@ -97,9 +97,9 @@ import Testing
         #expect(h.name == "waiting")
         #expect(h.texts.first == "Waiting for Dr. Rivera")
 
-        #expect(h.feed(.peerJoined(appointmentId: "appt-7")).contains(.signal(.sendMediaState(SignalingMediaState(camera: .on, microphone: .unmuted)))))
+        #expect(h.feed(.call(.peerJoined(appointmentId: "appt-7"))).contains(.signal(.sendMediaState(SignalingMediaState(camera: .on, microphone: .unmuted)))))
         #expect(h.name == "connecting")
-        h.feed(.callConnected)
+        h.feed(.call(.connected))
         #expect(h.name == "in-call")
         #expect(h.screen?.remoteVideo == true && h.screen?.selfVideo == true)
         #expect(h.buttons == [.cameraToggle, .microphoneToggle, .endCall])
@@ -128,18 +128,18 @@ import Testing
         #expect(cam.contains(.setCamera(on: false)))
         #expect(h.screen?.selfVideo == false, "camera off: no self view either")
 
-        h.feed(.remoteMediaState(SignalingMediaState(camera: .on, microphone: .muted)))
+        h.feed(.call(.remoteMediaState(SignalingMediaState(camera: .on, microphone: .muted))))
         #expect(h.texts == ["Dr. Rivera muted their microphone"])
-        h.feed(.remoteMediaState(SignalingMediaState(camera: .off, microphone: .muted)))
+        h.feed(.call(.remoteMediaState(SignalingMediaState(camera: .off, microphone: .muted))))
         #expect(h.texts == ["Dr. Rivera turned their camera off and muted"])
         #expect(h.screen?.remoteVideo == false, "their last frame is not left frozen on screen")
-        h.feed(.remoteMediaState(SignalingMediaState(camera: .on, microphone: .unmuted)))
+        h.feed(.call(.remoteMediaState(SignalingMediaState(camera: .on, microphone: .unmuted))))
         #expect(h.texts.isEmpty && h.screen?.remoteVideo == true)
     }
 
     @Test func theClinicianEndingShowsTheEndedScreenAndRejoinNeedsTheKioskToo() {
         var h = Self.inCall()
-        let ended = h.feed(.sessionEnded(appointmentId: "appt-7", byKiosk: false))
+        let ended = h.feed(.call(.sessionEnded(appointmentId: "appt-7", by: .clinician)))
         #expect(ended.contains(.stopCall) && ended.contains(.closeDevices))
         #expect(h.name == "ended")
         let before = h.intents.count
@@ -151,16 +151,16 @@ import Testing
         #expect(rejoin.contains(.openDevices))
         #expect(h.intents.last == .rejoin(appointmentId: "appt-7"))
         #expect(h.name == "waiting")
-        h.feed(.peerJoined(appointmentId: "appt-7"))
-        h.feed(.callConnected)
+        h.feed(.call(.peerJoined(appointmentId: "appt-7")))
+        h.feed(.call(.connected))
         #expect(h.name == "in-call")
     }
 
     @Test func aForgottenSessionIsJoinedAfresh() {
         var h = Self.inCall()
-        h.feed(.sessionEnded(appointmentId: "appt-7", byKiosk: true))
+        h.feed(.call(.sessionEnded(appointmentId: "appt-7", by: .kiosk)))
         h.feed(.pressed(.rejoin))
-        h.feed(.refused(code: "no-session-to-rejoin", message: "appointment appt-7 has no session to rejoin; send join"))
+        h.feed(.call(.refused(code: "no-session-to-rejoin", message: "appointment appt-7 has no session to rejoin; send join")))
         #expect(h.intents.suffix(2) == [.rejoin(appointmentId: "appt-7"), .join(appointmentId: "appt-7")])
         #expect(h.name == "waiting")
     }
@@ -176,38 +176,38 @@ import Testing
     ])
     func anIneligibleAppointmentSaysWhyAndHasNoJoin(reasons: [String], sentence: String) {
         var h = Harness()
-        h.feed(.assignment(Self.appointment(eligible: false, reasons: reasons)))
+        h.feed(.call(.assignment(Self.appointment(eligible: false, reasons: reasons))))
         #expect(h.texts == ["Your visit with Dr. Rivera", "Scheduled for 5:00 PM", sentence])
         #expect(h.buttons.isEmpty)
         #expect(!h.feed(.pressed(.join)).contains(.openDevices), "a stale tap on Join does nothing")
         // The endpoint re-sends the assignment when the window opens.
-        h.feed(.assignment(Self.appointment()))
+        h.feed(.call(.assignment(Self.appointment())))
         #expect(h.buttons == [.join])
     }
 
     @Test func aRefusedJoinGoesBackToTheAppointmentAndClosesTheCamera() {
         var h = Harness()
-        h.feed(.assignment(Self.appointment()))
+        h.feed(.call(.assignment(Self.appointment())))
         h.feed(.pressed(.join))
         h.feed(.devicesOpened(camera: "c", microphone: "m"))
         h.feed(.pressed(.continueToCall))
-        let a = h.feed(.refused(code: "not-eligible", message: "too-late"))
+        let a = h.feed(.call(.refused(code: "not-eligible", message: "too-late")))
         #expect(a.contains(.closeDevices))
         #expect(h.name == "appointment")
         #expect(h.texts.last == "The time for this visit has passed. Please ask the front desk.")
         // A refusal that does not answer a join (e.g. a late candidate) changes nothing.
         var w = Harness()
-        w.feed(.assignment(Self.appointment()))
+        w.feed(.call(.assignment(Self.appointment())))
         w.feed(.pressed(.join))
         w.feed(.devicesOpened(camera: "c", microphone: "m"))
         w.feed(.pressed(.continueToCall))
-        w.feed(.refused(code: "peer-absent", message: "the clinician is not in the room"))
+        w.feed(.call(.refused(code: "peer-absent", message: "the clinician is not in the room")))
         #expect(w.name == "waiting")
     }
 
     @Test func aMissingCameraShowsAPlainErrorAndKeepsRetrying() {
         var h = Harness()
-        h.feed(.assignment(Self.appointment()))
+        h.feed(.call(.assignment(Self.appointment())))
         h.feed(.pressed(.join))
         h.feed(.devicesFailed(.noCamera("no camera is configured or connected")))
         #expect(h.name == "error")
@@ -221,18 +221,18 @@ import Testing
 
     @Test func anUnreachablePracticeIsShownOutsideACallButNeverInterruptsOne() {
         var h = Harness()
-        h.feed(.signalingLost)
+        h.feed(.call(.signalingLost))
         _ = h.advance(.seconds(7))
         #expect(h.name == "idle")
         _ = h.advance(.seconds(1))
         #expect(h.name == "error")
         #expect(h.texts.first == "Cannot reach the practice")
         #expect(h.feed(.pressed(.retry)).contains(.reconnectSignaling))
-        h.feed(.signalingReady)
+        h.feed(.call(.signalingReady))
         #expect(h.name == "idle")
 
         var c = Self.inCall()
-        c.feed(.signalingLost)
+        c.feed(.call(.signalingLost))
         _ = c.advance(.seconds(60))
         #expect(c.name == "in-call", "media flows peer to peer without the endpoint")
     }
@@ -249,7 +249,7 @@ import Testing
 
     @Test func anAssignmentChangeMidCallWaitsForTheCallToEnd() {
         var h = Self.inCall()
-        let a = h.feed(.assignment(nil))
+        let a = h.feed(.call(.assignment(nil)))
         #expect(!a.contains(.stopCall) && !a.contains(.closeDevices), "a healthy call is never cut off by the endpoint")
         #expect(h.name == "in-call")
         h.feed(.pressed(.endCall))
@@ -257,18 +257,18 @@ import Testing
 
         // Out of a call, taking the appointment away leaves the room and closes everything.
         var w = Harness()
-        w.feed(.assignment(Self.appointment()))
+        w.feed(.call(.assignment(Self.appointment())))
         w.feed(.pressed(.join))
         w.feed(.devicesOpened(camera: "c", microphone: "m"))
         w.feed(.pressed(.continueToCall))
-        let gone = w.feed(.assignment(nil))
+        let gone = w.feed(.call(.assignment(nil)))
         #expect(gone.contains(.signal(.leave(appointmentId: "appt-7"))) && gone.contains(.closeDevices))
         #expect(w.name == "idle")
     }
 
     @Test func thePatientCanLeaveTheWaitingRoomAndAnUntouchedDeviceCheckCloses() {
         var h = Harness()
-        h.feed(.assignment(Self.appointment()))
+        h.feed(.call(.assignment(Self.appointment())))
         h.feed(.pressed(.join))
         h.feed(.devicesOpened(camera: "c", microphone: "m"))
         h.feed(.pressed(.continueToCall))
@@ -287,12 +287,12 @@ import Testing
 
     @Test func theClinicianLeavingPutsThePatientBackToWaiting() {
         var h = Self.inCall()
-        h.feed(.remoteMediaState(SignalingMediaState(camera: .off, microphone: .muted)))
-        h.feed(.peerLeft(appointmentId: "appt-7"))
+        h.feed(.call(.remoteMediaState(SignalingMediaState(camera: .off, microphone: .muted))))
+        h.feed(.call(.peerLeft(appointmentId: "appt-7")))
         #expect(h.name == "waiting")
         #expect(!h.actions.contains(.closeDevices), "the patient stays ready for the clinician's return")
-        h.feed(.peerJoined(appointmentId: "appt-7"))
-        h.feed(.callConnected)
+        h.feed(.call(.peerJoined(appointmentId: "appt-7")))
+        h.feed(.call(.connected))
         #expect(h.texts.allSatisfy { !$0.contains("muted") }, "the old media state is forgotten")
     }
 }

@@ -7,21 +7,6 @@ import Synchronization
 /// peer-joined, offer/answer, candidates, end), owns one `PeerDriver` per call and hands media
 /// to the pipeline. Signaling drops never touch the engine: media keeps flowing peer to peer.
 actor KioskCall {
-    /// What the kiosk's flow needs to know, in order.
-    enum Event: Sendable, Equatable {
-        case signalingReady
-        case signalingLost
-        case refused(code: String, message: String)
-        case assignment(SignalingAppointment?)
-        case joined(appointmentId: String, peerPresent: Bool)
-        case peerJoined(appointmentId: String)
-        case peerLeft(appointmentId: String)
-        case sessionEnded(appointmentId: String, by: SignalingRole)
-        case connected
-        case failed
-        case remoteMediaState(SignalingMediaState)
-    }
-
     struct Options: Sendable {
         var peer: PeerConfiguration
     }
@@ -30,7 +15,7 @@ actor KioskCall {
     let media: MediaPipeline
     let options: Options
     let logger: Logger
-    private let observer: @Sendable (Event) -> Void
+    private let observer: @Sendable (CallEvent) -> Void
     private var driver: PeerDriver?
     private(set) var appointmentId: String?
     private(set) var security: PeerSecurityInfo?
@@ -39,7 +24,7 @@ actor KioskCall {
     private var certificate: DTLSCertificate?
 
     init(link: SignalingLink, media: MediaPipeline, options: Options, logger: Logger,
-         observer: @escaping @Sendable (Event) -> Void = { _ in }) {
+         observer: @escaping @Sendable (CallEvent) -> Void = { _ in }) {
         self.link = link
         self.media = media
         self.options = options

@@ -69,7 +69,7 @@ struct DemoRun {
                                  hello: SignalingHello(role: .kiosk, kioskId: "kiosk-1", token: "dev", software: "kioskd/\(KioskdVersion.string)"),
                                  logger: logger)
         let loopback = TransportAddress(host: "127.0.0.1", port: 0)!
-        let events = AsyncStream<KioskCall.Event>.makeStream()
+        let events = AsyncStream<CallEvent>.makeStream()
         let call = KioskCall(link: link, media: media,
                              options: .init(peer: PeerConfiguration(localAddresses: [loopback], seed: 1)),
                              logger: logger, observer: { events.1.yield($0) })

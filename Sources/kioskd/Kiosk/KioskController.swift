@@ -18,11 +18,11 @@ actor KioskController {
     private var lastStatus = ""
 
     /// The call's events, in order; `KioskCall`'s observer writes here.
-    nonisolated let callEvents: AsyncStream<KioskCall.Event>
-    private nonisolated let callEventSink: AsyncStream<KioskCall.Event>.Continuation
+    nonisolated let callEvents: AsyncStream<CallEvent>
+    private nonisolated let callEventSink: AsyncStream<CallEvent>.Continuation
 
     init(call: KioskCall, media: MediaPipeline, screen: ScreenLoop, settings: KioskFlow.Settings = KioskFlow.Settings(),
-         callEvents: (AsyncStream<KioskCall.Event>, AsyncStream<KioskCall.Event>.Continuation),
+         callEvents: (AsyncStream<CallEvent>, AsyncStream<CallEvent>.Continuation),
          logger: Logger, notifyStatus: @escaping @Sendable (String) -> Void = { _ in }) {
         self.call = call
         self.media = media
@@ -40,7 +40,7 @@ actor KioskController {
         let call = self.call
         let callTask = Task { await call.run() }
         let events = Task {
-            for await event in callEvents { await self.callEvent(event) }
+            for await event in callEvents { await self.input(.call(event)) }
         }
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(250))
@@ -83,22 +83,6 @@ actor KioskController {
             }
         }
         processing = false
-    }
-
-    private func callEvent(_ e: KioskCall.Event) async {
-        switch e {
-        case .signalingReady: await input(.signalingReady)
-        case .signalingLost: await input(.signalingLost)
-        case .refused(let code, let message): await input(.refused(code: code, message: message))
-        case .assignment(let a): await input(.assignment(a))
-        case .joined(let id, let present): await input(.joined(appointmentId: id, peerPresent: present))
-        case .peerJoined(let id): await input(.peerJoined(appointmentId: id))
-        case .peerLeft(let id): await input(.peerLeft(appointmentId: id))
-        case .sessionEnded(let id, let by): await input(.sessionEnded(appointmentId: id, byKiosk: by == .kiosk))
-        case .connected: await input(.callConnected)
-        case .failed: await input(.callFailed)
-        case .remoteMediaState(let s): await input(.remoteMediaState(s))
-        }
     }
 
     private func perform(_ action: KioskFlow.Action) async {

@@ -66,40 +66,8 @@ struct KioskFlow {
     mutating func handle(_ input: Input, at now: Instant) -> [Action] {
         var actions: [Action] = []
         switch input {
-        case .signalingReady:
-            signalingUp = true
-        case .signalingLost:
-            signalingUp = false
-            signalingDownSince = now
-        case .refused(let code, let message):
-            refused(code: code, message: message, &actions)
-        case .assignment(let a):
-            assigned(a, &actions)
-        case .joined(let id, _):
-            guard id == appointment?.id, phase == .waiting else { break }
-            actions.append(.status("Waiting for the clinician (appointment \(id))"))
-        case .peerJoined(let id):
-            guard id == appointment?.id, phase == .waiting || phase == .inCall else { break }
-            phase = .connecting
-            actions.append(.signal(.sendMediaState(ownMediaState)))
-        case .callConnected:
-            guard phase == .connecting || phase == .waiting else { break }
-            phase = .inCall
-            lastTouch = now
-            trayVisible = true
-            actions.append(.status("In a call (appointment \(appointment?.id ?? "?"))"))
-        case .callFailed:
-            guard phase == .connecting || phase == .inCall else { break }
-            phase = .waiting
-        case .peerLeft(let id):
-            guard id == appointment?.id, phase == .connecting || phase == .inCall else { break }
-            phase = .waiting
-            remote = SignalingMediaState(camera: .on, microphone: .unmuted)
-        case .sessionEnded(let id, _):
-            guard id == appointment?.id else { break }
-            end(at: now, &actions)
-        case .remoteMediaState(let state):
-            remote = state
+        case .call(let event):
+            callEvent(event, at: now, &actions)
         case .touched:
             lastTouch = now
             trayVisible = true
@@ -129,6 +97,46 @@ struct KioskFlow {
     var presentation: KioskPresentation? { shown }
 
     // MARK: - Transitions
+
+    /// Signaling, the room and the media engine.
+    private mutating func callEvent(_ event: CallEvent, at now: Instant, _ actions: inout [Action]) {
+        switch event {
+        case .signalingReady:
+            signalingUp = true
+        case .signalingLost:
+            signalingUp = false
+            signalingDownSince = now
+        case .refused(let code, let message):
+            refused(code: code, message: message, &actions)
+        case .assignment(let a):
+            assigned(a, &actions)
+        case .joined(let id, _):
+            guard id == appointment?.id, phase == .waiting else { break }
+            actions.append(.status("Waiting for the clinician (appointment \(id))"))
+        case .peerJoined(let id):
+            guard id == appointment?.id, phase == .waiting || phase == .inCall else { break }
+            phase = .connecting
+            actions.append(.signal(.sendMediaState(ownMediaState)))
+        case .connected:
+            guard phase == .connecting || phase == .waiting else { break }
+            phase = .inCall
+            lastTouch = now
+            trayVisible = true
+            actions.append(.status("In a call (appointment \(appointment?.id ?? "?"))"))
+        case .failed:
+            guard phase == .connecting || phase == .inCall else { break }
+            phase = .waiting
+        case .peerLeft(let id):
+            guard id == appointment?.id, phase == .connecting || phase == .inCall else { break }
+            phase = .waiting
+            remote = SignalingMediaState(camera: .on, microphone: .unmuted)
+        case .sessionEnded(let id, _):
+            guard id == appointment?.id else { break }
+            end(at: now, &actions)
+        case .remoteMediaState(let state):
+            remote = state
+        }
+    }
 
     private mutating func assigned(_ a: SignalingAppointment?, _ actions: inout [Action]) {
         let sameAppointment = a?.id == appointment?.id && a != nil

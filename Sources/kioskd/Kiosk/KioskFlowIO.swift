@@ -5,18 +5,8 @@ import Session
 /// call, device and touch events into `Input`s and performs the `Action`s.
 extension KioskFlow {
     enum Input: Sendable, Equatable {
-        case signalingReady
-        case signalingLost
-        /// The endpoint refused a request (e.g. a join the rules do not allow).
-        case refused(code: String, message: String)
-        case assignment(SignalingAppointment?)
-        case joined(appointmentId: String, peerPresent: Bool)
-        case peerJoined(appointmentId: String)
-        case peerLeft(appointmentId: String)
-        case sessionEnded(appointmentId: String, byKiosk: Bool)
-        case callConnected
-        case callFailed
-        case remoteMediaState(SignalingMediaState)
+        /// Signaling, the room and the media engine, as the call layer reports them.
+        case call(CallEvent)
         /// Any touch on the screen (it brings back a hidden tray).
         case touched
         /// A touch that hit a button of the screen on display.

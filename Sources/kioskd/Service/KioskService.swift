@@ -26,7 +26,7 @@ struct KioskService: Service {
                                  logger: logger)
         // Loopback too: a clinician's browser on the same machine (the lab, tests) pairs over it.
         let peer = PeerConfiguration(localAddresses: LocalAddresses.list(includeLoopback: true), seed: 1)
-        let events = AsyncStream<KioskCall.Event>.makeStream()
+        let events = AsyncStream<CallEvent>.makeStream()
         let call = KioskCall(link: link, media: media, options: .init(peer: peer), logger: logger,
                              observer: { events.1.yield($0) })
         var settings = KioskFlow.Settings()
