@@ -24,7 +24,7 @@ let package = Package(
         fuzzTarget("FuzzRTP", "Session"),
         fuzzTarget("FuzzRTCP", "Session"),
         fuzzTarget("FuzzSignaling", "Session"),
-        // Foundation only: the practice API's parsing files, compiled in (see its main.swift).
-        .executableTarget(name: "FuzzPracticeAPI", swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+        // The practice API's parsing files, compiled in (see its main.swift), over Session's JSON.
+        fuzzTarget("FuzzPracticeAPI", "Session"),
     ]
 )

@@ -10,7 +10,7 @@ enum AppointmentInput {
     static func object(_ body: [UInt8]) throws(APIError) -> APIFieldReader {
         guard let json = PracticeJSON.parse(body) else { throw .invalidJSON("the body is not JSON") }
         guard case .object(let members) = json else {
-            throw .invalidJSON("the body must be a JSON object, not \(json.typeName)")
+            throw .invalidJSON("the body must be a JSON object, not \(json.typeNameWithArticle)")
         }
         return APIFieldReader(members: members, prefix: "")
     }
@@ -107,7 +107,7 @@ struct APIFieldReader {
 
     func string(_ key: String) throws(APIError) -> String? {
         guard let v = fields[key] else { return nil }
-        guard case .string(let s) = v else { throw .invalidField(path(key), "\(path(key)) must be a string, not \(v.typeName)") }
+        guard case .string(let s) = v else { throw .invalidField(path(key), "\(path(key)) must be a string, not \(v.typeNameWithArticle)") }
         return s
     }
 
@@ -130,7 +130,7 @@ struct APIFieldReader {
 
     func bool(_ key: String) throws(APIError) -> Bool? {
         guard let v = fields[key] else { return nil }
-        guard case .bool(let b) = v else { throw .invalidField(path(key), "\(path(key)) must be true or false, not \(v.typeName)") }
+        guard case .bool(let b) = v else { throw .invalidField(path(key), "\(path(key)) must be true or false, not \(v.typeNameWithArticle)") }
         return b
     }
 
@@ -145,7 +145,7 @@ struct APIFieldReader {
 
     func object(_ key: String) throws(APIError) -> APIFieldReader? {
         guard let v = fields[key] else { return nil }
-        guard case .object(let members) = v else { throw .invalidField(path(key), "\(path(key)) must be an object, not \(v.typeName)") }
+        guard case .object(let members) = v else { throw .invalidField(path(key), "\(path(key)) must be an object, not \(v.typeNameWithArticle)") }
         return APIFieldReader(members: members, prefix: path(key) + ".")
     }
 }

@@ -99,7 +99,7 @@ extension SignalingJSON: Encodable {
         init?(intValue: Int) { return nil }
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         switch self {
         case .null:
             var c = encoder.singleValueContainer()

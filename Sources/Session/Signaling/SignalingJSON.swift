@@ -4,10 +4,11 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// A parsed JSON value: the untyped middle layer between the text and `SignalingMessage`.
-/// Parsing uses Foundation's `JSONDecoder` (after a depth pre-check); encoding is done here so
-/// key order is stable (`v`, `type`, `id` first) and needs no Foundation.
-enum SignalingJSON: Equatable, Sendable {
+/// A parsed JSON value: the untyped middle layer between the text and `SignalingMessage`
+/// (and practice-dev's API bodies). Parsing uses Foundation's `JSONDecoder` (after a depth
+/// pre-check); encoding is done here so key order is stable (`v`, `type`, `id` first) and
+/// needs no Foundation.
+public enum SignalingJSON: Equatable, Sendable {
     case null
     case bool(Bool)
     case number(Double)
@@ -16,7 +17,7 @@ enum SignalingJSON: Equatable, Sendable {
     /// Ordered when built for encoding; parsed objects keep the decoder's order.
     case object([(key: String, value: SignalingJSON)])
 
-    static func == (a: SignalingJSON, b: SignalingJSON) -> Bool {
+    public static func == (a: SignalingJSON, b: SignalingJSON) -> Bool {
         switch (a, b) {
         case (.null, .null): return true
         case (.bool(let x), .bool(let y)): return x == y
@@ -30,7 +31,7 @@ enum SignalingJSON: Equatable, Sendable {
     }
 
     /// The JSON type's name, for error messages.
-    var typeName: String {
+    public var typeName: String {
         switch self {
         case .null: return "null"
         case .bool: return "boolean"
@@ -45,7 +46,7 @@ enum SignalingJSON: Equatable, Sendable {
 // MARK: - Parsing
 
 extension SignalingJSON: Decodable {
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() {
             self = .null
@@ -66,7 +67,7 @@ extension SignalingJSON: Decodable {
 
     /// Parses `bytes` as one JSON value. Rejects nesting deeper than `maximumDepth` before
     /// handing the text to the recursive decoder, so hostile input cannot exhaust the stack.
-    static func parse(_ bytes: [UInt8], maximumDepth: Int) throws(SignalingError) -> SignalingJSON {
+    public static func parse(_ bytes: [UInt8], maximumDepth: Int) throws(SignalingError) -> SignalingJSON {
         guard nestingDepth(bytes, limit: maximumDepth) <= maximumDepth else { throw .malformedJSON }
         do {
             return try JSONDecoder().decode(SignalingJSON.self, from: Data(bytes))
@@ -102,7 +103,7 @@ extension SignalingJSON: Decodable {
 
 extension SignalingJSON {
     /// Compact JSON text.
-    var text: String {
+    public var text: String {
         var out = ""
         write(into: &out)
         return out
