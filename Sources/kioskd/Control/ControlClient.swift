@@ -20,18 +20,9 @@ struct ControlClient {
     }
 
     func request(_ json: String) throws -> [String: Any] {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = UnixSocketAddress.connectStream(path)
         guard fd >= 0 else { throw Failure.connect(errno) }
         defer { close(fd) }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            for (i, b) in path.utf8.enumerated() where i < raw.count - 1 { raw[i] = b }
-        }
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard rc == 0 else { throw Failure.connect(errno) }
         let line = Array((json + "\n").utf8)
         guard line.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == line.count else { throw Failure.io }
         var reply: [UInt8] = []

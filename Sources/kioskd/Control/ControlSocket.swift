@@ -32,20 +32,10 @@ final class ControlSocket: Sendable {
         self.path = path
         self.logger = logger
         self.handler = handler
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { throw .socket(path: path, errno: ENAMETOOLONG) }
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
-        }
         let s = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard s >= 0 else { throw .socket(path: path, errno: errno) }
         unlink(path)
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0, chmod(path, 0o660) == 0, listen(s, 8) == 0 else {
+        guard UnixSocketAddress.with(path, { bind(s, $0, $1) }) == 0, chmod(path, 0o660) == 0, listen(s, 8) == 0 else {
             let e = errno
             close(s)
             throw .socket(path: path, errno: e)
