@@ -112,7 +112,14 @@ let package = Package(
         .testTarget(name: "SessionTests", dependencies: ["Session", "Media"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "Media", "CTurboJPEG"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Media", "CDRM"], swiftSettings: strict),
-        .testTarget(name: "KioskdTests", dependencies: ["kioskd", "Session", "Media", "DevTools"], swiftSettings: strict),
+        .testTarget(
+            name: "KioskdTests",
+            dependencies: [
+                "kioskd", "Session", "Media", "DevTools",
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "PracticeDevTests",
             dependencies: [

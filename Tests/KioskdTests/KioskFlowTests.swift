@@ -118,6 +118,50 @@ import Testing
         #expect(h.flow.appointment == nil)
     }
 
+    @Test func consentOpensWithContinueBeforeTheJoinAndClosesWithTheEnd() {
+        var h = Harness()
+        h.feed(.call(.assignment(Self.appointment())))
+        h.feed(.pressed(.join))
+        h.feed(.devicesOpened(camera: "Front camera", microphone: "Array mic"))
+        #expect(h.flow.consentedAppointment == nil, "the device check is not a yes to a call")
+        #expect(!h.actions.contains { if case .consent = $0 { true } else { false } })
+        let continued = h.feed(.pressed(.continueToCall))
+        #expect(continued.first == .consent(appointmentId: "appt-7"), "before the join goes out")
+        #expect(continued.contains(.signal(.join(appointmentId: "appt-7"))))
+        h.feed(.call(.joined(appointmentId: "appt-7", peerPresent: true)))
+        h.feed(.call(.peerJoined(appointmentId: "appt-7")))
+        h.feed(.call(.connected))
+        #expect(h.flow.consentedAppointment == "appt-7")
+        let ended = h.feed(.pressed(.endCall))
+        #expect(ended.first == .consent(appointmentId: nil))
+        #expect(h.name == "ended")
+        let rejoined = h.feed(.pressed(.rejoin))
+        #expect(rejoined.first == .consent(appointmentId: "appt-7"))
+        #expect(rejoined.contains(.signal(.rejoin(appointmentId: "appt-7"))))
+        h.feed(.call(.sessionEnded(appointmentId: "appt-7", by: .clinician)))
+        let all = h.actions.compactMap { if case .consent(let id) = $0 { id ?? "none" } else { nil } }
+        #expect(all == ["appt-7", "none", "appt-7", "none"])
+    }
+
+    @Test func leavingARefusedJoinAndAWithdrawnAppointmentCloseConsent() {
+        var h = Harness()
+        h.feed(.call(.assignment(Self.appointment())))
+        h.feed(.pressed(.join))
+        h.feed(.devicesOpened(camera: "c", microphone: "m"))
+        h.feed(.pressed(.continueToCall))
+        #expect(h.feed(.pressed(.leave)).first == .consent(appointmentId: nil))
+        h.feed(.pressed(.join))
+        h.feed(.devicesOpened(camera: "c", microphone: "m"))
+        h.feed(.pressed(.continueToCall))
+        #expect(h.feed(.call(.refused(code: "not-eligible", message: "too-late"))).first == .consent(appointmentId: nil))
+        h.feed(.pressed(.join))
+        h.feed(.devicesOpened(camera: "c", microphone: "m"))
+        h.feed(.pressed(.continueToCall))
+        #expect(h.flow.consentedAppointment == "appt-7")
+        #expect(h.feed(.call(.assignment(nil))).first == .consent(appointmentId: nil))
+        #expect(h.name == "idle")
+    }
+
     @Test func muteAndCameraAreSentToTheClinicianAndTheirsAreShown() {
         var h = Self.inCall()
         #expect(h.feed(.pressed(.microphoneToggle)) == [

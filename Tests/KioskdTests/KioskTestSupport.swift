@@ -49,7 +49,11 @@ final class RunningKiosk: @unchecked Sendable {
     let directory: String
     let control: ControlClient
 
-    init(practice: PracticeDevProcess, kioskId: String = "kiosk-e2e", camera: String = "synthetic") throws {
+    convenience init(practice: PracticeDevProcess, kioskId: String = "kiosk-e2e", camera: String = "synthetic") throws {
+        try self.init(signalingURL: practice.signalingURL, kioskId: kioskId, camera: camera)
+    }
+
+    init(signalingURL: String, kioskId: String = "kiosk-e2e", camera: String = "synthetic") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-e2e-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try "dev\n".write(toFile: "\(directory)/token", atomically: true, encoding: .utf8)
@@ -57,7 +61,7 @@ final class RunningKiosk: @unchecked Sendable {
         [kiosk]
         id = "\(kioskId)"
         [practice]
-        url = "\(practice.signalingURL)"
+        url = "\(signalingURL)"
         token_file = "\(directory)/token"
         [devices]
         camera = "\(camera)"

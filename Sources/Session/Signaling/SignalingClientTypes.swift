@@ -64,6 +64,9 @@ extension SignalingClient {
         case sendEndOfCandidates
         case sendMediaState(SignalingMediaState)
         case requestOffer(iceRestart: Bool)
+        /// Refuses a message the endpoint sent (docs/signaling.md: a receiver answers malformed or
+        /// out-of-order input with `error`, carrying the message's `id` as `inReplyTo`).
+        case sendError(SignalingErrorPayload)
 
         var message: SignalingMessage {
             switch self {
@@ -77,6 +80,7 @@ extension SignalingClient {
             case .sendEndOfCandidates: return .endOfCandidates
             case .sendMediaState(let m): return .mediaState(m)
             case .requestOffer(let r): return .requestOffer(iceRestart: r)
+            case .sendError(let e): return .error(e)
             }
         }
     }

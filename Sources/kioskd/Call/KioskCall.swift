@@ -17,6 +17,14 @@ actor KioskCall {
     let logger: Logger
     private let observer: @Sendable (CallEvent) -> Void
     private var driver: PeerDriver?
+    /// Bumped by every engine start and stop: an event from an engine that is gone is dropped.
+    private var generation = 0
+    private var consent = CallConsent()
+    private var refusals = RefusalBudget()
+    /// Every signaling send goes through this one queue, in order (a candidate never overtakes
+    /// its offer, end-of-candidates never its last candidate).
+    private let outgoing: AsyncStream<SignalingClient.Intent>.Continuation
+    private let outgoingQueue: AsyncStream<SignalingClient.Intent>
     private(set) var appointmentId: String?
     private(set) var security: PeerSecurityInfo?
     private(set) var lastError: String?
@@ -30,11 +38,28 @@ actor KioskCall {
         self.options = options
         self.logger = logger
         self.observer = observer
+        (outgoingQueue, outgoing) = AsyncStream<SignalingClient.Intent>.makeStream()
     }
 
-    func send(_ intent: SignalingClient.Intent) async {
-        await link.send(intent)
+    func send(_ intent: SignalingClient.Intent) {
+        outgoing.yield(intent)
     }
+
+    /// The flow's word on the patient's consent: the appointment they joined, or nil. Closing
+    /// (or moving) it tears down any engine at once.
+    func setConsent(_ id: String?) {
+        let previous = consent.appointmentId
+        guard consent.set(id) else {
+            if previous != id { logger.info("patient joined; calls admitted", metadata: ["appointment": "\(id ?? "none")"]) }
+            return
+        }
+        logger.info("call consent closed", metadata: ["appointment": "\(previous ?? "none")"])
+        if driver != nil { state = "ended" }
+        endPeer()
+    }
+
+    /// Whether a call may run now (tests and the control socket).
+    var consentedAppointment: String? { consent.appointmentId }
 
     /// Ends the media now (the kiosk ended the call; signaling may be down).
     func hangUp() {
@@ -45,9 +70,15 @@ actor KioskCall {
     /// Runs until signaling stops.
     func run() async {
         await link.start()
+        let link = self.link
+        let queue = outgoingQueue
+        let pump = Task {
+            for await intent in queue { await link.send(intent) }
+        }
         for await event in link.events {
             await handle(event)
         }
+        pump.cancel()
     }
 
     func stop() async {
@@ -79,11 +110,34 @@ actor KioskCall {
             lastError = "\(payload.code)"
             logger.warning("endpoint refused hello", metadata: ["code": "\(payload.code)"])
         case .message(let envelope):
-            await handle(envelope.message)
+            if case .refuse(let code, let why) = consent.admit(envelope.message) {
+                refuse(envelope, code: code, why: why)
+                return
+            }
+            handle(envelope.message)
         }
     }
 
-    private func handle(_ message: SignalingMessage) async {
+    /// One `error` to the endpoint and one log line per refused message, both within a budget
+    /// so a flood costs neither bandwidth nor the journal (the suppressed are counted).
+    private func refuse(_ envelope: SignalingEnvelope, code: SignalingErrorCode, why: String) {
+        let now = MonotonicClock.now()
+        let (reply, log, suppressed) = refusals.take(at: now)
+        if suppressed > 0 {
+            logger.warning("refusals suppressed", metadata: ["count": "\(suppressed)"])
+        }
+        if log {
+            logger.warning("refused a call message", metadata: [
+                "type": "\(envelope.message.type.rawValue)", "code": "\(code)", "reason": "\(why)",
+                "appointment": "\(consent.appointmentId ?? "none")",
+            ])
+        }
+        if reply {
+            send(.sendError(SignalingErrorPayload(code: code, message: why, inReplyTo: envelope.id)))
+        }
+    }
+
+    private func handle(_ message: SignalingMessage) {
         switch message {
         case .assignment(let appointment):
             appointmentId = appointment?.id
@@ -100,16 +154,16 @@ actor KioskCall {
             observer(.peerJoined(appointmentId: id))
             startPeer()
             if offerer == .kiosk, let driver {
-                let link = self.link
-                driver.submit(.createOffer { sdp in Task { await link.send(.sendOffer(sdp: sdp)) } })
+                let outgoing = self.outgoing
+                driver.submit(.createOffer { sdp in outgoing.yield(.sendOffer(sdp: sdp)) })
             }
         case .offer(let sdp):
             if driver == nil { startPeer() }
-            let link = self.link
+            let outgoing = self.outgoing
             let logger = self.logger
             driver?.submit(.acceptOffer(sdp) { result in
                 switch result {
-                case .success(let answer): Task { await link.send(.sendAnswer(sdp: answer)) }
+                case .success(let answer): outgoing.yield(.sendAnswer(sdp: answer))
                 case .failure(let error): logger.error("cannot answer the offer", metadata: ["error": "\(error)"])
                 }
             })
@@ -130,6 +184,7 @@ actor KioskCall {
         case .peerLeft(let id, _, let reason):
             logger.notice("clinician left", metadata: ["appointment": "\(id)", "reason": "\(reason.rawValue)"])
             state = "waiting"
+            consent.peerLeft()
             endPeer()
             observer(.peerLeft(appointmentId: id))
         case .mediaState(let remote):
@@ -137,8 +192,8 @@ actor KioskCall {
             observer(.remoteMediaState(remote))
         case .requestOffer:
             guard let driver else { return }
-            let link = self.link
-            driver.submit(.createOffer { sdp in Task { await link.send(.sendOffer(sdp: sdp)) } })
+            let outgoing = self.outgoing
+            driver.submit(.createOffer { sdp in outgoing.yield(.sendOffer(sdp: sdp)) })
         case .error(let payload):
             lastError = "\(payload.code)"
             logger.warning("signaling error", metadata: ["code": "\(payload.code)"])
@@ -151,6 +206,10 @@ actor KioskCall {
 
     private func startPeer() {
         endPeer()
+        // Only ever under the patient's consent; `CallConsent` admitted what led here.
+        guard consent.appointmentId != nil else { return }
+        consent.engineStarted()
+        let generation = self.generation
         do {
             if certificate == nil { certificate = try DTLSCertificate() }
             guard let certificate else { return }
@@ -158,7 +217,7 @@ actor KioskCall {
             configuration.seed = UInt64.random(in: 1...UInt64.max)
             configuration.ntpClock = NTPClock(unixNanoseconds: WallClock.unixNanoseconds(), at: MonotonicClock.now())
             let media = self.media
-            let link = self.link
+            let outgoing = self.outgoing
             let this = self
             driver = try PeerDriver(configuration: configuration, certificate: certificate) { event in
                 switch event {
@@ -171,11 +230,11 @@ actor KioskCall {
                 case .keyframeRequested:
                     media.requestKeyframe()
                 case .localCandidate(let candidate, let mid, let index):
-                    Task { await link.send(.sendCandidate(SignalingCandidate(candidate: candidate, sdpMid: mid, sdpMLineIndex: index))) }
+                    outgoing.yield(.sendCandidate(SignalingCandidate(candidate: candidate, sdpMid: mid, sdpMLineIndex: index)))
                 case .gatheringComplete:
-                    Task { await link.send(.sendEndOfCandidates) }
+                    outgoing.yield(.sendEndOfCandidates)
                 default:
-                    Task { await this.peerEvent(event) }
+                    Task { await this.peerEvent(event, generation: generation) }
                 }
             }
             state = "connecting"
@@ -185,13 +244,14 @@ actor KioskCall {
         }
     }
 
-    private func peerEvent(_ event: PeerEvent) {
+    private func peerEvent(_ event: PeerEvent, generation: Int) {
+        guard generation == self.generation, driver != nil else { return }
         switch event {
         case .connected(let info):
             security = info
             state = "in-call"
             logger.notice("call connected", metadata: ["dtls": "\(info.dtlsVersion)", "srtp": "\(info.srtpProfile)"])
-            if let driver { media.start(driver: driver) }
+            if let driver, consent.appointmentId != nil { media.start(driver: driver) }
             observer(.connected)
         case .failed(let error):
             lastError = "\(error)"
@@ -210,6 +270,7 @@ actor KioskCall {
     }
 
     private func endPeer() {
+        generation += 1
         media.stop()
         driver?.stop()
         driver = nil

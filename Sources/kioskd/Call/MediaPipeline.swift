@@ -92,6 +92,9 @@ final class MediaPipeline: Sendable {
     var latestSelfFrame: VideoFrame? { shared.withLock { $0.latestSelf } }
     /// The microphone's recent level for a meter, 0 (silence, −60 dBFS or less) to 1 (0 dBFS).
     var microphoneLevel: Double { shared.withLock { $0.microphoneLevel } }
+    /// The camera and microphone are open: a capture thread holds them (it closes them
+    /// shortly after `closeDevices`).
+    var devicesOpen: Bool { shared.withLock { $0.captureThreadAlive } }
     /// The names the device check shows.
     let cameraName: String
     let microphoneName: String
@@ -130,6 +133,13 @@ final class MediaPipeline: Sendable {
     /// Starts sending into `driver` (the call is connected) and the decode thread.
     func start(driver: PeerDriver) {
         let alreadyRunning = shared.withLock { s -> Bool in
+            if !s.running {
+                // Nothing of an earlier call is played or drawn in this one.
+                s.videoQueue.removeAll(keepingCapacity: true)
+                s.audioQueue.removeAll(keepingCapacity: true)
+                s.audioLost = 0
+                s.awaitingKeyframe = false
+            }
             s.driver = driver
             s.keyframeWanted = true
             defer { s.running = true }
@@ -166,6 +176,9 @@ final class MediaPipeline: Sendable {
     /// From the engine thread: one complete VP8 frame. Drops the oldest beyond a small bound.
     func receivedVideo(_ payload: [UInt8], keyframe: Bool) {
         let overflow = shared.withLock { s -> Bool in
+            // Only a connected call's media is decoded (an engine being torn down may still
+            // deliver a frame or two).
+            guard s.running else { return false }
             if s.videoQueue.count >= MediaPipeline.maxQueuedVideoFrames {
                 // The decoder fell behind: dropping one frame breaks the reference chain, so
                 // drop them all and restart from the next keyframe.
@@ -185,6 +198,7 @@ final class MediaPipeline: Sendable {
 
     func receivedAudio(_ payload: [UInt8]) {
         shared.withLock { s in
+            guard s.running else { return }
             if s.audioQueue.count >= 50 { s.audioQueue.removeFirst() }
             s.audioQueue.append(payload)
         }

@@ -35,6 +35,9 @@ struct ControlStatus: Codable, Equatable {
         var videoFramesDecoded: Int
         var audioFramesEncoded: Int
         var audioPacketsDecoded: Int
+        var audioFramesPlayed: Int
+        /// The appointment the patient joined, for which a call may run; nil: none may.
+        var consentedAppointment: String?
     }
 
     var screen: String
@@ -44,6 +47,8 @@ struct ControlStatus: Codable, Equatable {
     var own: Media
     var remote: Media
     var call: Call
+    /// Whether the camera and microphone are open (the capture thread holds them).
+    var devicesOpen: Bool
     var framesPresented: Int
 }
 
@@ -83,7 +88,9 @@ extension KioskController {
             remote: .init(camera: remote.camera.rawValue, microphone: remote.microphone.rawValue),
             call: .init(state: await call.state, videoFramesCaptured: counters.videoFramesCaptured,
                         videoFramesEncoded: counters.videoFramesEncoded, videoFramesDecoded: counters.videoFramesDecoded,
-                        audioFramesEncoded: counters.audioFramesEncoded, audioPacketsDecoded: counters.audioPacketsDecoded),
+                        audioFramesEncoded: counters.audioFramesEncoded, audioPacketsDecoded: counters.audioPacketsDecoded,
+                        audioFramesPlayed: counters.audioFramesPlayed, consentedAppointment: await call.consentedAppointment),
+            devicesOpen: media.devicesOpen,
             framesPresented: screen.framesPresented)
     }
 

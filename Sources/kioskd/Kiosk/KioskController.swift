@@ -90,6 +90,8 @@ actor KioskController {
         case .show(let p):
             screen.show(p)
             logger.info("screen", metadata: ["screen": "\(p.name)"])
+        case .consent(let id):
+            await call.setConsent(id)
         case .signal(let intent):
             await call.send(intent)
         case .openDevices:

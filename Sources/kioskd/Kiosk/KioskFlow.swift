@@ -55,6 +55,7 @@ struct KioskFlow {
     /// front desk (or a confused endpoint) never cuts off a patient mid-visit.
     private var deferredAssignment: SignalingAppointment??
     private var shown: KioskPresentation?
+    private var announcedConsent: String?
 
     init(settings: Settings = Settings(), now: Instant) {
         self.settings = settings
@@ -86,11 +87,26 @@ struct KioskFlow {
         case .tick:
             tick(at: now, &actions)
         }
+        let consent = consentedAppointment
+        if consent != announcedConsent {
+            announcedConsent = consent
+            actions.insert(.consent(appointmentId: consent), at: 0)
+        }
         if let p = presentation(at: now), p != shown {
             shown = p
             actions.append(.show(p))
         }
         return actions
+    }
+
+    /// The appointment the patient joined on this kiosk, while the call may run: from the
+    /// Continue (or Rejoin) tap through waiting and the call, until it ends, the patient
+    /// leaves, the endpoint refuses the join or the appointment is withdrawn.
+    var consentedAppointment: String? {
+        switch phase {
+        case .waiting, .connecting, .inCall: return appointment?.id
+        case .idle, .appointment, .deviceCheck, .ended: return nil
+        }
     }
 
     /// What the screen shows now; nil before the first input.

@@ -27,6 +27,9 @@ extension KioskFlow {
     enum Action: Sendable, Equatable {
         /// Draw this from now on (sent only when it changes).
         case show(KioskPresentation)
+        /// The patient's consent changed: a call may run only for this appointment (nil: none).
+        /// Always the first action of its batch, so a join never goes out before it.
+        case consent(appointmentId: String?)
         case signal(SignalingClient.Intent)
         /// Open the camera and microphone (device check, call); report `devicesOpened`/`devicesFailed`.
         case openDevices

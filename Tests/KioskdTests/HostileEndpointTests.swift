@@ -1,0 +1,145 @@
+import Foundation
+import Session
+import Testing
+@testable import kioskd
+
+/// The patient decides (DESIGN principle 7), whatever the endpoint sends. The real `kioskd run`
+/// against an endpoint that offers a call on every screen, from a real engine that would
+/// connect if the kiosk answered: no media either way and an `error` for each message until the
+/// patient joins; then a call; a rogue room or offer during it is refused and the call goes on.
+@Suite(.serialized) struct HostileEndpointTests {
+    static let appointment = SignalingAppointment(
+        id: "appt-h", clinicianDisplayName: "Dr. Hale", scheduledAt: PracticeClock.iso(Date()), timeZone: "UTC",
+        telehealth: SignalingTelehealth(eligible: true, reasons: [], opensAt: PracticeClock.iso(Date() - 3600),
+                                        closesAt: PracticeClock.iso(Date() + 3600)))
+
+    /// Sends everything a clinician's side would to start a call: the room, the offer, its
+    /// candidates. Returns the ids of the call messages (each must be refused, or admitted).
+    static func offerCall(from rogue: RoguePeer, via endpoint: HostileEndpoint, appointmentId: String = appointment.id) async throws -> [String] {
+        var ids = [endpoint.send(.peerJoined(appointmentId: appointmentId, role: .clinician, offerer: .clinician))]
+        ids.append(endpoint.send(.offer(sdp: await rogue.offer())))
+        try await eventually("the rogue engine gathered") { !rogue.localCandidates.isEmpty }
+        for c in rogue.localCandidates {
+            ids.append(endpoint.send(.candidate(SignalingCandidate(candidate: c, sdpMid: "0", sdpMLineIndex: 0))))
+        }
+        ids.append(endpoint.send(.endOfCandidates))
+        return ids
+    }
+
+    /// An attack on a screen where no call may run: every message refused, no answer, no media.
+    static func expectRefused(_ ids: [String], rogue: RoguePeer, endpoint: HostileEndpoint, kiosk: RunningKiosk,
+                              screen: String) async throws {
+        try await eventually("an error for each call message on \(screen)") { ids.allSatisfy { !endpoint.errors(inReplyTo: $0).isEmpty } }
+        for id in ids {
+            #expect(endpoint.errors(inReplyTo: id).map(\.code) == [.notInSession], "on \(screen)")
+        }
+        // Time enough for a call to connect on loopback (it takes well under a second).
+        try await Task.sleep(for: .seconds(3))
+        let answers = endpoint.received.filter { if case .answer = $0.message { return true } else { return false } }
+        let candidates = endpoint.received.filter { if case .candidate = $0.message { return true } else { return false } }
+        #expect(answers.isEmpty, "no answer on \(screen)")
+        #expect(candidates.isEmpty, "no kiosk candidates on \(screen)")
+        let stats = await rogue.stats()
+        #expect(stats.videoPacketsReceived == 0 && stats.audioPacketsReceived == 0, "no media left the kiosk on \(screen)")
+        #expect(stats.iceState != "connected")
+        let status = try kiosk.control.status()
+        #expect(status.screen == screen)
+        #expect(status.call.audioPacketsDecoded == 0 && status.call.audioFramesPlayed == 0, "nothing played on \(screen)")
+        #expect(status.call.videoFramesEncoded == 0 && status.call.videoFramesDecoded == 0)
+        #expect(status.call.consentedAppointment == nil)
+    }
+
+    @Test func anOfferOnEveryScreenBeforeJoinIsRefusedAndACallRunsOnlyAfterIt() async throws {
+        let endpoint = try await HostileEndpoint()
+        defer { endpoint.stop() }
+        let kiosk = try RunningKiosk(signalingURL: endpoint.signalingURL, kioskId: "kiosk-hostile")
+        defer { kiosk.stop() }
+        try await eventually("the kiosk connected", timeout: 60) { endpoint.connected }
+        endpoint.send(.assignment(nil))
+        try await eventually("idle") { try kiosk.control.status().screen == "idle" }
+
+        var rogue = try RoguePeer()
+        try await Self.expectRefused(try await Self.offerCall(from: rogue, via: endpoint), rogue: rogue, endpoint: endpoint,
+                                     kiosk: kiosk, screen: "idle")
+        rogue.stop()
+
+        endpoint.send(.assignment(Self.appointment))
+        try await eventually("appointment") { try kiosk.control.status().screen == "appointment" }
+        rogue = try RoguePeer()
+        try await Self.expectRefused(try await Self.offerCall(from: rogue, via: endpoint), rogue: rogue, endpoint: endpoint,
+                                     kiosk: kiosk, screen: "appointment")
+        #expect(try kiosk.control.status().devicesOpen == false)
+        rogue.stop()
+
+        // The device check: the camera is open, but the patient has not said yes to a call.
+        #expect(try kiosk.control.press("join") == "join")
+        try await eventually("device check with the camera open") {
+            let s = try kiosk.control.status()
+            return s.screen == "device-check" && s.devicesOpen && s.call.videoFramesCaptured > 0
+        }
+        rogue = try RoguePeer()
+        try await Self.expectRefused(try await Self.offerCall(from: rogue, via: endpoint), rogue: rogue, endpoint: endpoint,
+                                     kiosk: kiosk, screen: "device-check")
+        rogue.stop()
+
+        // Continue: the patient joins; now (and only now) the same offer makes a call.
+        #expect(try kiosk.control.press("continueToCall") == "continueToCall")
+        try await eventually("the kiosk's join") {
+            endpoint.received.contains { $0.message == .join(appointmentId: Self.appointment.id, offerer: nil) }
+        }
+        endpoint.send(.joined(appointmentId: Self.appointment.id, peerPresent: true))
+        rogue = try RoguePeer()
+        let admitted = try await Self.offerCall(from: rogue, via: endpoint)
+        try await eventually("the kiosk's answer") { endpoint.received.contains { if case .answer = $0.message { true } else { false } } }
+        let answer = try #require(endpoint.received.lazy.compactMap { if case .answer(let sdp) = $0.message { sdp } else { nil } }.first)
+        rogue.driver.submit(.acceptAnswer(answer) { _ in })
+        var forwarded = 0
+        try await eventually("media both ways", timeout: 30) {
+            // The kiosk's candidates trickle in after its answer: hand each over once.
+            let kioskCandidates = endpoint.received.compactMap { if case .candidate(let c) = $0.message { c.candidate } else { nil } }
+            for c in kioskCandidates.dropFirst(forwarded) { rogue.driver.submit(.remoteCandidate(c)) }
+            forwarded = kioskCandidates.count
+            let s = try kiosk.control.status()
+            return s.screen == "in-call" && s.call.audioPacketsDecoded > 20
+        }
+        for id in admitted { #expect(endpoint.errors(inReplyTo: id).isEmpty, "admitted after Join") }
+        let received = await rogue.stats().videoPacketsReceived
+        #expect(received > 0, "the kiosk's video reached the clinician's engine")
+
+        // During the call: another appointment's room and a second offer are refused; the call goes on.
+        let otherRoom = endpoint.send(.peerJoined(appointmentId: "appt-other", role: .clinician, offerer: .clinician))
+        let intruder = try RoguePeer()
+        let secondOffer = endpoint.send(.offer(sdp: await intruder.offer()))
+        try await eventually("both refused") { !endpoint.errors(inReplyTo: otherRoom).isEmpty && !endpoint.errors(inReplyTo: secondOffer).isEmpty }
+        #expect(endpoint.errors(inReplyTo: otherRoom).map(\.code) == [.unexpected])
+        #expect(endpoint.errors(inReplyTo: secondOffer).map(\.code) == [.unexpected])
+        let decodedBefore = try kiosk.control.status().call.audioPacketsDecoded
+        try await Task.sleep(for: .seconds(2))
+        let during = try kiosk.control.status()
+        #expect(during.screen == "in-call")
+        #expect(during.call.audioPacketsDecoded > decodedBefore + 20, "the call went on")
+        #expect(await rogue.stats().videoPacketsReceived > received)
+        #expect(await intruder.stats().videoPacketsReceived == 0)
+        intruder.stop()
+
+        // The clinician ends: the ended screen, camera closed; offers are refused again.
+        endpoint.send(.sessionEnded(appointmentId: Self.appointment.id, by: .clinician))
+        try await eventually("ended, devices closed") {
+            let s = try kiosk.control.status()
+            return s.screen == "ended" && !s.devicesOpen
+        }
+        rogue.stop()
+        let answersSoFar = endpoint.received.filter { if case .answer = $0.message { true } else { false } }.count
+        let afterEnd = try RoguePeer()
+        defer { afterEnd.stop() }
+        let ids = try await Self.offerCall(from: afterEnd, via: endpoint)
+        try await eventually("refused after the end") { ids.allSatisfy { !endpoint.errors(inReplyTo: $0).isEmpty } }
+        try await Task.sleep(for: .seconds(3))
+        #expect(endpoint.received.filter { if case .answer = $0.message { true } else { false } }.count == answersSoFar)
+        let afterStats = await afterEnd.stats()
+        #expect(afterStats.videoPacketsReceived == 0 && afterStats.audioPacketsReceived == 0)
+        let refusedLines = kiosk.log.components(separatedBy: "refused a call message").count - 1
+        let refusals = endpoint.received.filter { if case .error = $0.message { true } else { false } }.count
+        #expect(refusedLines >= 1 && refusedLines < refusals, "refusals are logged within a budget (\(refusedLines) lines, \(refusals) refusals)")
+    }
+}
