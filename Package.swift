@@ -18,12 +18,16 @@ func cLibrary(_ name: String, pkgConfig: String?, apt: String) -> Target {
     )
 }
 
+/// The call's targets, bottom up; the `Session` product is all of them.
+let sessionTargets = ["SessionCore", "STUN", "ICE", "SDP", "SRTP", "DTLS", "RTP", "RTPStreams", "Signaling", "Codecs",
+                      "SessionPeer", "SessionDriver"]
+
 let package = Package(
     name: "kioskd",
     products: [
         .executable(name: "kioskd", targets: ["kioskd"]),
         .executable(name: "practice-dev", targets: ["practice-dev"]),
-        .library(name: "Session", targets: ["Session"]),
+        .library(name: "Session", targets: sessionTargets),
         .library(name: "Devices", targets: ["Devices"]),
         .library(name: "Render", targets: ["Render"]),
         .library(name: "TOML", targets: ["TOML"]),
@@ -52,11 +56,26 @@ let package = Package(
 
         .target(name: "Media", swiftSettings: strict),
         .target(name: "TOML", swiftSettings: strict),
+
+        // The call, one target per protocol family (docs/architecture.md). Sans-IO all of them
+        // but SessionDriver, the only one with sockets, threads and clocks.
+        .target(name: "SessionCore", swiftSettings: strict),
+        .target(name: "STUN", dependencies: ["SessionCore", "COpenSSL"], swiftSettings: strict),
+        .target(name: "ICE", dependencies: ["STUN", "SessionCore"], swiftSettings: strict),
+        .target(name: "SDP", dependencies: ["SessionCore"], swiftSettings: strict),
+        .target(name: "SRTP", dependencies: ["CSRTP"], swiftSettings: strict),
+        .target(name: "DTLS", dependencies: ["SRTP", "SessionCore", "COpenSSL"], swiftSettings: strict),
+        .target(name: "RTP", dependencies: ["SessionCore"], swiftSettings: strict),
+        .target(name: "RTPStreams", dependencies: ["RTP", "SessionCore"], swiftSettings: strict),
+        .target(name: "Signaling", dependencies: ["SessionCore"], swiftSettings: strict),
+        .target(name: "Codecs", dependencies: ["Media", "COpus", "CVPX"], swiftSettings: strict),
         .target(
-            name: "Session",
-            dependencies: ["Media", "COpus", "CVPX", "CSRTP", "COpenSSL"],
+            name: "SessionPeer",
+            dependencies: ["ICE", "STUN", "SDP", "DTLS", "SRTP", "RTP", "RTPStreams", "SessionCore"],
             swiftSettings: strict
         ),
+        .target(name: "SessionDriver", dependencies: ["SessionPeer", "DTLS", "SessionCore"], swiftSettings: strict),
+
         .target(
             name: "Devices",
             dependencies: ["Media", "CV4L2", "CALSA", "CPulse", "CTurboJPEG", "CYUV"],
@@ -70,7 +89,8 @@ let package = Package(
         .executableTarget(
             name: "kioskd",
             dependencies: [
-                "Devices", "Render", "Session", "TOML", "Media",
+                "Devices", "Render", "TOML", "Media",
+                "SessionCore", "Signaling", "RTP", "DTLS", "Codecs", "SessionPeer", "SessionDriver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -81,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "practice-dev",
             dependencies: [
-                "Session",
+                "Signaling",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -107,15 +127,21 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .testTarget(name: "ArchitectureTests", swiftSettings: strict),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: strict),
         .testTarget(name: "MediaTests", dependencies: ["Media"], swiftSettings: strict),
-        .testTarget(name: "SessionTests", dependencies: ["Session", "Media"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(
+            name: "SessionTests",
+            dependencies: sessionTargets.map { .target(name: $0) } + ["Media", "COpenSSL"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "Media", "CTurboJPEG"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Media", "CDRM"], swiftSettings: strict),
         .testTarget(
             name: "KioskdTests",
             dependencies: [
-                "kioskd", "Session", "Media", "DevTools",
+                "kioskd", "Media", "Render", "DevTools", "SessionCore", "Signaling", "DTLS", "Codecs", "SessionPeer", "SessionDriver",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ],
             swiftSettings: strict
@@ -123,7 +149,7 @@ let package = Package(
         .testTarget(
             name: "PracticeDevTests",
             dependencies: [
-                "practice-dev", "Session", "DevTools",
+                "practice-dev", "Signaling", "DevTools",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "WSClient", package: "swift-websocket"),
             ],

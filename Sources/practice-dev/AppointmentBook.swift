@@ -1,5 +1,5 @@
 import Foundation
-import Session
+import Signaling
 
 /// The saved appointments, their unsaved edits, and which kiosk shows which appointment.
 /// A value: the relay owns one.

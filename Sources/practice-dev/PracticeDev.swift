@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
-import Session
+import Signaling
 
 /// `practice-dev`: the reference practice endpoint (signaling relay, appointment book, the
 /// clinician's page). For the demo, tests, and practices implementing the protocol.

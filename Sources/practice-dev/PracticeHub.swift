@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Session
 
 /// What the hub asks one WebSocket connection's writer to do.
 enum HubCommand: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Foundation
-import Session
+import Signaling
 
 /// A JSON value for the HTTP API: Session's JSON value (parsed with a depth limit, objects
 /// sorted by key; written with the keys in the order they were set, so equal records give

@@ -3,7 +3,7 @@ import Hummingbird
 import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
-import Session
+import Signaling
 
 /// Builds and runs the practice endpoint: `/ws` (signaling), `/api/...` (appointment book),
 /// `/` (the clinician's page).

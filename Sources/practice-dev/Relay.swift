@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Session
+import Signaling
 
 /// A WebSocket connection, numbered by the hub. Appears in logs (never an address).
 struct RelayConnectionID: Hashable, Sendable, CustomStringConvertible {

@@ -1,6 +1,7 @@
-import Session
-import Testing
 @testable import kioskd
+import SessionCore
+import Signaling
+import Testing
 
 /// The consent gate's decisions (sans-IO): what the kiosk admits and refuses, message by message.
 @Suite struct CallConsentTests {

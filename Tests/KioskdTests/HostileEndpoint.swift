@@ -1,9 +1,14 @@
+import Codecs
+import DTLS
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import Media
-import Session
+import SessionCore
+import SessionDriver
+import SessionPeer
+import Signaling
 import Synchronization
 
 /// A practice endpoint that does whatever the test says, at any time: it welcomes the kiosk's

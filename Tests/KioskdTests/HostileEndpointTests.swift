@@ -1,7 +1,7 @@
 import Foundation
-import Session
-import Testing
 @testable import kioskd
+import Signaling
+import Testing
 
 /// The patient decides (DESIGN principle 7), whatever the endpoint sends. The real `kioskd run`
 /// against an endpoint that offers a call on every screen, from a real engine that would

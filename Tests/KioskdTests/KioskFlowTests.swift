@@ -1,7 +1,8 @@
-import Render
-import Session
-import Testing
 @testable import kioskd
+import Render
+import SessionCore
+import Signaling
+import Testing
 
 /// The kiosk's workflow, sans-IO: inputs with a simulated clock in, screens and actions out.
 @Suite struct KioskFlowTests {

@@ -1,8 +1,8 @@
+import Codecs
 import Foundation
-import Media
-import Session
-import Testing
 @testable import kioskd
+import Media
+import Testing
 
 /// The kiosk's own codec choices keep the picture good: a quality floor, not a timing (the
 /// speed is measured by `make bench`).

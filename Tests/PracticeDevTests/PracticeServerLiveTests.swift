@@ -2,9 +2,9 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import Session
 import Testing
 @testable import practice_dev
+import Signaling
 
 /// practice-dev in-process on an ephemeral loopback port, with a fake kiosk and a fake
 /// clinician speaking over real WebSockets.

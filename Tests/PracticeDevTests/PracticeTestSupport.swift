@@ -1,9 +1,9 @@
 import Foundation
 import Logging
-import Session
+@testable import practice_dev
+import Signaling
 import Synchronization
 import Testing
-@testable import practice_dev
 
 /// Collects every log line (message and metadata) so tests can check what is logged.
 final class LogCapture: Sendable {

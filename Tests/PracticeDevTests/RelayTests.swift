@@ -1,7 +1,7 @@
 import Foundation
-import Session
-import Testing
 @testable import practice_dev
+import Signaling
+import Testing
 
 /// The relay's rules, sans-IO: no sockets, time moved by hand.
 @Suite struct RelayTests {

@@ -1,7 +1,7 @@
 import COpenSSL
+@testable import DTLS
 import Foundation
 import Testing
-@testable import Session
 
 @Suite struct DTLSCertificateTests {
     @Test func generatesAFreshSelfSignedP256CertificatePerCall() throws {

@@ -1,5 +1,7 @@
+@testable import DTLS
+@testable import SessionCore
+@testable import SRTP
 import Testing
-@testable import Session
 
 /// Two endpoints back to back in one process, in simulated time, with a lossy wire.
 final class DTLSTestLink {

@@ -1,5 +1,7 @@
+@testable import ICE
+@testable import SessionCore
+@testable import STUN
 import Testing
-@testable import Session
 
 /// A tiny deterministic network for two ICE agents: fixed latency, an optional NAT in front of
 /// an agent (endpoint-independent mapping, address-and-port-dependent filtering), the fake TURN

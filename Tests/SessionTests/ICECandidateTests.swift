@@ -1,6 +1,7 @@
 import Foundation
+@testable import ICE
+@testable import SessionCore
 import Testing
-@testable import Session
 
 @Suite struct ICECandidateTests {
     /// Every `a=candidate` line and trickled candidate in the real browser fixtures parses, and

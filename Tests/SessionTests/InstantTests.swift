@@ -1,5 +1,5 @@
+@testable import SessionCore
 import Testing
-@testable import Session
 
 @Suite struct InstantTests {
     @Test func arithmeticAndOrdering() {

@@ -1,8 +1,8 @@
+@testable import Codecs
 import Foundation
 import Media
 import Testing
 
-@testable import Session
 
 /// Interleaved `channels`-channel 1 kHz sine at 48 kHz, `amplitude` in full-scale units.
 private func sine(frames: Int, channels: Int = 1, hz: Double = 1_000, amplitude: Double = 8_000) -> [Int16] {

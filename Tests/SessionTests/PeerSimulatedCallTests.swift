@@ -1,6 +1,11 @@
+@testable import Codecs
+@testable import DTLS
+@testable import ICE
 import Media
+@testable import SessionCore
+@testable import SessionPeer
+@testable import STUN
 import Testing
-@testable import Session
 
 /// Two complete peers in one process over a seeded simulated network in simulated time
 /// (str0m's shape): ICE, DTLS, SRTP, RTP/RTCP, NACK and PLI all run for real; only the wire

@@ -1,5 +1,5 @@
+@testable import RTP
 import Testing
-@testable import Session
 
 @Suite struct RTCPWriteTests {
     typealias B = RTPTestBytes

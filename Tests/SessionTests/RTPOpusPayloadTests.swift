@@ -1,5 +1,6 @@
+@testable import RTP
+@testable import RTPStreams
 import Testing
-@testable import Session
 
 @Suite struct RTPOpusPayloadTests {
     @Test func timestampsAdvance960PerFrameAndMarkOnlyAfterSilence() {

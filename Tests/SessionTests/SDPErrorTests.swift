@@ -1,6 +1,6 @@
 import Foundation
+@testable import SDP
 import Testing
-@testable import Session
 
 @Suite struct SDPErrorTests {
     private func parseError(_ text: String) -> SDPError? {

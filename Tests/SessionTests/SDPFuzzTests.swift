@@ -1,6 +1,6 @@
 import Foundation
+@testable import SDP
 import Testing
-@testable import Session
 
 /// SplitMix64: a tiny seeded generator so every run mutates the same way.
 private struct SDPFuzzRNG: RandomNumberGenerator {

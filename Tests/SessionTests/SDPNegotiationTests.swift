@@ -1,6 +1,6 @@
 import Foundation
+@testable import SDP
 import Testing
-@testable import Session
 
 extension SDPLocalParameters {
     static func kiosk(candidates: [String] = [], endOfCandidates: Bool = false) -> SDPLocalParameters {

@@ -1,6 +1,6 @@
 import Foundation
+@testable import SDP
 import Testing
-@testable import Session
 
 /// Loads the real browser SDPs in Fixtures/sdp.
 enum SDPFixture {

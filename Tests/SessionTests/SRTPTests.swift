@@ -1,5 +1,5 @@
+@testable import SRTP
 import Testing
-@testable import Session
 
 @Suite struct SRTPTests {
     /// An RTP packet: V=2, PT 96, the given sequence number, SSRC 0x11223344, payload bytes.

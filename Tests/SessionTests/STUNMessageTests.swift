@@ -1,5 +1,7 @@
+@testable import ICE
+@testable import SessionCore
+@testable import STUN
 import Testing
-@testable import Session
 
 @Suite struct STUNMessageTests {
     static let tid = STUNTransactionID(high: 0x0102_0304, low: 0x0506_0708_090A_0B0C)

@@ -1,5 +1,6 @@
+@testable import SessionCore
+@testable import STUN
 import Testing
-@testable import Session
 
 /// RFC 5769 test vectors, typed in from the RFC. Each one exercises parsing, the XOR address
 /// coding, MESSAGE-INTEGRITY (short- and long-term keys) and FINGERPRINT against bytes produced

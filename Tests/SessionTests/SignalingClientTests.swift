@@ -1,5 +1,6 @@
+@testable import SessionCore
+@testable import Signaling
 import Testing
-@testable import Session
 
 /// Drives a `SignalingClient` in simulated time, standing in for the WebSocket driver.
 private struct SignalingHarness {

@@ -1,6 +1,6 @@
 import Foundation
+@testable import Signaling
 import Testing
-@testable import Session
 
 @Suite struct SignalingMessageTests {
     @Test func samplesCoverEveryMessageType() {

@@ -1,6 +1,6 @@
 import Foundation
+@testable import Signaling
 import Testing
-@testable import Session
 
 /// Runs python3 (for its `jsonschema` package).
 enum SignalingSchemaPython {

@@ -1,5 +1,5 @@
+@testable import RTPStreams
 import Testing
-@testable import Session
 
 @Suite struct StreamJitterBufferTests {
     /// One single-packet VP8 frame payload.

@@ -1,5 +1,7 @@
+@testable import RTP
+@testable import RTPStreams
+@testable import SessionCore
 import Testing
-@testable import Session
 
 /// A sender and a receiver stream over a simulated network (seeded loss, fixed delay) in
 /// simulated time, always advancing to the earliest pending event (str0m's tests/nack.rs).

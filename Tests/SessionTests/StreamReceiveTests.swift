@@ -1,5 +1,7 @@
+@testable import RTP
+@testable import RTPStreams
+@testable import SessionCore
 import Testing
-@testable import Session
 
 @Suite struct StreamReceiveTests {
     typealias B = RTPTestBytes

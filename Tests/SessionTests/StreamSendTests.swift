@@ -1,5 +1,6 @@
+@testable import RTP
+@testable import RTPStreams
 import Testing
-@testable import Session
 
 @Suite struct StreamSendTests {
     typealias B = RTPTestBytes

@@ -1,4 +1,5 @@
-@testable import Session
+@testable import RTP
+@testable import SessionCore
 
 /// Deterministic pseudo-random numbers for simulated networks and payloads (SplitMix64).
 struct RTPTestRandom {

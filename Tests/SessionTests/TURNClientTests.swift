@@ -1,5 +1,7 @@
+@testable import ICE
+@testable import SessionCore
+@testable import STUN
 import Testing
-@testable import Session
 
 /// A small TURN server written from RFC 8656 for tests (UDP, long-term credentials, one realm):
 /// Allocate / Refresh / CreatePermission / ChannelBind, Send and Data indications, ChannelData,

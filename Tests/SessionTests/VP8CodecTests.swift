@@ -1,8 +1,8 @@
+@testable import Codecs
 import Foundation
 import Media
 import Testing
 
-@testable import Session
 
 private let waveTable: [Int] = (0..<256).map { Int(100 * sin(2 * Double.pi * Double($0) / 256)) }
 

@@ -1,5 +1,6 @@
+@testable import RTP
+@testable import SessionCore
 import Testing
-@testable import Session
 
 @Suite struct VP8FrameAssemblerTests {
     typealias B = RTPTestBytes

@@ -1,6 +1,9 @@
 import Benchmark
+import Codecs
+import DTLS
 import Glibc
-import Session
+import SessionCore
+import SessionPeer
 
 /// The whole two-way call (see `Call`), with real codecs and with pre-encoded media replayed,
 /// and its peak resident memory measured in a separate, uninstrumented process.

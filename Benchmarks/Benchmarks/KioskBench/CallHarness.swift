@@ -1,6 +1,10 @@
+import Codecs
+import DTLS
 import Glibc
+import ICE
 import Media
-import Session
+import SessionCore
+import SessionPeer
 
 /// Encoded media recorded once and replayed, so a call can run with no codec at all and the
 /// transport's own cost shows.

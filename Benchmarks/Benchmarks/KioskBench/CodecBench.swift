@@ -1,6 +1,6 @@
 import Benchmark
+import Codecs
 import Media
-import Session
 
 /// VP8 encode of the talking-head picture at 640x480, 800 kbit/s, with kioskd's settings and
 /// two variations (libvpx speed, static-block threshold): the encoder is most of a side's CPU

@@ -1,5 +1,7 @@
 import Benchmark
-import Session
+import RTP
+import RTPStreams
+import SessionCore
 
 /// VP8 over RTP at the sizes `Peer` uses (1200-byte MTU → 1140-byte VP8 payload budget, mid
 /// header extension): packetize = `RTPSendStream.sendFrame` + `poll(into:)`, depacketize =

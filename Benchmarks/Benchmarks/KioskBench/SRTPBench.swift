@@ -1,5 +1,5 @@
 import Benchmark
-import Session
+import SRTP
 
 /// SRTP protect (sender) + unprotect (receiver) of one 1200-byte RTP packet, in place in one
 /// reused buffer, as `Peer` does it. One scaled iteration = one packet both ways.

@@ -1,5 +1,4 @@
 import Foundation
-import Session
 
 /// The practice API's request bodies (untrusted HTTP input). The parsing files are practice-dev's
 /// own (symlinked here: the server is an executable, which a fuzz package cannot import).

@@ -3,7 +3,9 @@
 //   - RTCPPacket.parseCompound never traps;
 //   - every packet that parses re-serializes to bytes that parse again, to the same type;
 //   - send and receive streams accept any parsed packet without trapping.
-import Session
+import RTP
+import RTPStreams
+import SessionCore
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

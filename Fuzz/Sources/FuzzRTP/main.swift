@@ -6,7 +6,9 @@
 //   - extension elements lie inside the extension block;
 //   - an RTPReceiveStream fed any sequence of packets never traps and delivers frames whose
 //     bytes came from its packets' payloads (never more bytes than it was given).
-import Session
+import RTP
+import RTPStreams
+import SessionCore
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

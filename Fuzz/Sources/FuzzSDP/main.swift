@@ -1,4 +1,4 @@
-import Session
+import SDP
 
 /// Fixed local parameters so every parsed input is also answered and negotiated.
 private let local = SDPLocalParameters(

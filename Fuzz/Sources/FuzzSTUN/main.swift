@@ -3,7 +3,9 @@
 //   - STUNMessage.parse and TURNChannelData.parse never trap;
 //   - a message that parses re-encodes to bytes that parse again to the same attributes;
 //   - ICEAgent.handleDatagram never traps, and an application range lies inside the input.
-import Session
+import ICE
+import SessionCore
+import STUN
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

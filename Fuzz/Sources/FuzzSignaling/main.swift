@@ -1,4 +1,5 @@
-import Session
+import SessionCore
+import Signaling
 
 /// Signaling JSON from the network: decoding must never trap, anything that decodes must
 /// re-encode to text that decodes to the same message, and the client state machine must take

@@ -3,7 +3,6 @@ import Devices
 import Foundation
 import Logging
 import Render
-import Session
 
 /// `kioskd demo`: the whole kiosk on synthetic devices against the project's practice endpoint
 /// (started here on loopback), with a real browser as the clinician (headless Chromium).

@@ -1,4 +1,4 @@
-import Session
+import Signaling
 
 /// The patient's say over the call (DESIGN principle 7). kioskd takes part in a call only for
 /// the appointment the patient joined on this kiosk, from the Continue or Rejoin tap until the

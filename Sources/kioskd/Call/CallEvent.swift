@@ -1,4 +1,4 @@
-import Session
+import Signaling
 
 /// What the call layer (`KioskCall`) tells the kiosk's flow, in order: signaling's state, the
 /// endpoint's messages about the room, and the media engine's outcome.

@@ -1,6 +1,10 @@
+import DTLS
 import Foundation
 import Logging
-import Session
+import RTP
+import SessionDriver
+import SessionPeer
+import Signaling
 import Synchronization
 
 /// The kiosk's side of a telehealth call: follows the practice's signaling (assignment, join,

@@ -1,8 +1,10 @@
+import Codecs
 import Devices
 import Foundation
 import Logging
 import Media
-import Session
+import SessionCore
+import SessionDriver
 import Synchronization
 
 /// Capture → encode → engine, and engine → decode → display, each on its own thread so media

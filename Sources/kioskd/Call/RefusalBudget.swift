@@ -1,4 +1,4 @@
-import Session
+import SessionCore
 
 /// How many refused messages get an `error` reply and a log line: a hostile or broken endpoint
 /// can send thousands a second, and neither the uplink nor the journal (which would rate-limit

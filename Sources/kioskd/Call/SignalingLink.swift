@@ -1,5 +1,7 @@
 import Logging
-import Session
+import SessionCore
+import SessionDriver
+import Signaling
 import WSClient
 
 /// The I/O half of signaling: runs the sans-IO `SignalingClient` against a real WebSocket

@@ -1,6 +1,5 @@
 import Foundation
 import Render
-import Session
 
 /// The control socket's commands, one JSON object per line:
 /// - `{"command":"status"}` → the screen on display (name, texts, buttons with their frames),

@@ -3,7 +3,9 @@ import Foundation
 import Logging
 import Media
 import Render
-import Session
+import SessionCore
+import SessionPeer
+import Signaling
 
 /// One demonstration (or interop test) call, start to finish.
 struct DemoRun {

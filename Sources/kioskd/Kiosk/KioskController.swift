@@ -1,7 +1,8 @@
 import Foundation
 import Logging
 import Render
-import Session
+import SessionDriver
+import Signaling
 
 /// Drives `KioskFlow`: feeds it the call's events, touches and a clock tick, and performs what
 /// it returns (screens, signaling intents, devices). Inputs are processed strictly one at a

@@ -1,5 +1,6 @@
 import Render
-import Session
+import SessionCore
+import Signaling
 
 /// The kiosk's workflow as a sans-IO state machine: idle (privacy) → appointment → device
 /// check → waiting for the clinician → in call → ended with Rejoin → idle again. It takes

@@ -1,5 +1,5 @@
 import Render
-import Session
+import Signaling
 
 /// The inputs and outputs of `KioskFlow`. The driver (`KioskController`) turns signaling,
 /// call, device and touch events into `Input`s and performs the `Action`s.

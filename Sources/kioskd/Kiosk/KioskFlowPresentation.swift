@@ -1,5 +1,6 @@
 import Render
-import Session
+import SessionCore
+import Signaling
 
 /// What `KioskFlow` shows for its state: the screen, which video goes under it, and the
 /// states that hold the camera open.

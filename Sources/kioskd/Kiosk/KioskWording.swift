@@ -1,6 +1,6 @@
 import Foundation
 import Render
-import Session
+import Signaling
 
 /// Every sentence the patient reads, in plain language. The kiosk never knows the patient's
 /// name (the endpoint does not send it), so no screen can show it; the clinician's display

@@ -2,7 +2,8 @@ import Foundation
 import Logging
 import Media
 import Render
-import Session
+import SessionCore
+import SessionDriver
 import Synchronization
 
 /// The one thread that owns the display: it draws the current presentation with the latest

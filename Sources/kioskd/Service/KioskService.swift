@@ -3,7 +3,9 @@ import Foundation
 import Logging
 import Render
 import ServiceLifecycle
-import Session
+import SessionDriver
+import SessionPeer
+import Signaling
 
 /// The kiosk itself as a long-running service: chooses its hardware, connects to the practice,
 /// runs the patient's flow on the screen, tells systemd it is ready, and on a graceful

@@ -1,0 +1,48 @@
+import SessionCore
+import STUN
+/// A TURN server the agent allocates a relay on (UDP, long-term credentials).
+public struct ICETURNServer: Hashable, Sendable {
+    public var address: TransportAddress
+    public var username: String
+    public var password: String
+
+    public init(address: TransportAddress, username: String, password: String) {
+        self.address = address
+        self.username = username
+        self.password = password
+    }
+}
+
+extension ICETURNServer: CustomStringConvertible {
+    public var description: String { "ICETURNServer(\(address), user: <redacted>)" }
+}
+
+/// Which local candidates are used (W3C `iceTransportPolicy`).
+public enum ICETransportPolicy: Sendable, Equatable {
+    case all
+    /// Only relay candidates are signalled and paired: the peer never learns a local address.
+    case relay
+}
+
+public struct ICEAgentConfig: Sendable, Equatable {
+    public var stunServers: [TransportAddress] = []
+    public var turnServers: [ICETURNServer] = []
+    public var transportPolicy: ICETransportPolicy = .all
+    /// Ta: one new check per interval (RFC 8445 §14.2; 50 ms is the default).
+    public var checkPacing: Duration = .milliseconds(50)
+    public var checkRetransmit: STUNRetransmitPolicy = .checks
+    /// Binding to a STUN server and TURN transactions.
+    public var gatherRetransmit = STUNRetransmitPolicy(initialRTO: .milliseconds(500), maxRTO: .milliseconds(1600), maxTransmissions: 5)
+    /// The controlling agent nominates the best valid pair once no better pair is still
+    /// being checked, or this long after the first valid pair, whichever comes first.
+    public var nominationDelay: Duration = .milliseconds(500)
+    /// RFC 7675 §5.1: a consent check every 5 s, randomised ±20 %; consent lost after 30 s
+    /// without an authenticated response.
+    public var consentInterval: Duration = .seconds(5)
+    public var consentTimeout: Duration = .seconds(30)
+    /// No response for this long turns `connected` into `disconnected` (not an RFC term).
+    public var disconnectedAfter: Duration = .seconds(15)
+    public var software: String?
+
+    public init() {}
+}

@@ -1,0 +1,282 @@
+import RTP
+import SessionCore
+/// One outgoing media stream (one local SSRC): packetizes frames, numbers and stamps the
+/// packets, keeps the last N for NACK, answers PLI/FIR, and sends sender reports. Sans-IO,
+/// and allocation-free per packet once warmed up: packets are built in a reused scratch
+/// buffer, kept in a preallocated ring, and handed out by copying into the caller's buffer.
+///
+///     try stream.sendFrame(encoded, rtpTimestamp: ts, at: now)
+///     while let out = stream.poll(into: &packet) { ... }   // outputs, one `.timeout`, then nil
+public struct RTPSendStream: Sendable {
+    public enum PayloadFormat: Sendable, Equatable {
+        /// RFC 7741; `maxPayloadSize` bounds descriptor + data per packet.
+        case vp8(maxPayloadSize: Int)
+        /// RFC 7587: one frame per packet.
+        case opus
+        /// One frame per packet, sent as given.
+        case opaque
+    }
+
+    public struct Config: Sendable {
+        public var ssrc: UInt32
+        public var payloadType: UInt8
+        public var format: PayloadFormat
+        public var clockRate: Int
+        public var cname: String
+        public var ntpClock: NTPClock
+        /// `sdes:mid` (RFC 8843 §15.1) written into every packet when both are set.
+        public var mid: String?
+        public var midExtensionID: UInt8?
+        public var initialSequenceNumber: UInt16 = 0
+        public var initialPictureID: UInt16 = 0
+        /// Packets kept for retransmission (rounded up to a power of two).
+        public var retransmissionCapacity = 512
+        public var maxPacketSize = 1500
+        public var reportInterval: Duration = .seconds(1)
+
+        public init(ssrc: UInt32, payloadType: UInt8, format: PayloadFormat, cname: String, ntpClock: NTPClock) {
+            self.ssrc = ssrc
+            self.payloadType = payloadType
+            self.format = format
+            self.cname = cname
+            self.ntpClock = ntpClock
+            switch format {
+            case .vp8: clockRate = 90_000
+            case .opus, .opaque: clockRate = OpusPacketizer.clockRate
+            }
+            if case .opus = format { retransmissionCapacity = 64 }
+        }
+    }
+
+    public let config: Config
+    public private(set) var statistics = RTPSendStatistics()
+    public private(set) var nextSequenceNumber: UInt16
+
+    private var vp8: VP8Packetizer?
+    private var ring: RTPPacketRing
+    /// Sequence numbers waiting for `poll`, with bit 16 set for retransmissions.
+    private var pending: FIFOQueue<UInt32>
+    private var scratch: [UInt8] = []
+    private var lastMedia: (rtpTimestamp: UInt32, at: Instant)?
+    private var nextReportAt: Instant?
+    private var reportDueAt: Instant?
+    private var keyframeRequested = false
+    private var lastFIRSequence: UInt8?
+    /// Whether this drain already ended with `.timeout`; any input starts a new drain.
+    private var timeoutReported = false
+
+    public init(config: Config) {
+        self.config = config
+        nextSequenceNumber = config.initialSequenceNumber
+        if case .vp8(let budget) = config.format {
+            vp8 = VP8Packetizer(maxPayloadSize: budget, initialPictureID: config.initialPictureID)
+        }
+        ring = RTPPacketRing(capacity: config.retransmissionCapacity, slotSize: config.maxPacketSize)
+        pending = FIFOQueue(capacity: 2 * ring.capacity)
+        scratch.reserveCapacity(config.maxPacketSize)
+    }
+
+    // MARK: Input
+
+    /// Packetizes one encoded frame and queues its packets for `poll(into:)`. `marker` is used
+    /// for single-packet formats (Opus: the first packet after DTX); VP8 marks the last packet.
+    /// `now` should be the capture time: it maps RTP time to wall time in sender reports.
+    public mutating func sendFrame(_ frame: UnsafeRawBufferPointer, rtpTimestamp: UInt32, marker: Bool = false,
+                                   at now: Instant) throws(RTPSendError) {
+        timeoutReported = false
+        guard !frame.isEmpty else { throw .emptyFrame }
+        let headerSize = try headerLength()
+        if var packetizer = vp8 {
+            var plan: VP8FramePackets
+            do throws(VP8Error) {
+                plan = try packetizer.beginFrame(byteCount: frame.count)
+            } catch {
+                throw .payloadBudgetTooSmall(packetizer.maxPayloadSize)
+            }
+            guard plan.packetCount <= ring.capacity else {
+                throw .frameTooLarge(packets: plan.packetCount, capacity: ring.capacity)
+            }
+            guard headerSize + packetizer.maxPayloadSize <= config.maxPacketSize else {
+                throw .packetTooLarge(headerSize + packetizer.maxPayloadSize)
+            }
+            vp8 = packetizer
+            while true {
+                scratch.removeAll(keepingCapacity: true)
+                try writeHeader(marker: false, rtpTimestamp: rtpTimestamp)
+                let payloadStart = scratch.count
+                guard let last = plan.writeNext(from: frame, to: &scratch) else { break }
+                if last { scratch[1] |= 0x80 }
+                queueScratch(payloadLength: scratch.count - payloadStart, at: now)
+                if last { break }
+            }
+        } else {
+            guard headerSize + frame.count <= config.maxPacketSize else {
+                throw .packetTooLarge(headerSize + frame.count)
+            }
+            scratch.removeAll(keepingCapacity: true)
+            try writeHeader(marker: marker, rtpTimestamp: rtpTimestamp)
+            scratch.rtpAppend(frame)
+            queueScratch(payloadLength: frame.count, at: now)
+        }
+        statistics.framesSent += 1
+        lastMedia = (rtpTimestamp, now)
+        if nextReportAt == nil { nextReportAt = now }
+    }
+
+    public mutating func sendFrame(_ frame: [UInt8], rtpTimestamp: UInt32, marker: Bool = false,
+                                   at now: Instant) throws(RTPSendError) {
+        let result: Result<Void, RTPSendError> = frame.withUnsafeBytes { raw in
+            do throws(RTPSendError) {
+                try sendFrame(raw, rtpTimestamp: rtpTimestamp, marker: marker, at: now)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try result.get()
+    }
+
+    /// RTCP about this stream: NACK (resend from the ring), PLI/FIR (keyframe wanted), and
+    /// report blocks in SR/RR (round-trip time and the receiver's loss figures).
+    public mutating func handleRTCP(_ packet: RTCPPacket, at now: Instant) {
+        timeoutReported = false
+        switch packet {
+        case .nack(let n) where n.mediaSSRC == config.ssrc:
+            statistics.nacksReceived += 1
+            // Do not resend a packet twice within about half an RTT: the second NACK is
+            // probably for the copy already on its way.
+            let spacing = max(Duration.milliseconds(5), (statistics.roundTripTime ?? .zero) / 2)
+            n.forEachLost { seq in
+                guard ring.contains(seq) else {
+                    statistics.retransmissionMisses += 1
+                    return
+                }
+                if let last = ring.lastSent(seq), now - last < spacing { return }
+                ring.markSent(seq, at: now)
+                pending.append(UInt32(seq) | 0x1_0000)
+            }
+        case .pictureLossIndication(let p) where p.mediaSSRC == config.ssrc:
+            statistics.plisReceived += 1
+            keyframeRequested = true
+        case .fullIntraRequest(let f):
+            // RFC 5104 §4.3.1.2: a repeated sequence number is a retransmission of the same request.
+            for e in f.entries where e.ssrc == config.ssrc && e.sequenceNumber != lastFIRSequence {
+                lastFIRSequence = e.sequenceNumber
+                statistics.firsReceived += 1
+                keyframeRequested = true
+            }
+        case .senderReport(let sr):
+            absorb(sr.reports, at: now)
+        case .receiverReport(let rr):
+            absorb(rr.reports, at: now)
+        default:
+            break
+        }
+    }
+
+    public mutating func handleTimeout(at now: Instant) {
+        timeoutReported = false
+        if let due = nextReportAt, now >= due {
+            reportDueAt = now
+            nextReportAt = now + config.reportInterval
+        }
+    }
+
+    // MARK: Output
+
+    /// The next packet or event. RTP and RTCP bytes replace the contents of `out` (keep one
+    /// buffer and pass it every time). After the queue it returns `.timeout(t)` once (call
+    /// `handleTimeout(at:)` at `t`), then nil until the next input; `nextDeadline` gives `t`.
+    public mutating func poll(into out: inout [UInt8]) -> RTPSendStreamOutput? {
+        while let entry = pending.popFirst() {
+            let seq = UInt16(truncatingIfNeeded: entry)
+            let retransmission = entry & 0x1_0000 != 0
+            // A packet overwritten before it was polled is skipped.
+            guard ring.copy(seq, into: &out) else { continue }
+            statistics.bytesSent += Int64(out.count)
+            if retransmission { statistics.retransmittedPackets += 1 }
+            return .sendRTP(sequenceNumber: seq, retransmission: retransmission)
+        }
+        if let at = reportDueAt {
+            reportDueAt = nil
+            out.removeAll(keepingCapacity: true)
+            writeSenderReport(at: at, into: &out)
+            return .sendRTCP
+        }
+        if keyframeRequested {
+            keyframeRequested = false
+            return .keyframeRequested
+        }
+        guard !timeoutReported else { return nil }
+        timeoutReported = true
+        return nextDeadline.map { .timeout($0) }
+    }
+
+    /// When `handleTimeout(at:)` is next needed (the next sender report); nil before any media.
+    public var nextDeadline: Instant? { nextReportAt }
+
+    /// Appends SR (with `reportBlocks`, e.g. from our receive streams) + SDES(CNAME) to `out`.
+    /// The SR's RTP time is the last frame's timestamp moved on by the time since it was sent.
+    public mutating func writeSenderReport(at now: Instant, reportBlocks: [RTCPReportBlock] = [], into out: inout [UInt8]) {
+        var rtp: UInt32 = 0
+        if let m = lastMedia {
+            rtp = m.rtpTimestamp &+ UInt32(truncatingIfNeeded: RTPTimestamp.ticks(in: now - m.at, clockRate: config.clockRate))
+        }
+        let sr = RTCPSenderReport(ssrc: config.ssrc, ntpTime: config.ntpClock.ntp(at: now), rtpTimestamp: rtp,
+                                  packetCount: UInt32(truncatingIfNeeded: statistics.packetsSent),
+                                  octetCount: UInt32(truncatingIfNeeded: statistics.payloadBytesSent),
+                                  reports: reportBlocks)
+        sr.write(to: &out)
+        RTCPSourceDescription(ssrc: config.ssrc, cname: config.cname).write(to: &out)
+        statistics.senderReportsSent += 1
+    }
+
+    // MARK: Internals
+
+    private var writesMid: Bool { config.mid != nil && config.midExtensionID != nil }
+
+    private func headerLength() throws(RTPSendError) -> Int {
+        guard writesMid, let mid = config.mid else { return RTPPacketView.fixedHeaderLength }
+        let element = (useOneByteExtension ? 1 : 2) + mid.utf8.count
+        return RTPPacketView.fixedHeaderLength + 4 + (element + 3) / 4 * 4
+    }
+
+    private var useOneByteExtension: Bool {
+        guard let id = config.midExtensionID, let mid = config.mid else { return true }
+        return (1...14).contains(id) && (1...16).contains(mid.utf8.count)
+    }
+
+    private mutating func writeHeader(marker: Bool, rtpTimestamp: UInt32) throws(RTPSendError) {
+        RTPHeader(marker: marker, payloadType: config.payloadType, sequenceNumber: nextSequenceNumber,
+                  timestamp: rtpTimestamp, ssrc: config.ssrc).write(to: &scratch)
+        guard writesMid, let id = config.midExtensionID, let mid = config.mid else { return }
+        var w = RTPHeaderExtensionWriter(form: useOneByteExtension ? .oneByte : .twoByte, out: &scratch)
+        do throws(RTPError) {
+            try w.append(id: id, string: mid, to: &scratch)
+        } catch {
+            throw .headerExtension(error)
+        }
+        w.finish(&scratch)
+    }
+
+    private mutating func queueScratch(payloadLength: Int, at now: Instant) {
+        let seq = nextSequenceNumber
+        ring.store(seq, scratch, sentAt: now)
+        pending.append(UInt32(seq))
+        nextSequenceNumber &+= 1
+        statistics.packetsSent += 1
+        statistics.payloadBytesSent += Int64(payloadLength)
+    }
+
+    private mutating func absorb(_ blocks: [RTCPReportBlock], at now: Instant) {
+        for b in blocks where b.ssrc == config.ssrc {
+            if let rtt = b.roundTripTime(arrival: config.ntpClock.ntp(at: now)) { statistics.roundTripTime = rtt }
+            statistics.remoteFractionLost = b.fractionLost
+            statistics.remoteCumulativeLost = b.cumulativeLost
+            statistics.remoteJitter = b.jitter
+        }
+    }
+
+    /// Capacity of the internal buffers, for tests that check nothing grows per packet.
+    var bufferCapacities: (scratch: Int, ring: Int) { (scratch.capacity, ring.storageCapacity) }
+}

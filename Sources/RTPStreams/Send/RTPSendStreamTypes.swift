@@ -1,0 +1,48 @@
+import RTP
+import SessionCore
+/// Why a frame could not be sent.
+public enum RTPSendError: Error, Equatable, Sendable {
+    case emptyFrame
+    /// More packets than the retransmission ring holds: they could not all be queued.
+    case frameTooLarge(packets: Int, capacity: Int)
+    /// Header + payload exceeds `maxPacketSize`.
+    case packetTooLarge(Int)
+    case payloadBudgetTooSmall(Int)
+    /// The mid extension could not be written (ID or length out of range).
+    case headerExtension(RTPError)
+}
+
+/// What one sent stream has done, for SR and monitoring.
+public struct RTPSendStatistics: Sendable, Equatable {
+    /// Original packets (retransmissions excluded), as the SR counts them.
+    public var packetsSent: Int64 = 0
+    /// Payload bytes of original packets (RFC 3550 §6.4.1 sender's octet count).
+    public var payloadBytesSent: Int64 = 0
+    /// Everything handed to the caller, headers and retransmissions included.
+    public var bytesSent: Int64 = 0
+    public var framesSent: Int64 = 0
+    public var retransmittedPackets: Int64 = 0
+    public var nacksReceived: Int64 = 0
+    /// Sequence numbers NACKed that were no longer in the ring.
+    public var retransmissionMisses: Int64 = 0
+    public var plisReceived: Int64 = 0
+    public var firsReceived: Int64 = 0
+    public var senderReportsSent: Int64 = 0
+    /// From the last report block about this stream (RFC 3550 §6.4.1).
+    public var roundTripTime: Duration?
+    public var remoteFractionLost: UInt8?
+    public var remoteCumulativeLost: Int32?
+    public var remoteJitter: UInt32?
+
+    public init() {}
+}
+
+public enum RTPSendStreamOutput: Sendable, Equatable {
+    /// An RTP packet is in the buffer given to `poll(into:)`: protect it with SRTP and send it.
+    case sendRTP(sequenceNumber: UInt16, retransmission: Bool)
+    /// An RTCP compound (SR + SDES) is in the buffer given to `poll(into:)`.
+    case sendRTCP
+    /// The receiver asked for a keyframe (PLI or FIR): make the next frame one.
+    case keyframeRequested
+    case timeout(Instant)
+}

@@ -1,0 +1,93 @@
+import SessionCore
+/// Offer/answer for our one-audio, one-video, max-bundle call (RFC 8829 JSEP subset,
+/// RFC 3264). Pure functions from values to values.
+public enum SDPNegotiator {
+    /// What we send and receive: Opus and VP8 (the WebRTC mandatory codecs, RFC 7874 / 7742).
+    static let opus = (name: "opus", clockRate: UInt32(48000), channels: UInt16(2), pt: UInt8(111))
+    static let vp8 = (name: "VP8", clockRate: UInt32(90000), pt: UInt8(96))
+    static let opusParameters = "minptime=10;useinbandfec=1"
+    /// Feedback we implement, in the order we write it.
+    static let supportedFeedback: [(flag: SDPFeedbackSet, type: String, parameter: String?)] = [
+        (.nack, "nack", nil), (.pli, "nack", "pli"), (.fir, "ccm", "fir"),
+    ]
+    static let rtpProto = "UDP/TLS/RTP/SAVPF"
+
+    /// A Unified Plan offer: BUNDLE of audio (mid 0) and video (mid 1), rtcp-mux, actpass.
+    public static func makeOffer(_ local: SDPLocalParameters, sessionID: UInt64, version: UInt64) -> SessionDescription {
+        var sd = sessionSkeleton(local, sessionID: sessionID, version: version)
+        let extmaps = [SDPExtmap(id: 1, uri: SDPExtensionURI.mid), SDPExtmap(id: 2, uri: SDPExtensionURI.absSendTime)]
+
+        var audio = section(.audio, pt: opus.pt, mid: "0", local: local, setup: .actpass,
+                            direction: local.audioDirection, ssrc: local.audioSSRC,
+                            trackID: local.audioTrackID, extmaps: extmaps, rtcpRsize: true)
+        audio.rtpmaps = [SDPRtpMap(payloadType: opus.pt, encodingName: opus.name, clockRate: opus.clockRate, channels: opus.channels)]
+        audio.fmtps = [SDPFmtp(payloadType: opus.pt, parameters: opusParameters)]
+
+        var video = section(.video, pt: vp8.pt, mid: "1", local: local, setup: .actpass,
+                            direction: local.videoDirection, ssrc: local.videoSSRC,
+                            trackID: local.videoTrackID, extmaps: extmaps, rtcpRsize: true)
+        video.rtpmaps = [SDPRtpMap(payloadType: vp8.pt, encodingName: vp8.name, clockRate: vp8.clockRate)]
+        // goog-remb is offered so Chromium sends REMB estimates; rtx and transport-cc are not.
+        video.rtcpFeedbacks = [SDPRtcpFeedback(payloadType: vp8.pt, type: "goog-remb")]
+            + supportedFeedback.map { SDPRtcpFeedback(payloadType: vp8.pt, type: $0.type, parameter: $0.parameter) }
+
+        sd.media = [audio, video]
+        sd.groups = [SDPGroup(semantics: "BUNDLE", mids: ["0", "1"])]
+        return sd
+    }
+
+    static func sessionSkeleton(_ local: SDPLocalParameters, sessionID: UInt64, version: UInt64) -> SessionDescription {
+        // JSEP §5.2.1: o=- <id> <version> IN IP4 127.0.0.1, s=-, t=0 0.
+        var sd = SessionDescription(origin: SDPOrigin(sessionID: sessionID, sessionVersion: version))
+        sd.msidSemantic = SDPMsidSemantic(semantics: "WMS", identifiers: [local.streamID])
+        return sd
+    }
+
+    /// One accepted m-section with our transport parameters (JSEP §5.2.1 / §5.3.1 order).
+    static func section(_ kind: SDPMediaKind, pt: UInt8, mid: String, local: SDPLocalParameters,
+                        setup: SDPSetup, direction: SDPDirection, ssrc: UInt32, trackID: String,
+                        extmaps: [SDPExtmap], rtcpRsize: Bool, carriesCandidates: Bool = true) -> MediaDescription {
+        var m = MediaDescription(kind: kind, port: 9, proto: rtpProto, formats: ["\(pt)"])
+        let candidates = carriesCandidates ? local.candidateValues : []
+        if let d = defaultCandidate(candidates) {
+            // JSEP §5.3.1: the m= and c= lines carry the default candidate when there is one.
+            m.port = d.port
+            m.connection = SDPConnection(addrType: d.isIPv4 ? "IP4" : "IP6", address: d.hostString)
+        } else {
+            m.connection = SDPConnection()
+        }
+        m.rtcp = "9 IN IP4 0.0.0.0"
+        m.candidates = candidates
+        m.endOfCandidates = carriesCandidates && local.endOfCandidates
+        m.iceUfrag = local.iceUfrag
+        m.icePwd = local.icePwd
+        if local.trickle { m.iceOptions = ["trickle"] }
+        m.fingerprints = [local.fingerprint]
+        m.setup = setup
+        m.mid = mid
+        m.extmaps = extmaps
+        m.direction = direction
+        if direction.sends {
+            m.msids = [SDPMsid(streamID: local.streamID, trackID: trackID)]
+        }
+        m.rtcpMux = true
+        m.rtcpRsize = rtcpRsize
+        if direction.sends {
+            m.ssrcs = [SDPSSRCAttribute(ssrc: ssrc, name: "cname", value: local.cname),
+                       SDPSSRCAttribute(ssrc: ssrc, name: "msid", value: "\(local.streamID) \(trackID)")]
+        }
+        return m
+    }
+
+    /// The first component-1 UDP candidate with a literal address (mDNS names are skipped).
+    static func defaultCandidate(_ values: [String]) -> TransportAddress? {
+        for v in values {
+            // RFC 8839 §5.1: foundation component transport priority address port typ ...
+            let f = v.split(separator: " ")
+            guard f.count >= 6, f[1] == "1", f[2].lowercased() == "udp",
+                  let port = UInt16(f[5]), port != 0 else { continue }
+            if let a = TransportAddress(host: String(f[4]), port: port) { return a }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,187 @@
+import DTLS
+import Foundation
+import SessionCore
+import SessionPeer
+import Synchronization
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// The thin I/O layer around a `Peer`: one thread owns the peer and its UDP sockets, waits in
+/// poll(2) until a datagram, a command or the peer's next deadline, and feeds it the monotonic
+/// time. Other threads talk to it only through `submit` (one lock and one eventfd write per
+/// command: per encoded frame or signaling message, never per packet).
+public final class PeerDriver: Sendable {
+    public enum Command: Sendable {
+        case createOffer(@Sendable (String) -> Void)
+        case acceptOffer(String, @Sendable (Result<String, PeerError>) -> Void)
+        case acceptAnswer(String, @Sendable (PeerError?) -> Void)
+        case remoteCandidate(String)
+        case remoteEndOfCandidates
+        case sendAudio([UInt8], rtpTimestamp: UInt32)
+        case sendVideo([UInt8], rtpTimestamp: UInt32)
+        case requestKeyframe
+        case stats(@Sendable (PeerStats) -> Void)
+        case stop
+    }
+
+    private struct Shared: ~Copyable {
+        var commands: [Command] = []
+        var running = true
+    }
+
+    private let shared = Mutex(Shared())
+    /// A self-pipe: writing a byte wakes the engine thread out of poll(2).
+    private let wakeFD: Int32
+    private let wakeWriteFD: Int32
+    private let onEvent: @Sendable (PeerEvent) -> Void
+    private let done = Mutex(false)
+
+    /// Binds one UDP socket per local address and starts the engine thread. `onEvent` runs on
+    /// that thread: hand heavy work (decoding) to another thread.
+    public init(configuration: PeerConfiguration, certificate: DTLSCertificate,
+                onEvent: @escaping @Sendable (PeerEvent) -> Void) throws(UDPSocket.Failure) {
+        var sockets: [UDPSocket] = []
+        for address in configuration.localAddresses {
+            sockets.append(try UDPSocket(bindTo: address))
+        }
+        var config = configuration
+        config.localAddresses = sockets.map(\.localAddress)
+        var pipeFDs: [Int32] = [-1, -1]
+        _ = pipe(&pipeFDs)
+        for fd in pipeFDs {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        wakeFD = pipeFDs[0]
+        wakeWriteFD = pipeFDs[1]
+        self.onEvent = onEvent
+        let engine = PeerEngine(peer: Peer(configuration: config, certificate: certificate), sockets: sockets)
+        let box = UncheckedBox(engine)
+        let thread = Thread { [self] in self.run(box.value) }
+        thread.start()
+    }
+
+    deinit {
+        close(wakeFD)
+        close(wakeWriteFD)
+    }
+
+    public func submit(_ command: Command) {
+        shared.withLock { $0.commands.append(command) }
+        var one: UInt8 = 1
+        _ = write(wakeWriteFD, &one, 1)
+    }
+
+    public func stop() {
+        submit(.stop)
+    }
+
+    /// Blocks until the engine thread has finished (after `stop`).
+    public func waitUntilStopped(timeoutMilliseconds: Int = 2000) {
+        var waited = 0
+        while !done.withLock({ $0 }) && waited < timeoutMilliseconds {
+            usleep(5_000)
+            waited += 5
+        }
+    }
+
+    private func run(_ engine: PeerEngine) {
+        var fds = engine.sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+        fds.append(pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0))
+        var buffer = [UInt8](repeating: 0, count: 2048)
+        var deadline = MonotonicClock.now()
+        engine.peer.handleTimeout(at: deadline)
+        deadline = engine.flush(onEvent)
+        var commands: [Command] = []
+        while true {
+            let wait = max(0, min(1000, (deadline - MonotonicClock.now()).nanosecondsClamped / 1_000_000 + 1))
+            _ = poll(&fds, nfds_t(fds.count), Int32(wait))
+            let now = MonotonicClock.now()
+            for (i, socket) in engine.sockets.enumerated() where fds[i].revents & Int16(POLLIN) != 0 {
+                // Read everything waiting, so a burst of video costs one poll.
+                while let (count, from) = buffer.withUnsafeMutableBytes({ socket.receive(into: $0) }) {
+                    engine.peer.handleDatagram(Array(buffer[0..<count]), from: from, to: socket.localAddress, at: now)
+                }
+            }
+            if fds[engine.sockets.count].revents & Int16(POLLIN) != 0 {
+                var drain = [UInt8](repeating: 0, count: 64)
+                while read(wakeFD, &drain, 64) > 0 {}
+            }
+            commands.removeAll(keepingCapacity: true)
+            let running = shared.withLock { shared -> Bool in
+                swap(&commands, &shared.commands)
+                return shared.running
+            }
+            var stop = !running
+            for command in commands {
+                if case .stop = command { stop = true; continue }
+                engine.perform(command, now)
+            }
+            if stop { break }
+            if now >= deadline { engine.peer.handleTimeout(at: now) }
+            deadline = engine.flush(onEvent)
+        }
+        done.withLock { $0 = true }
+    }
+}
+
+/// What the engine thread owns. Only that thread touches it.
+final class PeerEngine {
+    let peer: Peer
+    let sockets: [UDPSocket]
+
+    init(peer: Peer, sockets: [UDPSocket]) {
+        self.peer = peer
+        self.sockets = sockets
+    }
+
+    func perform(_ command: PeerDriver.Command, _ now: Instant) {
+        switch command {
+        case .createOffer(let reply):
+            reply(peer.createOffer(at: now))
+        case .acceptOffer(let sdp, let reply):
+            do { reply(.success(try peer.acceptOffer(sdp, at: now))) } catch { reply(.failure(error)) }
+        case .acceptAnswer(let sdp, let reply):
+            do { try peer.acceptAnswer(sdp, at: now); reply(nil) } catch { reply(error) }
+        case .remoteCandidate(let c):
+            peer.addRemoteCandidate(c, at: now)
+        case .remoteEndOfCandidates:
+            peer.remoteEndOfCandidates(at: now)
+        case .sendAudio(let payload, let ts):
+            payload.withUnsafeBytes { peer.sendAudio($0, rtpTimestamp: ts, at: now) }
+        case .sendVideo(let frame, let ts):
+            frame.withUnsafeBytes { peer.sendVideo($0, rtpTimestamp: ts, at: now) }
+        case .requestKeyframe:
+            peer.requestKeyframe(at: now)
+        case .stats(let reply):
+            reply(peer.stats)
+        case .stop:
+            break
+        }
+    }
+
+    /// Sends what the peer wants sent, reports events, and returns its next deadline.
+    func flush(_ onEvent: (PeerEvent) -> Void) -> Instant {
+        var deadline = MonotonicClock.now() + .seconds(1)
+        while let output = peer.poll() {
+            switch output {
+            case .transmit(let t):
+                if let socket = sockets.first(where: { $0.localAddress == t.from }) ?? sockets.first {
+                    t.bytes.withUnsafeBytes { _ = socket.send($0, to: t.to) }
+                }
+            case .event(let e):
+                onEvent(e)
+            case .timeout(let t):
+                deadline = t
+            }
+        }
+        return deadline
+    }
+}
+
+/// Moves a non-Sendable value into the one thread that will own it from then on.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

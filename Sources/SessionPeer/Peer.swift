@@ -1,0 +1,155 @@
+import DTLS
+import ICE
+import SDP
+import SessionCore
+import SRTP
+import STUN
+/// One side of a call, as one sans-IO value in the str0m style: feed it signaling, datagrams
+/// and the time; drain `poll()` for datagrams to send, events, and the next deadline. It never
+/// reads a clock or touches a socket, so two peers can run in one test over a simulated network.
+///
+/// Inside: an ICE agent finds the path, DTLS (RFC 5763/5764) runs over it to agree SRTP keys,
+/// then RTP/RTCP flows through SRTP with per-stream NACK/PLI and jitter buffering. Datagrams are
+/// demultiplexed by their first byte (RFC 7983 §7).
+public final class Peer {
+    public let configuration: PeerConfiguration
+    let certificate: DTLSCertificate
+    var random: STUNRandom
+    var ice: ICEAgent
+    let localCredentials: ICECredentials
+    let audioSSRC: UInt32
+    let videoSSRC: UInt32
+    let cname: String
+
+    var localDescription: SessionDescription?
+    var negotiated: NegotiatedSession?
+    var isOfferer = false
+
+    var dtls: DTLSEndpoint?
+    /// DTLS records that arrived before the remote description told us our role.
+    var earlyDTLS: [[UInt8]] = []
+    var srtp: SRTPSession?
+    var security: PeerSecurityInfo?
+    var failed = false
+    /// Set when the remote description arrives; cleared once SRTP keys are in place.
+    var connectDeadline: Instant?
+
+    var media: PeerMedia?
+    public internal(set) var stats = PeerStats()
+
+    var outputs: [PeerOutput] = []
+    var outputHead = 0
+    var lastNow: Instant = .zero
+
+    public init(configuration: PeerConfiguration, certificate: DTLSCertificate) {
+        self.configuration = configuration
+        self.certificate = certificate
+        var random = STUNRandom(seed: configuration.seed)
+        localCredentials = ICECredentials(ufrag: Peer.token(&random, length: 8), pwd: Peer.token(&random, length: 24))
+        audioSSRC = UInt32(truncatingIfNeeded: random.next()) | 1
+        videoSSRC = UInt32(truncatingIfNeeded: random.next()) | 2
+        cname = Peer.token(&random, length: 16)
+        ice = ICEAgent(config: configuration.ice, credentials: localCredentials, isControlling: false, random: random.split())
+        self.random = random
+    }
+
+    /// ICE ufrag/pwd characters (RFC 8839 §5.4 ice-char).
+    static func token(_ random: inout STUNRandom, length: Int) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var bytes: [UInt8] = []
+        for _ in 0..<length { bytes.append(alphabet[Int(random.next() % UInt64(alphabet.count))]) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    var localParameters: SDPLocalParameters {
+        SDPLocalParameters(
+            iceUfrag: localCredentials.ufrag, icePwd: localCredentials.pwd,
+            fingerprint: SDPFingerprint(algorithm: "sha-256", bytes: certificate.fingerprint.bytes),
+            audioSSRC: audioSSRC, videoSSRC: videoSSRC, cname: cname,
+            streamID: "kiosk", audioTrackID: "kiosk-audio", videoTrackID: "kiosk-video",
+            audioDirection: configuration.sendAudio ? .sendrecv : .recvonly,
+            videoDirection: configuration.sendVideo ? .sendrecv : .recvonly,
+            candidates: [], endOfCandidates: false, trickle: true)
+    }
+
+    // MARK: Output queue
+
+    func emit(_ output: PeerOutput) { outputs.append(output) }
+    func emit(_ event: PeerEvent) { outputs.append(.event(event)) }
+
+    /// The next output; `.timeout` comes last, once everything else is drained.
+    public func poll() -> PeerOutput? {
+        if outputHead < outputs.count {
+            defer {
+                outputHead += 1
+                if outputHead == outputs.count {
+                    outputs.removeAll(keepingCapacity: true)
+                    outputHead = 0
+                }
+            }
+            return outputs[outputHead]
+        }
+        return nil
+    }
+
+    /// Moves whatever the sub-machines produced into the peer's own queue, then appends the
+    /// earliest deadline of all of them.
+    func drain(_ now: Instant) {
+        lastNow = now
+        drainICE(now)
+        drainDTLS(now)
+        media?.drain(self, now)
+        emit(.timeout(nextDeadline(now)))
+    }
+
+    func nextDeadline(_ now: Instant) -> Instant {
+        var deadline = now + .seconds(1)
+        if let t = iceDeadline, t < deadline { deadline = t }
+        if let t = dtls?.nextTimeout, t < deadline { deadline = t }
+        if let t = media?.nextDeadline, t < deadline { deadline = t }
+        if let t = connectDeadline, !failed, t < deadline { deadline = t }
+        return max(deadline, now)
+    }
+
+    var iceDeadline: Instant?
+
+    func drainICE(_ now: Instant) {
+        while let output = ice.poll() {
+            switch output {
+            case .transmit(let t):
+                emit(.transmit(t))
+            case .timeout(let t):
+                iceDeadline = t
+            case .event(let event):
+                handleICEEvent(event, now)
+            }
+        }
+    }
+
+    func handleICEEvent(_ event: ICEEvent, _ now: Instant) {
+        switch event {
+        case .localCandidate(let candidate):
+            let mid = negotiated?.bundleMid ?? localDescription?.media.first?.mid ?? "0"
+            emit(.localCandidate(candidate: candidate.trickleString, mid: mid, mLineIndex: 0))
+        case .gatheringComplete:
+            emit(.gatheringComplete)
+        case .selectedPair:
+            startDTLSIfClient(now)
+        case .stateChanged(let state):
+            stats.iceState = state.rawValue
+            emit(.iceStateChanged(state))
+            if state == .failed { fail(.iceFailed) }
+        case .consentLost:
+            fail(.consentLost)
+        case .roleChanged:
+            break
+        }
+    }
+
+    func fail(_ error: PeerError) {
+        guard !failed else { return }
+        failed = true
+        srtp = nil
+        emit(.failed(error))
+    }
+}

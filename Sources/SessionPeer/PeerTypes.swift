@@ -1,0 +1,119 @@
+import DTLS
+import ICE
+import RTP
+import SDP
+import SessionCore
+import SRTP
+/// How one side of a call is set up. Everything random comes from `seed`, so two peers in a
+/// test are reproducible.
+public struct PeerConfiguration: Sendable {
+    public var ice: ICEAgentConfig
+    /// The local socket addresses (ICE bases) the driver has bound.
+    public var localAddresses: [TransportAddress]
+    public var seed: UInt64
+    /// Largest RTP packet payload budget, leaving room for headers, SRTP tag and TURN framing.
+    public var mtu: Int
+    public var videoClockRate: UInt32 = 90_000
+    /// How long the receive side waits for retransmissions before giving up on a frame.
+    public var videoJitterDelay: Duration = .milliseconds(150)
+    /// How long ICE and DTLS together may take, from the remote description to SRTP keys.
+    /// The agent declares failure only after end-of-candidates, and OpenSSL retries for minutes,
+    /// so the call sets its own bound.
+    public var connectTimeout: Duration = .seconds(30)
+    public var sendAudio = true
+    public var sendVideo = true
+    /// Maps the driver's monotonic `Instant`s to NTP wall time for sender reports; the driver
+    /// reads the wall clock once at start-up (`NTPClock(unixNanoseconds:at:)`).
+    public var ntpClock = NTPClock(ntpAtZero: NTPTimestamp(seconds: 3_900_000_000, fraction: 0))
+
+    public init(ice: ICEAgentConfig = ICEAgentConfig(), localAddresses: [TransportAddress], seed: UInt64, mtu: Int = 1200) {
+        self.ice = ice
+        self.localAddresses = localAddresses
+        self.seed = seed
+        self.mtu = mtu
+    }
+}
+
+/// What the application learns from the peer.
+public enum PeerEvent: Sendable, Equatable {
+    /// Trickle this candidate to the remote side (`candidate:...`, for `sdpMid`/index).
+    case localCandidate(candidate: String, mid: String, mLineIndex: Int)
+    case gatheringComplete
+    case iceStateChanged(ICEConnectionState)
+    /// DTLS finished and SRTP keys are in place: media flows from now on.
+    case connected(PeerSecurityInfo)
+    /// The call cannot go on (fingerprint mismatch, ICE failure, DTLS failure).
+    case failed(PeerError)
+    /// One Opus packet, in order (the jitter buffer already reordered it).
+    case audioPacket(payload: [UInt8], rtpTimestamp: UInt32)
+    /// `count` audio packets are missing before the next one: conceal them.
+    case audioLost(count: Int)
+    /// One complete VP8 frame.
+    case videoFrame(payload: [UInt8], isKeyframe: Bool, rtpTimestamp: UInt32)
+    /// The remote side asked for a keyframe (PLI or FIR): the encoder should make one.
+    case keyframeRequested
+    /// The remote side said goodbye (RTCP BYE).
+    case remoteBye
+}
+
+public struct PeerSecurityInfo: Sendable, Equatable {
+    public var dtlsVersion: String
+    public var cipher: String
+    public var srtpProfile: SRTPProfile
+    public var dtlsRole: DTLSRole
+}
+
+public enum PeerError: Error, Sendable, Equatable, CustomStringConvertible {
+    case sdp(SDPError)
+    case badState(String)
+    case fingerprintMismatch
+    case dtls(DTLSError)
+    case srtp(SRTPError)
+    case iceFailed
+    case consentLost
+    case connectTimeout
+
+    public var description: String {
+        switch self {
+        case .sdp(let e): "bad session description: \(e)"
+        case .badState(let s): "not possible now: \(s)"
+        case .fingerprintMismatch: "the peer's DTLS certificate does not match the fingerprint in its SDP; no media accepted"
+        case .dtls(let e): "DTLS failed: \(e)"
+        case .srtp(let e): "SRTP failed: \(e)"
+        case .iceFailed: "no network path to the peer (ICE failed)"
+        case .consentLost: "the peer stopped answering consent checks"
+        case .connectTimeout: "no secure connection to the peer within the connect timeout"
+        }
+    }
+}
+
+public enum PeerOutput: Sendable, Equatable {
+    case transmit(ICETransmit)
+    case event(PeerEvent)
+    /// Call `handleTimeout` at this instant (always the last output of a drain).
+    case timeout(Instant)
+}
+
+/// Counters for summaries and tests; no personal data.
+public struct PeerStats: Sendable, Equatable, Codable {
+    public var audioPacketsSent = 0
+    public var audioPacketsReceived = 0
+    public var audioBytesReceived = 0
+    public var videoPacketsSent = 0
+    public var videoPacketsReceived = 0
+    public var videoFramesSent = 0
+    public var videoFramesReceived = 0
+    public var videoKeyframesReceived = 0
+    public var nacksSent = 0
+    public var nacksReceived = 0
+    public var retransmissionsSent = 0
+    public var plisSent = 0
+    public var plisReceived = 0
+    public var firsReceived = 0
+    public var srtpErrors = 0
+    public var roundTripMilliseconds: Double?
+    public var dtlsVersion: String?
+    public var srtpProfile: String?
+    public var iceState: String = "new"
+    public init() {}
+}
