@@ -1,3 +1,4 @@
+import CDTLSClock
 import COpenSSL
 import SessionCore
 import SRTP
@@ -8,16 +9,16 @@ import SRTP
 /// time, then drain `poll()`: datagrams to send, `.connected` with the SRTP keys, `.failed`,
 /// `.closed`, and the next `.timeout`. It never touches a socket or spawns anything.
 ///
-/// Time: our own code reads no clock, but OpenSSL's DTLS retransmission timer reads the wall
-/// clock internally (`gettimeofday`), and `DTLSv1_handle_timeout` retransmits only once
-/// *that* clock has passed its deadline. `.timeout` is OpenSSL's remaining time added to the
-/// `now` passed in; `handleTimeout` calls `DTLSv1_handle_timeout` and, if OpenSSL's clock
-/// has not caught up (simulated time running ahead of real time), just reports the fresh
-/// remaining time. With a real monotonic `now` the two agree.
+/// Time is ours. OpenSSL's DTLS retransmission timer reads `gettimeofday` and takes no clock
+/// from its caller (`DTLS_set_timer_cb` sets only the durations: 1 s doubling to 60 s, RFC
+/// 6347 §4.2.4.1), so every call into OpenSSL runs inside `withClock(now)`, which makes the
+/// process's `gettimeofday` (CDTLSClock) return `now` on this thread. OpenSSL's deadlines are
+/// then instants of the endpoint's own time: a simulated-time test loses a flight and sees it
+/// retransmitted at the simulated instant, with no real sleep.
 ///
 /// A class, not a struct: it owns an `SSL*` whose callbacks need a stable address. Not
 /// `Sendable`; one owner drives it.
-public final class DTLSEndpoint {
+public final class DTLSEndpoint: SansIOMachine {
     public struct Configuration: Sendable {
         /// Largest datagram OpenSSL may write (UDP payload). 1200 leaves room under IPv6's
         /// 1280-byte minimum MTU for IP, UDP and TURN framing.
@@ -56,7 +57,7 @@ public final class DTLSEndpoint {
     private let sslContext: OpaquePointer
     private let ssl: OpaquePointer
     private var events: [DTLSOutput] = []
-    private var timeoutToReport = false
+    private var timeoutDue = true
     private var readBuffer = [UInt8](repeating: 0, count: 2048)
 
     /// - Parameters:
@@ -128,6 +129,7 @@ public final class DTLSEndpoint {
     /// Begins the handshake: a client sends its ClientHello; a server just waits (it also
     /// starts by itself on the first datagram).
     public func start(now: Instant) {
+        timeoutDue = true
         guard state == .idle else { return }
         state = .handshaking
         process(now: now)
@@ -135,6 +137,7 @@ public final class DTLSEndpoint {
 
     /// One received UDP datagram that demultiplexed as DTLS.
     public func handleDatagram(_ datagram: [UInt8], now: Instant) {
+        timeoutDue = true
         // RFC 7983 §7: DTLS datagrams start with a byte in 20...63; ignore anything else.
         guard let first = datagram.first, (20...63).contains(first) else { return }
         switch state {
@@ -151,28 +154,29 @@ public final class DTLSEndpoint {
         process(now: now)
     }
 
-    /// Call at (or after) the last `.timeout` instant: retransmits the current flight if
-    /// OpenSSL's timer has expired too (see the type's note on clocks). Always followed by a
-    /// fresh `.timeout` while a timer runs, so an early call cannot lose the deadline.
+    /// Call at (or after) the last `.timeout` instant: retransmits the current flight (the
+    /// timer is OpenSSL's, on the endpoint's clock). An early call changes nothing.
     public func handleTimeout(now: Instant) {
+        timeoutDue = true
         guard state == .handshaking || state == .connected else { return }
-        if let deadline = nextTimeout, now >= deadline {
-            ERR_clear_error()
-            if kiosk_DTLSv1_handle_timeout(ssl) < 0 {
-                let reason = OpenSSLErrors.drain()
-                fail(state == .handshaking ? .handshakeFailed(reason) : .connectionFailed(reason))
-                return
-            }
+        // Early: the deadline stands (OpenSSL would round the last 15 ms down to now).
+        guard let deadline = nextTimeout, now >= deadline else { return }
+        ERR_clear_error()
+        if withClock(now, { kiosk_DTLSv1_handle_timeout(ssl) }) < 0 {
+            let reason = OpenSSLErrors.drain()
+            fail(state == .handshaking ? .handshakeFailed(reason) : .connectionFailed(reason))
+            return
         }
-        refreshTimeout(now: now)
+        withClock(now) { refreshTimeout(now: now) }
     }
 
     /// Sends close_notify if connected, and stops.
     public func close(now: Instant) {
+        timeoutDue = true
         switch state {
         case .connected:
             ERR_clear_error()
-            _ = SSL_shutdown(ssl)
+            _ = withClock(now) { SSL_shutdown(ssl) }
             ERR_clear_error()
         case .idle, .handshaking:
             break
@@ -181,11 +185,10 @@ public final class DTLSEndpoint {
         }
         state = .closed
         nextTimeout = nil
-        timeoutToReport = false
     }
 
-    /// The next output, or nil when there is nothing more until the next input.
-    /// Datagrams first (in order), then events, then the timer.
+    /// The drain contract (`SansIOMachine`): datagrams first (in order), then events, then one
+    /// `.timeout` (`Instant.never` when no flight awaits an answer), then nil.
     public func poll() -> DTLSOutput? {
         if !context.outbound.isEmpty {
             return .transmit(context.outbound.removeFirst())
@@ -193,19 +196,30 @@ public final class DTLSEndpoint {
         if !events.isEmpty {
             return events.removeFirst()
         }
-        if timeoutToReport, let deadline = nextTimeout {
-            timeoutToReport = false
-            return .timeout(deadline)
-        }
-        return nil
+        guard timeoutDue else { return nil }
+        timeoutDue = false
+        return .timeout(nextTimeout ?? .never)
     }
+
+    /// Runs `body` (a call into OpenSSL) with `gettimeofday` reading `now` on this thread.
+    private func withClock<R>(_ now: Instant, _ body: () -> R) -> R {
+        kiosk_dtls_clock_begin(now.nanoseconds)
+        defer { kiosk_dtls_clock_end() }
+        return body()
+    }
+
+    /// Whether OpenSSL's DTLS timer reads the endpoint's clock (the process's gettimeofday is
+    /// CDTLSClock's); false would mean retransmissions follow the wall clock.
+    public static var ownsOpenSSLClock: Bool { kiosk_dtls_clock_installed() == 1 }
 
     // MARK: - Driving OpenSSL
 
     private func process(now: Instant) {
-        if state == .handshaking { continueHandshake() }
-        if state == .connected { readRecords() }
-        refreshTimeout(now: now)
+        withClock(now) {
+            if state == .handshaking { continueHandshake() }
+            if state == .connected { readRecords() }
+            refreshTimeout(now: now)
+        }
     }
 
     private func continueHandshake() {
@@ -297,16 +311,14 @@ public final class DTLSEndpoint {
     private func refreshTimeout(now: Instant) {
         guard state == .handshaking || state == .connected else {
             nextTimeout = nil
-            timeoutToReport = false
             return
         }
         var remaining = timeval()
+        // Inside `withClock(now)` (every caller is): the remaining time is on our clock.
         if kiosk_DTLSv1_get_timeout(ssl, &remaining) == 1 {
             nextTimeout = now + .seconds(Int64(remaining.tv_sec)) + .microseconds(Int64(remaining.tv_usec))
-            timeoutToReport = true
         } else {
             nextTimeout = nil
-            timeoutToReport = false
         }
     }
 
@@ -320,7 +332,6 @@ public final class DTLSEndpoint {
         ERR_clear_error()
         state = .failed
         nextTimeout = nil
-        timeoutToReport = false
         events.append(.failed(error))
     }
 

@@ -8,7 +8,7 @@ public enum DTLSRole: String, Sendable, Equatable {
 }
 
 /// What a `DTLSEndpoint` asks its driver to do, drained with `poll()`.
-public enum DTLSOutput: Sendable, Equatable {
+public enum DTLSOutput: TimedOutput, Equatable {
     /// Send this as one UDP datagram (through ICE's selected pair).
     case transmit([UInt8])
     /// The handshake finished, the peer's certificate matched its SDP fingerprint, and SRTP
@@ -20,6 +20,8 @@ public enum DTLSOutput: Sendable, Equatable {
     case timeout(Instant)
     /// The peer sent close_notify (RFC 5246 §7.2.1); our close_notify is queued in reply.
     case closed
+
+    public var timeoutInstant: Instant? { if case .timeout(let t) = self { t } else { nil } }
 }
 
 /// The outcome of a DTLS-SRTP handshake.

@@ -6,8 +6,8 @@ package struct FIFOQueue<Element: Sendable>: Sendable {
 
     package init(capacity: Int) { items.reserveCapacity(capacity) }
 
-    var isEmpty: Bool { head >= items.count }
-    var count: Int { items.count - head }
+    package var isEmpty: Bool { head >= items.count }
+    package var count: Int { items.count - head }
 
     package mutating func append(_ e: Element) { items.append(e) }
 

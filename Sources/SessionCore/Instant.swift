@@ -24,7 +24,7 @@ public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
 
     public var milliseconds: Int64 { nanoseconds / 1_000_000 }
 
-    public var description: String { "t+\(Double(nanoseconds) / 1e9)s" }
+    public var description: String { nanoseconds == .max ? "never" : "t+\(Double(nanoseconds) / 1e9)s" }
 }
 
 extension Duration {

@@ -3,13 +3,13 @@ import SessionCore
 extension Peer {
     /// One Opus packet (20 ms at 48 kHz: advance `rtpTimestamp` by 960 each time).
     public func sendAudio(_ payload: UnsafeRawBufferPointer, rtpTimestamp: UInt32, at now: Instant) {
-        media?.sendAudio(self, payload, rtpTimestamp: rtpTimestamp, now)
+        media?.sendAudio(payload, rtpTimestamp: rtpTimestamp, now)
         drain(now)
     }
 
     /// One encoded VP8 frame with its 90 kHz timestamp.
     public func sendVideo(_ frame: UnsafeRawBufferPointer, rtpTimestamp: UInt32, at now: Instant) {
-        media?.sendVideo(self, frame, rtpTimestamp: rtpTimestamp, now)
+        media?.sendVideo(frame, rtpTimestamp: rtpTimestamp, now)
         drain(now)
     }
 

@@ -38,7 +38,7 @@ extension Peer {
         }
         if let t = iceDeadline, t <= now { ice.handleTimeout(at: now) }
         if let dtls, let t = dtls.nextTimeout, t <= now { dtls.handleTimeout(now: now) }
-        media?.handleTimeout(self, now)
+        media?.handleTimeout(now)
         drain(now)
     }
 
@@ -58,10 +58,10 @@ extension Peer {
                 let security = PeerSecurityInfo(dtlsVersion: info.version, cipher: info.cipher, srtpProfile: info.profile, dtlsRole: info.role)
                 self.security = security
                 connectDeadline = nil
-                stats.dtlsVersion = info.version
-                stats.srtpProfile = info.profile.description
+                transportStats.dtlsVersion = info.version
+                transportStats.srtpProfile = info.profile.description
                 emit(.connected(security))
-                media?.start(self, now)
+                media?.start()
             case .failed(let error):
                 fail(error == .fingerprintMismatch ? .fingerprintMismatch : .dtls(error))
             case .timeout:
@@ -82,13 +82,13 @@ extension Peer {
                 try srtp.unprotectRTP(&packet)
             }
         } catch {
-            stats.srtpErrors += 1
+            transportStats.srtpErrors += 1
             return
         }
         if isRTCP {
-            media?.receiveRTCP(self, packet, now)
+            media?.receiveRTCP(packet, now)
         } else {
-            media?.receiveRTP(self, packet, now)
+            media?.receiveRTP(packet, now)
         }
     }
 
@@ -98,7 +98,7 @@ extension Peer {
         do {
             if rtcp { try srtp.protectRTCP(&packet) } else { try srtp.protectRTP(&packet) }
         } catch {
-            stats.srtpErrors += 1
+            transportStats.srtpErrors += 1
             return
         }
         if let t = ice.sendData(packet, at: now) { emit(.transmit(t)) }

@@ -94,7 +94,8 @@ extension Peer {
         } catch {
             throw .dtls(error)
         }
-        media = PeerMedia(peer: self, session: session)
+        media = PeerStreams(setup: .init(audioSSRC: audioSSRC, videoSSRC: videoSSRC, cname: cname, configuration: configuration),
+                            session: session)
         for record in earlyDTLS { dtls?.handleDatagram(record, now: now) }
         earlyDTLS.removeAll()
         startDTLSIfClient(now)

@@ -11,7 +11,7 @@ import STUN
 /// Inside: an ICE agent finds the path, DTLS (RFC 5763/5764) runs over it to agree SRTP keys,
 /// then RTP/RTCP flows through SRTP with per-stream NACK/PLI and jitter buffering. Datagrams are
 /// demultiplexed by their first byte (RFC 7983 §7).
-public final class Peer {
+public final class Peer: SansIOMachine {
     public let configuration: PeerConfiguration
     let certificate: DTLSCertificate
     var random: STUNRandom
@@ -34,11 +34,11 @@ public final class Peer {
     /// Set when the remote description arrives; cleared once SRTP keys are in place.
     var connectDeadline: Instant?
 
-    var media: PeerMedia?
-    public internal(set) var stats = PeerStats()
+    var media: PeerStreams?
+    /// The transport half of `stats` (ICE, DTLS, SRTP); the media half is `media`'s.
+    var transportStats = PeerStats()
 
-    var outputs: [PeerOutput] = []
-    var outputHead = 0
+    var outputs = OutputQueue<PeerOutput>(capacity: 64)
     var lastNow: Instant = .zero
 
     public init(configuration: PeerConfiguration, certificate: DTLSCertificate) {
@@ -72,34 +72,49 @@ public final class Peer {
             candidates: [], endOfCandidates: false, trickle: true)
     }
 
-    // MARK: Output queue
-
-    func emit(_ output: PeerOutput) { outputs.append(output) }
-    func emit(_ event: PeerEvent) { outputs.append(.event(event)) }
-
-    /// The next output; `.timeout` comes last, once everything else is drained.
-    public func poll() -> PeerOutput? {
-        if outputHead < outputs.count {
-            defer {
-                outputHead += 1
-                if outputHead == outputs.count {
-                    outputs.removeAll(keepingCapacity: true)
-                    outputHead = 0
-                }
-            }
-            return outputs[outputHead]
-        }
-        return nil
+    /// Counters for summaries and tests: the transport's and the streams'.
+    public var stats: PeerStats {
+        var s = media?.stats ?? PeerStats()
+        s.iceState = transportStats.iceState
+        s.dtlsVersion = transportStats.dtlsVersion
+        s.srtpProfile = transportStats.srtpProfile
+        s.srtpErrors = transportStats.srtpErrors
+        return s
     }
 
-    /// Moves whatever the sub-machines produced into the peer's own queue, then appends the
-    /// earliest deadline of all of them.
+    // MARK: Output queue
+
+    func emit(_ output: PeerOutput) { outputs.push(output) }
+    func emit(_ event: PeerEvent) { outputs.push(.event(event)) }
+
+    /// The drain contract (`SansIOMachine`): datagrams and events in order, then one
+    /// `.timeout` with the earliest deadline of every sub-machine, then nil.
+    public func poll() -> PeerOutput? {
+        if let o = outputs.next() { return o }
+        return outputs.owesTimeout() ? .timeout(nextDeadline(lastNow)) : nil
+    }
+
+    /// After every input: moves what the sub-machines produced into the peer's own queue
+    /// (their outputs are actions the peer performs; none of them calls back into it).
     func drain(_ now: Instant) {
         lastNow = now
+        outputs.inputHandled()
         drainICE(now)
         drainDTLS(now)
-        media?.drain(self, now)
-        emit(.timeout(nextDeadline(now)))
+        drainMedia(now)
+    }
+
+    func drainMedia(_ now: Instant) {
+        while let output = media?.poll() {
+            switch output {
+            case .send(let packet, let rtcp):
+                media?.withPacket(packet) { sendProtected(&$0, rtcp: rtcp, now) }
+            case .event(let event):
+                emit(event)
+            case .timeout:
+                break
+            }
+        }
     }
 
     func nextDeadline(_ now: Instant) -> Instant {
@@ -136,7 +151,7 @@ public final class Peer {
         case .selectedPair:
             startDTLSIfClient(now)
         case .stateChanged(let state):
-            stats.iceState = state.rawValue
+            transportStats.iceState = state.rawValue
             emit(.iceStateChanged(state))
             if state == .failed { fail(.iceFailed) }
         case .consentLost:

@@ -87,11 +87,13 @@ public enum PeerError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-public enum PeerOutput: Sendable, Equatable {
+public enum PeerOutput: TimedOutput, Equatable {
     case transmit(ICETransmit)
     case event(PeerEvent)
     /// Call `handleTimeout` at this instant (always the last output of a drain).
     case timeout(Instant)
+
+    public var timeoutInstant: Instant? { if case .timeout(let t) = self { t } else { nil } }
 }
 
 /// Counters for summaries and tests; no personal data.

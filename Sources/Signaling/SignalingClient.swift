@@ -6,7 +6,7 @@ import SessionCore
 /// Signaling is not the call: when the WebSocket drops, the client reports `.signalingLost`,
 /// keeps what the call layer sends in an outbox, reconnects with exponential backoff and
 /// jitter, resumes its endpoint session (`hello.sessionId`) and reports `.signalingRestored`.
-public struct SignalingClient: Sendable {
+public struct SignalingClient: SansIOMachine, Sendable {
     public let configuration: Configuration
     public private(set) var state: State = .disconnected(retryAt: nil)
     /// The endpoint session to resume after a drop (the last `welcome.sessionId`).
@@ -27,8 +27,7 @@ public struct SignalingClient: Sendable {
     private var hasBeenReady = false
     private var helloId: String?
     private var outbox: [Intent] = []
-    private var outputs: [Output] = []
-    private var outputHead = 0
+    private var outputs = OutputQueue<Output>()
     private var nextId = 1
     private var jitter: SignalingJitter
 
@@ -42,16 +41,11 @@ public struct SignalingClient: Sendable {
         return false
     }
 
-    /// The next output, or nil when there is nothing to do and no deadline.
-    /// Outputs come in order; `.timeout` is always last and is not consumed.
+    /// The drain contract (`SansIOMachine`): the outputs in order, then one `.timeout`
+    /// (`Instant.never` when stopped), then nil until the next input.
     public mutating func poll() -> Output? {
-        if outputHead < outputs.count {
-            let o = outputs[outputHead]
-            outputHead += 1
-            if outputHead == outputs.count { outputs.removeAll(keepingCapacity: true); outputHead = 0 }
-            return o
-        }
-        return nextDeadline.map { .timeout($0) }
+        if let o = outputs.next() { return o }
+        return outputs.owesTimeout() ? .timeout(nextDeadline ?? .never) : nil
     }
 
     /// When `handle(.timeout, at:)` is next due.
@@ -64,6 +58,7 @@ public struct SignalingClient: Sendable {
     }
 
     public mutating func handle(_ input: Input, at now: Instant) {
+        outputs.inputHandled()
         switch input {
         case .start:
             guard case .disconnected(nil) = state else { return }
@@ -270,5 +265,5 @@ public struct SignalingClient: Sendable {
         return "c\(nextId)"
     }
 
-    private mutating func emit(_ o: Output) { outputs.append(o) }
+    private mutating func emit(_ o: Output) { outputs.push(o) }
 }

@@ -86,7 +86,7 @@ extension SignalingClient {
         }
     }
 
-    public enum Output: Sendable, Equatable {
+    public enum Output: TimedOutput, Equatable {
         /// Open the WebSocket to the endpoint; report `.connected` or `.disconnected`.
         case connect
         /// Send this text frame.
@@ -96,6 +96,8 @@ extension SignalingClient {
         case event(Event)
         /// Nothing more to do until this instant (or until the next input).
         case timeout(Instant)
+
+        public var timeoutInstant: Instant? { if case .timeout(let t) = self { t } else { nil } }
     }
 
     public enum Event: Sendable, Equatable {

@@ -215,10 +215,11 @@ private func dtlsRecords(_ datagram: [UInt8]) -> [(type: UInt8, sequence: UInt64
         }
     }
 
-    @Test func aLostServerFlightIsRetransmittedOnTimeout() async throws {
-        // OpenSSL's timer runs on the wall clock (see DTLSEndpoint), so this test shortens the
-        // first timeout and lets real time pass as well as simulated time.
-        let link = try DTLSTestLink(configuration: .init(initialRetransmitTimeout: .milliseconds(40)))
+    /// Simulated time only: OpenSSL's timer reads the endpoint's clock (CDTLSClock), so the
+    /// deadlines are exact and nothing waits in real time.
+    @Test func aLostServerFlightIsRetransmittedOnTimeout() throws {
+        #expect(DTLSEndpoint.ownsOpenSSLClock, "the process's gettimeofday is CDTLSClock's")
+        let link = try DTLSTestLink()
         var dropping = true
         var dropped: [[UInt8]] = []
         link.deliverToClient = { d in
@@ -230,20 +231,16 @@ private func dtlsRecords(_ datagram: [UInt8]) -> [(type: UInt8, sequence: UInt64
         #expect(handshakeType(try #require(dropped.first)) == 2)  // ServerHello
         #expect(link.client.state == .handshaking && link.server.state == .handshaking)
         let deadline = try #require(link.serverDeadline)
-        #expect(deadline > link.now && deadline <= link.now + .milliseconds(40))
+        #expect(deadline == link.now + .seconds(1), "RFC 6347 §4.2.4.1: 1 s first")
 
-        // Before the deadline nothing is resent, and the deadline is reported again.
+        // Before the deadline nothing is resent, and the same deadline is reported again.
+        link.now = deadline - .milliseconds(1)
         link.server.handleTimeout(now: link.now)
-        guard case .timeout(let repeated)? = link.server.poll() else {
-            Issue.record("expected the deadline again")
-            return
-        }
-        #expect(repeated > link.now)
+        #expect(link.server.poll() == .timeout(deadline))
         #expect(link.server.poll() == nil)
 
         dropping = false
-        try await Task.sleep(for: .milliseconds(60))
-        link.now = deadline + .milliseconds(1)
+        link.now = deadline
         link.server.handleTimeout(now: link.now)
         var resent: [[UInt8]] = []
         var next: Instant?
@@ -261,9 +258,8 @@ private func dtlsRecords(_ datagram: [UInt8]) -> [(type: UInt8, sequence: UInt64
         #expect(again.map(\.body) == original.map(\.body))
         #expect(again.map(\.type) == original.map(\.type))
         #expect(Set(again.map(\.sequence)).isDisjoint(with: original.map(\.sequence)))
-        // The timer doubled (RFC 6347 §4.2.4.1): about 80 ms now.
-        let wait = try #require(next) - link.now
-        #expect(wait > .milliseconds(50) && wait <= .milliseconds(80))
+        // The timer doubled (RFC 6347 §4.2.4.1), at the simulated instant.
+        #expect(next == link.now + .seconds(2))
 
         for d in resent { link.client.handleDatagram(d, now: link.now) }
         link.pump()
@@ -271,15 +267,15 @@ private func dtlsRecords(_ datagram: [UInt8]) -> [(type: UInt8, sequence: UInt64
         #expect(link.clientInfo?.keyingMaterial == link.serverInfo?.keyingMaterial)
     }
 
-    @Test func aLostClientHelloIsRetransmittedOnTimeout() async throws {
-        let link = try DTLSTestLink(configuration: .init(initialRetransmitTimeout: .milliseconds(40)))
+    @Test func aLostClientHelloIsRetransmittedOnTimeout() throws {
+        let link = try DTLSTestLink()
         link.deliverToServer = { _ in false }
         link.client.start(now: link.now)
         link.pump()
         #expect(link.sentByClient.count == 1 && handshakeType(link.sentByClient[0]) == 1)
         let deadline = try #require(link.clientDeadline)
+        #expect(deadline == link.now + .seconds(1))
         link.deliverToServer = { _ in true }
-        try await Task.sleep(for: .milliseconds(60))
         link.now = deadline
         link.client.handleTimeout(now: link.now)
         link.pump()
@@ -289,8 +285,8 @@ private func dtlsRecords(_ datagram: [UInt8]) -> [(type: UInt8, sequence: UInt64
 
     /// The server's last flight (ChangeCipherSpec, Finished) is lost after the server has
     /// connected: the client's retransmitted flight makes the connected server resend it.
-    @Test func aLostFinalServerFlightIsResentWhenTheClientRetransmits() async throws {
-        let link = try DTLSTestLink(configuration: .init(initialRetransmitTimeout: .milliseconds(40)))
+    @Test func aLostFinalServerFlightIsResentWhenTheClientRetransmits() throws {
+        let link = try DTLSTestLink()
         var dropping = true
         link.deliverToClient = { d in !(dropping && dtlsRecords(d).contains { $0.type == 20 }) }
         link.client.start(now: link.now)
@@ -298,7 +294,6 @@ private func dtlsRecords(_ datagram: [UInt8]) -> [(type: UInt8, sequence: UInt64
         #expect(link.server.state == .connected && link.client.state == .handshaking)
         let deadline = try #require(link.clientDeadline)
         dropping = false
-        try await Task.sleep(for: .milliseconds(60))
         link.now = deadline
         link.client.handleTimeout(now: link.now)
         link.pump()
@@ -335,6 +330,7 @@ private func dtlsRecords(_ datagram: [UInt8]) -> [(type: UInt8, sequence: UInt64
         // Before the handshake, to an idle server, and between every flight.
         for (first, count) in shapes { link.server.handleDatagram(junk(first, count), now: link.now) }
         link.client.handleDatagram(junk(22, 100), now: link.now)  // a client that has not started
+        #expect(link.client.poll() == .timeout(.never))
         #expect(link.client.poll() == nil)
         link.client.start(now: link.now)
         for _ in 0..<10 {
@@ -365,6 +361,7 @@ private func dtlsRecords(_ datagram: [UInt8]) -> [(type: UInt8, sequence: UInt64
         #expect(link.server.state == .closed)
         // Closed endpoints ignore input.
         link.server.handleDatagram(link.sentByClient.last ?? [], now: link.now)
+        #expect(link.server.poll() == .timeout(.never))
         #expect(link.server.poll() == nil)
     }
 

@@ -112,7 +112,7 @@ struct ICESim {
                 default: break
                 }
             case .timeout(let t):
-                deadlines[i] = t == ICEAgent.noDeadline ? nil : t
+                deadlines[i] = t == Instant.never ? nil : t
                 return
             }
         }
@@ -320,7 +320,7 @@ extension ICESim: CustomStringConvertible {
         #expect(sim.agents[0].state == .closed)
         #expect(sim.agents[0].poll() == nil)
         sim.agents[0].handleTimeout(at: sim.now)
-        #expect(sim.agents[0].poll() == .timeout(ICEAgent.noDeadline))
+        #expect(sim.agents[0].poll() == .timeout(Instant.never))
         #expect(sim.agents[0].poll() == nil)
     }
 

@@ -25,14 +25,14 @@ import Testing
         let clock = NTPClock(ntpAtZero: NTPTimestamp(seconds: 3_900_000_000, fraction: 0))
         var s = RTPSendStream(config: .init(ssrc: 0x1111, payloadType: 111, format: .opus, cname: "c", ntpClock: clock))
         var timeline = OpusPacketizer(initialTimestamp: 0)
-        var out: [UInt8] = []
         var markers: [Bool] = []
         for i in 0..<5 {
             if i == 2 { timeline.skipFrame(); continue }
             let (ts, marker) = timeline.nextPacket()
             try s.sendFrame([UInt8](repeating: UInt8(i), count: 60), rtpTimestamp: ts, marker: marker, at: .rtpMS(Int64(20 * i)))
-            guard case .sendRTP = s.poll(into: &out) else { Issue.record("no packet"); return }
-            let p = try RTPPacketView.parse(out)
+            let output = s.poll()
+            try #require(output == .sendRTP(sequenceNumber: s.nextSequenceNumber &- 1, retransmission: false), "one packet per frame")
+            let p = try RTPPacketView.parse(s.packet)
             #expect(p.payloadType == 111 && p.payloadLength == 60)
             #expect(p.timestamp == UInt32(960 * i))
             markers.append(p.marker)

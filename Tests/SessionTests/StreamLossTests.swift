@@ -74,8 +74,6 @@ import Testing
         var forceKeyframe = false
         var senderDeadline: Instant? = .zero
         var receiverDeadline: Instant?
-        var out: [UInt8] = []
-        out.reserveCapacity(1500)
         var iterations = 0
 
         while now < end {
@@ -108,9 +106,9 @@ import Testing
             if let d = receiverDeadline, d <= now { receiver.handleTimeout(at: now) }
             if let rtt = sender.statistics.roundTripTime { receiver.setRoundTripTime(rtt) }
 
-            while let o = sender.poll(into: &out) {
+            while let o = sender.poll() {
                 switch o {
-                case .sendRTP, .sendRTCP: net.send(out, toReceiver: true, at: now)
+                case .sendRTP, .sendRTCP: net.send(sender.packet, toReceiver: true, at: now)
                 case .keyframeRequested: forceKeyframe = true
                 case .timeout: break
                 }

@@ -15,11 +15,11 @@ import Testing
         return RTPSendStream(config: c)
     }
 
-    private func drainRTP(_ s: inout RTPSendStream, _ out: inout [UInt8]) -> [[UInt8]] {
+    private func drainRTP(_ s: inout RTPSendStream) -> [[UInt8]] {
         var packets: [[UInt8]] = []
-        while let o = s.poll(into: &out) {
+        while let o = s.poll() {
             guard case .sendRTP = o else { break }
-            packets.append(out)
+            packets.append(s.packet)
         }
         return packets
     }
@@ -29,8 +29,7 @@ import Testing
         var s = Self.videoStream()
         let frame = B.vp8Frame(keyframe: true, size: 2500, rng: &rng)
         try s.sendFrame(frame, rtpTimestamp: 90_000, at: .rtpMS(0))
-        var out: [UInt8] = []
-        let packets = drainRTP(&s, &out)
+        let packets = drainRTP(&s)
         #expect(packets.count == 3)
         var data: [UInt8] = []
         for (i, bytes) in packets.enumerated() {
@@ -56,45 +55,42 @@ import Testing
         var s = Self.videoStream()
         var rng = RTPTestRandom(seed: 5)
         let frames = (0..<8).map { _ in B.vp8Frame(keyframe: false, size: rng.int(in: 100..<3500), rng: &rng) }
-        var out: [UInt8] = []
-        out.reserveCapacity(1500)
         try s.sendFrame(frames[0], rtpTimestamp: 0, at: .zero)
-        _ = drainRTP(&s, &out)
-        let before = (out.capacity, s.bufferCapacities.scratch, s.bufferCapacities.ring)
+        _ = drainRTP(&s)
+        let before = s.bufferCapacities
         var packets = 0
         var i = 1
         while packets < 1000 {
             try s.sendFrame(frames[i % frames.count], rtpTimestamp: UInt32(i * 3000), at: .rtpMS(Int64(i * 33)))
-            while let o = s.poll(into: &out) {
+            while let o = s.poll() {
                 guard case .sendRTP = o else { break }
                 packets += 1
             }
             // Answer a NACK too: retransmissions come out of the same ring.
             s.handleRTCP(.nack(RTCPNack(senderSSRC: 1, mediaSSRC: 0xAAAA_0001, lost: [s.nextSequenceNumber &- 1])), at: .rtpMS(Int64(i * 33 + 10)))
-            _ = s.poll(into: &out)
+            _ = s.poll()
             i += 1
         }
-        #expect((out.capacity, s.bufferCapacities.scratch, s.bufferCapacities.ring) == before)
+        #expect(s.bufferCapacities == before)
     }
 
     @Test func nacksAreAnsweredWithTheOriginalBytesOnce() throws {
         var s = Self.videoStream()
         var rng = RTPTestRandom(seed: 2)
         try s.sendFrame(B.vp8Frame(keyframe: true, size: 3000, rng: &rng), rtpTimestamp: 0, at: .zero)
-        var out: [UInt8] = []
-        let sent = drainRTP(&s, &out)
+        let sent = drainRTP(&s)
         // 65534 and 0 are held; 500 never was.
         s.handleRTCP(.nack(RTCPNack(senderSSRC: 7, mediaSSRC: 0xAAAA_0001, lost: [65_534, 0, 500])), at: .rtpMS(10))
-        #expect(s.poll(into: &out) == .sendRTP(sequenceNumber: 65_534, retransmission: true))
-        #expect(out == sent[0])
-        #expect(s.poll(into: &out) == .sendRTP(sequenceNumber: 0, retransmission: true))
-        #expect(out == sent[2])
+        #expect(s.poll() == .sendRTP(sequenceNumber: 65_534, retransmission: true))
+        #expect(s.packet == sent[0])
+        #expect(s.poll() == .sendRTP(sequenceNumber: 0, retransmission: true))
+        #expect(s.packet == sent[2])
         // The same NACK again 2 ms later: the copies are still in flight.
         s.handleRTCP(.nack(RTCPNack(senderSSRC: 7, mediaSSRC: 0xAAAA_0001, lost: [65_534])), at: .rtpMS(12))
-        if case .sendRTP = s.poll(into: &out) { Issue.record("resent too soon") }
+        if case .sendRTP = s.poll() { Issue.record("resent too soon") }
         // A NACK for another SSRC is not ours.
         s.handleRTCP(.nack(RTCPNack(senderSSRC: 7, mediaSSRC: 99, lost: [65_534])), at: .rtpMS(100))
-        if case .sendRTP = s.poll(into: &out) { Issue.record("answered a foreign NACK") }
+        if case .sendRTP = s.poll() { Issue.record("answered a foreign NACK") }
         #expect(s.statistics.retransmittedPackets == 2)
         #expect(s.statistics.retransmissionMisses == 1)
         #expect(s.statistics.nacksReceived == 2)
@@ -102,30 +98,31 @@ import Testing
 
     @Test func packetsOutOfTheRingAreNotResent() throws {
         var s = Self.videoStream(capacity: 16)
-        var out: [UInt8] = []
         for i in 0..<40 {
             try s.sendFrame([0x51, UInt8(i)], rtpTimestamp: UInt32(i), at: .rtpMS(Int64(i)))
-            _ = drainRTP(&s, &out)
+            _ = drainRTP(&s)
         }
         s.handleRTCP(.nack(RTCPNack(senderSSRC: 7, mediaSSRC: 0xAAAA_0001, lost: [65_534 &+ 5, 65_534 &+ 39])), at: .rtpMS(100))
-        #expect(s.poll(into: &out) == .sendRTP(sequenceNumber: 65_534 &+ 39, retransmission: true))
+        #expect(s.poll() == .sendRTP(sequenceNumber: 65_534 &+ 39, retransmission: true))
         #expect(s.statistics.retransmissionMisses == 1)
     }
 
     @Test func keyframeRequestsSurfaceOnceEach() throws {
         var s = Self.videoStream()
-        var out: [UInt8] = []
         s.handleRTCP(.pictureLossIndication(RTCPPictureLossIndication(senderSSRC: 7, mediaSSRC: 0xAAAA_0001)), at: .zero)
-        #expect(s.poll(into: &out) == .keyframeRequested)
-        #expect(s.poll(into: &out) == nil)
+        // Each drain ends with one `.timeout` (never: no media yet), then nil.
+        #expect(s.poll() == .keyframeRequested)
+        #expect(s.poll() == .timeout(.never))
+        #expect(s.poll() == nil)
         let fir = RTCPFullIntraRequest(senderSSRC: 7, entries: [.init(ssrc: 0xAAAA_0001, sequenceNumber: 3)])
         s.handleRTCP(.fullIntraRequest(fir), at: .zero)
-        #expect(s.poll(into: &out) == .keyframeRequested)
+        #expect(s.poll() == .keyframeRequested)
+        #expect(s.poll() == .timeout(.never))
         // RFC 5104: the same FIR sequence number again is a retransmission, not a new request.
         s.handleRTCP(.fullIntraRequest(fir), at: .rtpMS(5))
-        #expect(s.poll(into: &out) == nil)
+        #expect(s.poll() == .timeout(.never))
         s.handleRTCP(.pictureLossIndication(RTCPPictureLossIndication(senderSSRC: 7, mediaSSRC: 1)), at: .zero)
-        #expect(s.poll(into: &out) == nil)
+        #expect(s.poll() == .timeout(.never))
         #expect(s.statistics.plisReceived == 1 && s.statistics.firsReceived == 1)
     }
 
@@ -133,14 +130,13 @@ import Testing
     /// frame, counts of original packets and payload octets, then SDES CNAME.
     @Test func senderReportsMapWallClockToMediaClock() throws {
         var s = Self.videoStream()
-        var out: [UInt8] = []
         try s.sendFrame([0x50, 1, 2, 3], rtpTimestamp: 1000, at: .rtpMS(100))
-        _ = drainRTP(&s, &out)
+        _ = drainRTP(&s)
         #expect(s.nextDeadline == .rtpMS(100))
-        #expect(s.poll(into: &out) == nil)   // the drain above already ended with `.timeout`
+        #expect(s.poll() == nil)   // the drain above already ended with `.timeout`
         s.handleTimeout(at: .rtpMS(600))
-        #expect(s.poll(into: &out) == .sendRTCP)
-        let packets = try RTCPPacket.parseCompound(out)
+        #expect(s.poll() == .sendRTCP)
+        let packets = try RTCPPacket.parseCompound(s.packet)
         guard case .senderReport(let sr) = packets.first, case .sourceDescription(let sd) = packets.last else {
             Issue.record("\(packets)"); return
         }
@@ -149,8 +145,8 @@ import Testing
         #expect(sr.rtpTimestamp == 1000 + 45_000)   // 500 ms at 90 kHz
         #expect(sr.packetCount == 1 && sr.octetCount == 8)   // payload octets: descriptor + data
         #expect(sd.chunks.first?.cname == "kiosk")
-        #expect(s.poll(into: &out) == .timeout(.rtpMS(1600)))
-        #expect(s.poll(into: &out) == nil)
+        #expect(s.poll() == .timeout(.rtpMS(1600)))
+        #expect(s.poll() == nil)
     }
 
     @Test func roundTripTimeComesFromReportBlocks() throws {

@@ -4,7 +4,7 @@ import RTPStreams
 import SessionCore
 
 /// VP8 over RTP at the sizes `Peer` uses (1200-byte MTU → 1140-byte VP8 payload budget, mid
-/// header extension): packetize = `RTPSendStream.sendFrame` + `poll(into:)`, depacketize =
+/// header extension): packetize = `RTPSendStream.sendFrame` + `poll()`, depacketize =
 /// `RTPReceiveStream.handle` + `poll` until the reassembled frame comes out. One scaled
 /// iteration = one 11,400-byte frame = 10 RTP packets.
 enum RTPBench {
@@ -34,14 +34,12 @@ enum RTPBench {
         var stream = RTPSendStream(config: sendConfig())
         let key = frame(key: true), delta = frame(key: false)
         var bytes: [UInt8] = [], ends: [Int] = []
-        var out: [UInt8] = []
-        out.reserveCapacity(1500)
         for i in 0..<framesPerIteration {
             let now = Instant.zero + .nanoseconds(Int64(i) * 33_333_333)
             try? stream.sendFrame(i == 0 ? key : delta, rtpTimestamp: UInt32(i * 3000), at: now)
-            while let o = stream.poll(into: &out) {
+            while let o = stream.poll() {
                 guard case .sendRTP = o else { continue }
-                bytes += out
+                bytes += stream.packet
                 ends.append(bytes.count)
             }
         }
@@ -54,12 +52,10 @@ enum RTPBench {
         Benchmark(packName, configuration: .kiosk(scaling: .kilo)) { benchmark in
             var stream = RTPSendStream(config: sendConfig())
             let key = frame(key: true), delta = frame(key: false)
-            var out: [UInt8] = []
-            out.reserveCapacity(1500)
             var packets = 0, bytes = 0
             // Warm the ring and scratch buffers so the figures are the steady state.
             try stream.sendFrame(key, rtpTimestamp: 0, at: .zero)
-            while stream.poll(into: &out) != nil {}
+            while stream.poll() != nil {}
             benchmark.startMeasurement()
             try send.measure(items: 0) {
                 var ts: UInt32 = 0, now = Instant.zero
@@ -67,8 +63,8 @@ enum RTPBench {
                     ts &+= 3000
                     now = now + .nanoseconds(33_333_333)
                     try delta.withUnsafeBytes { try stream.sendFrame($0, rtpTimestamp: ts, at: now) }
-                    while let o = stream.poll(into: &out) {
-                        if case .sendRTP = o { packets += 1; bytes += out.count }
+                    while let o = stream.poll() {
+                        if case .sendRTP = o { packets += 1; bytes += stream.packet.count }
                     }
                 }
             }

@@ -29,7 +29,7 @@ import STUN
 /// anything else from a validated path comes back as `.application(payload:from:)`, a range
 /// of the caller's buffer for DTLS/SRTP. Outgoing application data goes through `sendData`,
 /// which picks the selected pair and wraps for TURN when it is relayed.
-public struct ICEAgent: Sendable {
+public struct ICEAgent: SansIOMachine, Sendable {
     public let config: ICEAgentConfig
     public internal(set) var isControlling: Bool
     /// Compared in role conflicts (§7.3.1.1); from the injected generator.
@@ -65,13 +65,7 @@ public struct ICEAgent: Sendable {
     var selected: ICESelection?
     var remotePrflxCount = 0
 
-    var outputs: [ICEOutput] = []
-    var outputHead = 0
-    /// Whether the drain in progress still owes its closing `.timeout`.
-    var timeoutDue = true
-
-    /// What `.timeout` carries when nothing is scheduled.
-    public static let noDeadline = Instant(nanoseconds: .max)
+    var outputs = OutputQueue<ICEOutput>(capacity: 32)
 
     static let maxRemoteCandidates = 64
     static let maxPairs = 256
@@ -174,20 +168,12 @@ public struct ICEAgent: Sendable {
     }
 
     /// The next output. After the queued transmits and events comes exactly one `.timeout`
-    /// (`noDeadline` when nothing is scheduled), then nil until the next input: so both
+    /// (`Instant.never` when nothing is scheduled), then nil until the next input: so both
     /// `while let out = poll()` and "stop at `.timeout`" drivers terminate, and the last
     /// `.timeout` seen is always the one that holds.
     public mutating func poll() -> ICEOutput? {
-        if outputHead < outputs.count {
-            defer {
-                outputHead += 1
-                if outputHead == outputs.count { outputs.removeAll(keepingCapacity: true); outputHead = 0 }
-            }
-            return outputs[outputHead]
-        }
-        guard timeoutDue else { return nil }
-        timeoutDue = false
-        return .timeout(nextDeadline ?? Self.noDeadline)
+        if let o = outputs.next() { return o }
+        return outputs.owesTimeout() ? .timeout(nextDeadline ?? .never) : nil
     }
 
     // MARK: - Introspection
@@ -208,8 +194,7 @@ public struct ICEAgent: Sendable {
     // MARK: - Helpers shared by the extensions
 
     mutating func emit(_ output: ICEOutput) {
-        outputs.append(output)
-        timeoutDue = true
+        outputs.push(output)
     }
 
     mutating func setState(_ new: ICEConnectionState) {
@@ -252,7 +237,7 @@ public struct ICEAgent: Sendable {
     /// Everything that is due at `now`, then the state that follows.
     mutating func advance(_ now: Instant) {
         if now > lastNow { lastNow = now }
-        timeoutDue = true
+        outputs.inputHandled()
         serviceGathering(now)
         serviceChecks(now)
         serviceNomination(now)

@@ -40,10 +40,10 @@ public enum ICEEvent: Equatable, Sendable {
     case roleChanged(isControlling: Bool)
 }
 
-public enum ICEOutput: Equatable, Sendable {
+public enum ICEOutput: Equatable, TimedOutput {
     case transmit(ICETransmit)
     case event(ICEEvent)
-    /// Call `handleTimeout` at this instant (`ICEAgent.noDeadline`: nothing scheduled). The
+    /// Call `handleTimeout` at this instant (`Instant.never`: nothing scheduled). The
     /// last output of a drain; `poll()` returns nil after it until the next input.
     case timeout(Instant)
 }
@@ -77,4 +77,8 @@ public struct ICEPairInfo: Equatable, Sendable {
     public var state: State
     public var valid: Bool
     public var nominated: Bool
+}
+
+extension ICEOutput {
+    public var timeoutInstant: Instant? { if case .timeout(let t) = self { t } else { nil } }
 }

@@ -4,7 +4,7 @@ extension TURNClient {
     /// A datagram that came from `config.server` (the caller checks the source).
     public mutating func handleDatagram(_ bytes: [UInt8], range: Range<Int>? = nil, at now: Instant) -> Received {
         let r = range ?? 0..<bytes.count
-        timeoutDue = true
+        outputs.inputHandled()
         if TURNChannelData.isChannelData(bytes, range: r) {
             guard let frame = try? TURNChannelData.parse(bytes, range: r),
                   let peer = channelPeers[frame.channel], channels[peer]?.bound == true else { return .dropped }
@@ -26,7 +26,7 @@ extension TURNClient {
 
     /// Retransmissions, timeouts and refreshes due at `now`.
     public mutating func handleTimeout(at now: Instant) {
-        timeoutDue = true
+        outputs.inputHandled()
         for id in transactions.keys.sorted() {
             guard var pending = transactions[id] else { continue }
             switch pending.timer.step(at: now) {

@@ -7,7 +7,7 @@ import STUN
 ///
 /// Drive it like the other state machines: call `start`, feed `handleDatagram` with what the
 /// server sends and `handleTimeout` at the deadline, and drain `poll()` after each call.
-public struct TURNClient: Sendable {
+public struct TURNClient: SansIOMachine, Sendable {
     public struct Config: Sendable, Equatable {
         public var server: TransportAddress
         public var username: String
@@ -45,11 +45,13 @@ public struct TURNClient: Sendable {
         case failed(TURNError)
     }
 
-    public enum Output: Sendable {
+    public enum Output: TimedOutput {
         /// A datagram for `config.server`.
         case transmit([UInt8])
         case event(Event)
         case timeout(Instant)
+
+        public var timeoutInstant: Instant? { if case .timeout(let t) = self { t } else { nil } }
     }
 
     /// What `handleDatagram` made of a datagram from the server.
@@ -108,12 +110,7 @@ public struct TURNClient: Sendable {
     var channelPeers: [UInt16: TransportAddress] = [:]
     var nextChannel: UInt16 = TURNChannelData.channelNumbers.lowerBound
     var refreshAt: Instant?
-    var outputs: [Output] = []
-    var outputHead = 0
-    var timeoutDue = true
-
-    /// What `.timeout` carries when nothing is scheduled.
-    public static let noDeadline = Instant(nanoseconds: .max)
+    var outputs = OutputQueue<Output>()
 
     /// Permissions last 300 s (§9); refresh a minute early. Channels last 600 s (§12).
     static let permissionRefresh: Duration = .seconds(240)
@@ -184,18 +181,10 @@ public struct TURNClient: Sendable {
         sendRequest(.refresh(lifetime: 0), method: .refresh, attributes: [.lifetime(0)], at: now)
     }
 
+    /// The drain contract (`SansIOMachine`): outputs, one closing `.timeout`, then nil.
     public mutating func poll() -> Output? {
-        if outputHead < outputs.count {
-            defer {
-                outputHead += 1
-                if outputHead == outputs.count { outputs.removeAll(keepingCapacity: true); outputHead = 0 }
-            }
-            return outputs[outputHead]
-        }
-        // As ICEAgent.poll: one closing `.timeout` per drain, then nil.
-        guard timeoutDue else { return nil }
-        timeoutDue = false
-        return .timeout(nextDeadline ?? Self.noDeadline)
+        if let o = outputs.next() { return o }
+        return outputs.owesTimeout() ? .timeout(nextDeadline ?? .never) : nil
     }
 
     /// The earliest retransmission or refresh.
@@ -212,10 +201,7 @@ public struct TURNClient: Sendable {
 
     // MARK: - Sending
 
-    mutating func emit(_ output: Output) {
-        outputs.append(output)
-        timeoutDue = true
-    }
+    mutating func emit(_ output: Output) { outputs.push(output) }
 
     mutating func sendRequest(_ kind: RequestKind, method: STUNMethod, attributes: [STUNAttribute], at now: Instant) {
         let message = STUNMessage(type: STUNMessageType(method, .request), transactionID: .random(using: &random),

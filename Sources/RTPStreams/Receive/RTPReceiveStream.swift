@@ -8,7 +8,7 @@ import SessionCore
 ///     stream.handleRTCP(packet, at: now)          // SR/BYE about this SSRC
 ///     stream.handleTimeout(at: now)               // when the last `.timeout` is due
 ///     while let out = stream.poll() { ... }       // queued outputs, then one `.timeout`, then nil
-public struct RTPReceiveStream: Sendable {
+public struct RTPReceiveStream: SansIOMachine, Sendable {
     public enum Kind: Sendable, Equatable {
         /// VP8 (RFC 7741): frames are reassembled, NACK and keyframe requests apply.
         case video
@@ -74,12 +74,10 @@ public struct RTPReceiveStream: Sendable {
     private var firSequence: UInt8 = 0
     private var lastSenderReport: (compact: UInt32, arrival: Instant)?
     private var nextReportAt: Instant?
-    private var outputs = FIFOQueue<RTPReceiveStreamOutput>(capacity: 64)
+    private var outputs = OutputQueue<RTPReceiveStreamOutput>(capacity: 64)
     private var nackScratch: [UInt16] = []
     private var framePool: [[UInt8]] = []
     private var startBackfillBudget = 64
-    /// Whether this drain already ended with `.timeout`; any input starts a new drain.
-    private var timeoutReported = false
 
     public init(config: Config) {
         self.config = config
@@ -123,7 +121,7 @@ public struct RTPReceiveStream: Sendable {
 
     /// One parsed RTP packet; `bytes` is the buffer it was parsed from.
     public mutating func handle(_ packet: RTPPacketView, in bytes: UnsafeRawBufferPointer, at now: Instant) {
-        timeoutReported = false
+        outputs.inputHandled()
         guard packet.ssrc == config.remoteSSRC,
               config.payloadType.map({ $0 == packet.payloadType }) ?? true else {
             statistics.ignoredPackets += 1
@@ -198,7 +196,7 @@ public struct RTPReceiveStream: Sendable {
 
     /// RTCP about the remote source: an SR (for LSR/DLSR in our reports) or a BYE.
     public mutating func handleRTCP(_ packet: RTCPPacket, at now: Instant) {
-        timeoutReported = false
+        outputs.inputHandled()
         switch packet {
         case .senderReport(let sr) where sr.ssrc == config.remoteSSRC:
             lastSenderReport = (sr.ntpTime.compact, now)
@@ -212,7 +210,7 @@ public struct RTPReceiveStream: Sendable {
     }
 
     public mutating func handleTimeout(at now: Instant) {
-        timeoutReported = false
+        outputs.inputHandled()
         if nack != nil {
             nackScratch.removeAll(keepingCapacity: true)
             let gaveUp = nack?.collectDue(at: now, roundTripTime: roundTripTime, into: &nackScratch) ?? 0
@@ -241,10 +239,8 @@ public struct RTPReceiveStream: Sendable {
     /// `handleTimeout(at:)` at `t`), then nil until the next input. So `while let` loops end
     /// whether or not they stop at `.timeout`; `nextDeadline` gives `t` at any time.
     public mutating func poll() -> RTPReceiveStreamOutput? {
-        if let o = outputs.popFirst() { return o }
-        guard !timeoutReported else { return nil }
-        timeoutReported = true
-        return nextDeadline.map { .timeout($0) }
+        if let o = outputs.next() { return o }
+        return outputs.owesTimeout() ? .timeout(nextDeadline ?? .never) : nil
     }
 
     public var nextDeadline: Instant? {
@@ -304,13 +300,13 @@ public struct RTPReceiveStream: Sendable {
                     statistics.keyframesDelivered += 1
                     keyframes.keyframeArrived()
                 }
-                outputs.append(.frame(RTPReceivedFrame(data: buffer, rtpTimestamp: f.rtpTimestamp, isKeyframe: f.isKeyframe,
+                outputs.push(.frame(RTPReceivedFrame(data: buffer, rtpTimestamp: f.rtpTimestamp, isKeyframe: f.isKeyframe,
                                                        marker: true, sequences: f.firstSequence..<(f.lastSequence + 1),
                                                        receivedAt: f.completedAt)))
                 buffer = takeFrameBuffer()
             case .dropped(let d):
                 statistics.framesDropped += 1
-                outputs.append(.frameDropped(d))
+                outputs.push(.frameDropped(d))
             }
         }
         recycle(buffer)
@@ -325,13 +321,13 @@ public struct RTPReceiveStream: Sendable {
             switch event {
             case .packet(let p):
                 statistics.framesDelivered += 1
-                outputs.append(.frame(RTPReceivedFrame(data: buffer, rtpTimestamp: p.rtpTimestamp, isKeyframe: false,
+                outputs.push(.frame(RTPReceivedFrame(data: buffer, rtpTimestamp: p.rtpTimestamp, isKeyframe: false,
                                                        marker: p.marker, sequences: p.sequence..<(p.sequence + 1),
                                                        receivedAt: p.arrival)))
                 buffer = takeFrameBuffer()
             case .gap(let n):
                 statistics.audioPacketsConcealed += Int64(n)
-                outputs.append(.audioGap(lostPackets: n))
+                outputs.push(.audioGap(lostPackets: n))
             }
         }
         recycle(buffer)
@@ -367,14 +363,14 @@ public struct RTPReceiveStream: Sendable {
             writeReport(at: now, into: &out)
         }
         packet.write(to: &out)
-        outputs.append(.sendRTCP(out))
+        outputs.push(.sendRTCP(out))
     }
 
     private mutating func enqueueReport(at now: Instant) {
         var out: [UInt8] = []
         out.reserveCapacity(128)
         writeReport(at: now, into: &out)
-        outputs.append(.sendRTCP(out))
+        outputs.push(.sendRTCP(out))
     }
 
     /// RR + SDES(CNAME): the minimal compound of RFC 3550 §6.1.

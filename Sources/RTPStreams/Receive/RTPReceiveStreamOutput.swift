@@ -12,7 +12,7 @@ public struct RTPReceivedFrame: Sendable, Equatable {
     public var receivedAt: Instant
 }
 
-public enum RTPReceiveStreamOutput: Sendable, Equatable {
+public enum RTPReceiveStreamOutput: TimedOutput, Equatable {
     /// A compound (or reduced-size) RTCP packet to protect with SRTCP and send.
     case sendRTCP([UInt8])
     case frame(RTPReceivedFrame)
@@ -21,4 +21,6 @@ public enum RTPReceiveStreamOutput: Sendable, Equatable {
     /// Audio: packets missing before the next `.frame`; conceal them.
     case audioGap(lostPackets: Int)
     case timeout(Instant)
+
+    public var timeoutInstant: Instant? { if case .timeout(let t) = self { t } else { nil } }
 }

@@ -3,11 +3,12 @@ import SessionCore
 /// One outgoing media stream (one local SSRC): packetizes frames, numbers and stamps the
 /// packets, keeps the last N for NACK, answers PLI/FIR, and sends sender reports. Sans-IO,
 /// and allocation-free per packet once warmed up: packets are built in a reused scratch
-/// buffer, kept in a preallocated ring, and handed out by copying into the caller's buffer.
+/// buffer, kept in a preallocated ring, and handed out in the stream's own `packet` buffer
+/// (valid until the next `poll`, protected in place through `withPacket`).
 ///
 ///     try stream.sendFrame(encoded, rtpTimestamp: ts, at: now)
-///     while let out = stream.poll(into: &packet) { ... }   // outputs, one `.timeout`, then nil
-public struct RTPSendStream: Sendable {
+///     while let out = stream.poll() { ... stream.withPacket { srtp.protect(&$0) } ... }
+public struct RTPSendStream: SansIOMachine, Sendable {
     public enum PayloadFormat: Sendable, Equatable {
         /// RFC 7741; `maxPayloadSize` bounds descriptor + data per packet.
         case vp8(maxPayloadSize: Int)
@@ -57,6 +58,8 @@ public struct RTPSendStream: Sendable {
     /// Sequence numbers waiting for `poll`, with bit 16 set for retransmissions.
     private var pending: FIFOQueue<UInt32>
     private var scratch: [UInt8] = []
+    /// The bytes of the last `.sendRTP` or `.sendRTCP` from `poll()`, until the next `poll()`.
+    public private(set) var packet: [UInt8] = []
     private var lastMedia: (rtpTimestamp: UInt32, at: Instant)?
     private var nextReportAt: Instant?
     private var reportDueAt: Instant?
@@ -74,11 +77,22 @@ public struct RTPSendStream: Sendable {
         ring = RTPPacketRing(capacity: config.retransmissionCapacity, slotSize: config.maxPacketSize)
         pending = FIFOQueue(capacity: 2 * ring.capacity)
         scratch.reserveCapacity(config.maxPacketSize)
+        // Room for what SRTP appends in place (auth tag, SRTCP index).
+        packet.reserveCapacity(config.maxPacketSize + Self.protectionHeadroom)
+    }
+
+    /// The most SRTP/SRTCP adds to a packet (16-byte tag + 4-byte SRTCP index), and spare.
+    public static let protectionHeadroom = 64
+
+    /// Lends the last polled packet to `body`, which may rewrite it in place (SRTP protects it
+    /// there: no copy, no allocation).
+    public mutating func withPacket<R>(_ body: (inout [UInt8]) throws -> R) rethrows -> R {
+        try body(&packet)
     }
 
     // MARK: Input
 
-    /// Packetizes one encoded frame and queues its packets for `poll(into:)`. `marker` is used
+    /// Packetizes one encoded frame and queues its packets for `poll()`. `marker` is used
     /// for single-packet formats (Opus: the first packet after DTX); VP8 marks the last packet.
     /// `now` should be the capture time: it maps RTP time to wall time in sender reports.
     public mutating func sendFrame(_ frame: UnsafeRawBufferPointer, rtpTimestamp: UInt32, marker: Bool = false,
@@ -184,23 +198,28 @@ public struct RTPSendStream: Sendable {
 
     // MARK: Output
 
-    /// The next packet or event. RTP and RTCP bytes replace the contents of `out` (keep one
-    /// buffer and pass it every time). After the queue it returns `.timeout(t)` once (call
-    /// `handleTimeout(at:)` at `t`), then nil until the next input; `nextDeadline` gives `t`.
-    public mutating func poll(into out: inout [UInt8]) -> RTPSendStreamOutput? {
+    /// The next packet or event (the drain contract, `SansIOMachine`). RTP and RTCP bytes are
+    /// in `packet` until the next call. After the queue comes `.timeout(t)` once (call
+    /// `handleTimeout(at:)` at `t`; `Instant.never` before any media), then nil until the next
+    /// input.
+    public mutating func poll() -> RTPSendStreamOutput? {
         while let entry = pending.popFirst() {
             let seq = UInt16(truncatingIfNeeded: entry)
             let retransmission = entry & 0x1_0000 != 0
             // A packet overwritten before it was polled is skipped.
-            guard ring.copy(seq, into: &out) else { continue }
-            statistics.bytesSent += Int64(out.count)
+            guard ring.copy(seq, into: &packet) else { continue }
+            statistics.bytesSent += Int64(packet.count)
             if retransmission { statistics.retransmittedPackets += 1 }
             return .sendRTP(sequenceNumber: seq, retransmission: retransmission)
         }
         if let at = reportDueAt {
             reportDueAt = nil
+            // Moved out and back (no copy, no allocation): writing the report mutates self.
+            var out: [UInt8] = []
+            swap(&out, &packet)
             out.removeAll(keepingCapacity: true)
             writeSenderReport(at: at, into: &out)
+            swap(&out, &packet)
             return .sendRTCP
         }
         if keyframeRequested {
@@ -209,7 +228,7 @@ public struct RTPSendStream: Sendable {
         }
         guard !timeoutReported else { return nil }
         timeoutReported = true
-        return nextDeadline.map { .timeout($0) }
+        return .timeout(nextDeadline ?? .never)
     }
 
     /// When `handleTimeout(at:)` is next needed (the next sender report); nil before any media.
@@ -278,5 +297,5 @@ public struct RTPSendStream: Sendable {
     }
 
     /// Capacity of the internal buffers, for tests that check nothing grows per packet.
-    var bufferCapacities: (scratch: Int, ring: Int) { (scratch.capacity, ring.storageCapacity) }
+    var bufferCapacities: (packet: Int, scratch: Int, ring: Int) { (packet.capacity, scratch.capacity, ring.storageCapacity) }
 }

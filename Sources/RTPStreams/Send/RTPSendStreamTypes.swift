@@ -37,12 +37,14 @@ public struct RTPSendStatistics: Sendable, Equatable {
     public init() {}
 }
 
-public enum RTPSendStreamOutput: Sendable, Equatable {
-    /// An RTP packet is in the buffer given to `poll(into:)`: protect it with SRTP and send it.
+public enum RTPSendStreamOutput: TimedOutput, Equatable {
+    /// An RTP packet is in the stream's `packet`: protect it with SRTP and send it.
     case sendRTP(sequenceNumber: UInt16, retransmission: Bool)
-    /// An RTCP compound (SR + SDES) is in the buffer given to `poll(into:)`.
+    /// An RTCP compound (SR + SDES) is in the stream's `packet`.
     case sendRTCP
     /// The receiver asked for a keyframe (PLI or FIR): make the next frame one.
     case keyframeRequested
     case timeout(Instant)
+
+    public var timeoutInstant: Instant? { if case .timeout(let t) = self { t } else { nil } }
 }

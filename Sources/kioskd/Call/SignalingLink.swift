@@ -58,8 +58,8 @@ actor SignalingLink {
             case .event(let event):
                 eventSink.yield(event)
             case .timeout(let deadline):
-                // `.timeout` is the client's last output and it repeats: stop draining here.
-                schedule(deadline)
+                // The drain's last output (then nil): nothing after it until the next input.
+                if deadline == .never { timer?.cancel() } else { schedule(deadline) }
                 return
             }
         }

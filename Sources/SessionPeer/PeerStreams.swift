@@ -1,0 +1,283 @@
+import RTP
+import RTPStreams
+import SDP
+import SessionCore
+import SRTP
+
+/// The RTP half of the engine: one send stream per medium we send, one receive stream per
+/// remote SSRC, all run inline on the engine's thread (Pion's interceptors, str0m-style). A
+/// sub-machine of `Peer` that never calls back into it: `poll()` returns what to do (protect
+/// and send a packet that sits in one of its buffers, report an event) and the `Peer` does it.
+/// Packets are built in reused buffers; nothing here allocates per packet once warmed up,
+/// except the frames handed to the application.
+struct PeerStreams: SansIOMachine {
+    /// What `Peer` needs to know to build the streams.
+    struct Setup {
+        var audioSSRC: UInt32
+        var videoSSRC: UInt32
+        var cname: String
+        var configuration: PeerConfiguration
+    }
+
+    /// Where the packet of a `.send` output is: it stays there until the next `poll()`.
+    enum Packet: Sendable, Equatable {
+        case audio, video
+        /// Receiver feedback (RR, NACK, PLI, FIR), copied into a buffer with room for SRTCP.
+        case feedback
+    }
+
+    enum Output: TimedOutput, Equatable {
+        /// Protect the packet in `packet` with SRTP (SRTCP when `rtcp`) and send it now.
+        case send(Packet, rtcp: Bool)
+        case event(PeerEvent)
+        case timeout(Instant)
+
+        var timeoutInstant: Instant? { if case .timeout(let t) = self { t } else { nil } }
+    }
+
+    let session: NegotiatedSession
+    let setup: Setup
+    var audioSend: RTPSendStream?
+    var videoSend: RTPSendStream?
+    /// At most `maxReceiveStreams`, found by linear search: mutating a large struct in place
+    /// through a dictionary subscript allocated on every packet; an array index does not.
+    var receivers: [RTPReceiveStream] = []
+    var started = false
+    /// The media half of `PeerStats` (the transport half is the peer's).
+    private(set) var stats = PeerStats()
+    private var feedbackBuffer: [UInt8] = []
+    private var events = FIFOQueue<PeerEvent>(capacity: 8)
+    /// Which sub-machine the drain in progress is at: events, audio, video, then receivers.
+    private var cursor = 0
+    private var timeoutDue = true
+
+    static let maxReceiveStreams = 8
+
+    init(setup: Setup, session: NegotiatedSession) {
+        self.session = session
+        self.setup = setup
+        feedbackBuffer.reserveCapacity(1500 + SRTPSession.maximumOverhead)
+        let configuration = setup.configuration
+        let clock = configuration.ntpClock
+        if let audio = session.audio, configuration.sendAudio, audio.direction.sends {
+            var config = RTPSendStream.Config(ssrc: setup.audioSSRC, payloadType: audio.payloadType, format: .opus,
+                                              cname: setup.cname, ntpClock: clock)
+            config.clockRate = Int(audio.clockRate)
+            config.mid = audio.mid
+            config.midExtensionID = audio.midExtensionID.map { UInt8(truncatingIfNeeded: $0) }
+            audioSend = RTPSendStream(config: config)
+        }
+        if let video = session.video, configuration.sendVideo, video.direction.sends {
+            var config = RTPSendStream.Config(ssrc: setup.videoSSRC, payloadType: video.payloadType,
+                                              format: .vp8(maxPayloadSize: configuration.mtu - 60),
+                                              cname: setup.cname, ntpClock: clock)
+            config.clockRate = Int(video.clockRate)
+            config.mid = video.mid
+            config.midExtensionID = video.midExtensionID.map { UInt8(truncatingIfNeeded: $0) }
+            videoSend = RTPSendStream(config: config)
+        }
+    }
+
+    var nextDeadline: Instant? {
+        guard started else { return nil }
+        var deadline: Instant?
+        func consider(_ t: Instant?) { if let t, deadline.map({ t < $0 }) ?? true { deadline = t } }
+        consider(audioSend?.nextDeadline)
+        consider(videoSend?.nextDeadline)
+        for r in receivers { consider(r.nextDeadline) }
+        return deadline
+    }
+
+    /// Every input starts a new drain.
+    private mutating func inputHandled() {
+        cursor = 0
+        timeoutDue = true
+    }
+
+    mutating func start() {
+        inputHandled()
+        started = true
+    }
+
+    // MARK: Sending
+
+    mutating func sendAudio(_ payload: UnsafeRawBufferPointer, rtpTimestamp: UInt32, _ now: Instant) {
+        inputHandled()
+        guard started, audioSend != nil, !payload.isEmpty else { return }
+        do {
+            try audioSend?.sendFrame(payload, rtpTimestamp: rtpTimestamp, at: now)
+            stats.audioPacketsSent += 1
+        } catch {
+            return
+        }
+    }
+
+    mutating func sendVideo(_ frame: UnsafeRawBufferPointer, rtpTimestamp: UInt32, _ now: Instant) {
+        inputHandled()
+        guard started, videoSend != nil, !frame.isEmpty else { return }
+        do {
+            try videoSend?.sendFrame(frame, rtpTimestamp: rtpTimestamp, at: now)
+            stats.videoFramesSent += 1
+        } catch {
+            return
+        }
+    }
+
+    mutating func requestKeyframe(_ now: Instant) {
+        inputHandled()
+        for i in receivers.indices where receivers[i].config.kind == .video {
+            receivers[i].requestKeyframe(at: now)
+        }
+    }
+
+    // MARK: Receiving
+
+    mutating func receiveRTP(_ packet: [UInt8], _ now: Instant) {
+        inputHandled()
+        guard let view = try? RTPPacketView.parse(packet) else { return }
+        var index = receivers.firstIndex { $0.config.remoteSSRC == view.ssrc }
+        if index == nil {
+            guard receivers.count < PeerStreams.maxReceiveStreams, let stream = makeReceiver(for: view) else { return }
+            receivers.append(stream)
+            index = receivers.count - 1
+        }
+        guard let index else { return }
+        let isVideo = session.video?.payloadType == view.payloadType
+        if isVideo { stats.videoPacketsReceived += 1 } else {
+            stats.audioPacketsReceived += 1
+            stats.audioBytesReceived += view.payloadLength
+        }
+        packet.withUnsafeBytes { raw in
+            receivers[index].handle(view, in: raw, at: now)
+        }
+    }
+
+    /// A stream for a new SSRC, if its payload type is one we negotiated (RTX is not).
+    func makeReceiver(for view: RTPPacketView) -> RTPReceiveStream? {
+        if let video = session.video, video.payloadType == view.payloadType {
+            var config = RTPReceiveStream.Config(kind: .video, remoteSSRC: view.ssrc, localSSRC: setup.videoSSRC, cname: setup.cname)
+            config.clockRate = Int(video.clockRate)
+            config.payloadType = video.payloadType
+            config.nack = video.feedback.contains(.nack) ? RTPNackConfig() : nil
+            config.jitterDelay = setup.configuration.videoJitterDelay
+            config.keyframeRequestMethod = video.feedback.contains(.pli) ? .pli : .fir
+            return RTPReceiveStream(config: config)
+        }
+        if let audio = session.audio, audio.payloadType == view.payloadType {
+            var config = RTPReceiveStream.Config(kind: .audio, remoteSSRC: view.ssrc, localSSRC: setup.audioSSRC, cname: setup.cname)
+            config.clockRate = Int(audio.clockRate)
+            config.payloadType = audio.payloadType
+            return RTPReceiveStream(config: config)
+        }
+        return nil
+    }
+
+    mutating func receiveRTCP(_ packet: [UInt8], _ now: Instant) {
+        inputHandled()
+        guard let packets = try? RTCPPacket.parseCompound(packet) else { return }
+        for p in packets {
+            switch p {
+            case .nack: stats.nacksReceived += 1
+            case .pictureLossIndication: stats.plisReceived += 1
+            case .fullIntraRequest: stats.firsReceived += 1
+            case .bye: events.append(.remoteBye)
+            default: break
+            }
+            audioSend?.handleRTCP(p, at: now)
+            videoSend?.handleRTCP(p, at: now)
+            for i in receivers.indices { receivers[i].handleRTCP(p, at: now) }
+        }
+        if let rtt = videoSend?.statistics.roundTripTime ?? audioSend?.statistics.roundTripTime {
+            stats.roundTripMilliseconds = Double(rtt.nanosecondsClamped) / 1e6
+            // NACK retry spacing follows the measured RTT rather than the 100 ms default.
+            for i in receivers.indices { receivers[i].setRoundTripTime(rtt) }
+        }
+    }
+
+    // MARK: Timers and draining
+
+    mutating func handleTimeout(_ now: Instant) {
+        inputHandled()
+        guard started else { return }
+        audioSend?.handleTimeout(at: now)
+        videoSend?.handleTimeout(at: now)
+        for i in receivers.indices { receivers[i].handleTimeout(at: now) }
+    }
+
+    /// The drain contract: events, then each stream's outputs in turn, then one `.timeout`.
+    mutating func poll() -> Output? {
+        while started {
+            switch cursor {
+            case 0:
+                if let e = events.popFirst() { return .event(e) }
+            case 1:
+                if let o = pollSend(video: false) { return o }
+            case 2:
+                if let o = pollSend(video: true) { return o }
+            case let c where c - 3 < receivers.count:
+                if let o = pollReceiver(c - 3) { return o }
+            default:
+                guard timeoutDue else { return nil }
+                timeoutDue = false
+                return .timeout(nextDeadline ?? .never)
+            }
+            cursor += 1
+        }
+        guard timeoutDue else { return nil }
+        timeoutDue = false
+        return .timeout(.never)
+    }
+
+    /// Lends the packet of the last `.send` to `body`, which protects it in place.
+    mutating func withPacket(_ packet: Packet, _ body: (inout [UInt8]) -> Void) {
+        switch packet {
+        case .audio: audioSend?.withPacket(body)
+        case .video: videoSend?.withPacket(body)
+        case .feedback: body(&feedbackBuffer)
+        }
+    }
+
+    private mutating func pollSend(video: Bool) -> Output? {
+        let output = video ? videoSend?.poll() : audioSend?.poll()
+        switch output {
+        case .sendRTP(_, let retransmission):
+            if retransmission { stats.retransmissionsSent += 1 }
+            if video { stats.videoPacketsSent += 1 }
+            return .send(video ? .video : .audio, rtcp: false)
+        case .sendRTCP:
+            return .send(video ? .video : .audio, rtcp: true)
+        case .keyframeRequested:
+            return .event(.keyframeRequested)
+        case .timeout, nil:
+            return nil
+        }
+    }
+
+    private mutating func pollReceiver(_ i: Int) -> Output? {
+        let kind = receivers[i].config.kind
+        while let output = receivers[i].poll() {
+            switch output {
+            case .sendRTCP(let bytes):
+                feedbackBuffer.removeAll(keepingCapacity: true)
+                feedbackBuffer.append(contentsOf: bytes)
+                if bytes.count > 8, bytes[1] == 205 { stats.nacksSent += 1 }
+                if bytes.count > 8, bytes[1] == 206 { stats.plisSent += 1 }
+                return .send(.feedback, rtcp: true)
+            case .frame(let frame):
+                if kind == .video {
+                    stats.videoFramesReceived += 1
+                    if frame.isKeyframe { stats.videoKeyframesReceived += 1 }
+                    return .event(.videoFrame(payload: frame.data, isKeyframe: frame.isKeyframe, rtpTimestamp: frame.rtpTimestamp))
+                }
+                return .event(.audioPacket(payload: frame.data, rtpTimestamp: frame.rtpTimestamp))
+            case .frameDropped:
+                continue
+            case .audioGap(let lost):
+                return .event(.audioLost(count: lost))
+            case .timeout:
+                return nil
+            }
+        }
+        return nil
+    }
+}
