@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "Devices", targets: ["Devices"]),
         .library(name: "Render", targets: ["Render"]),
         .library(name: "TOML", targets: ["TOML"]),
+        .library(name: "NetEmulator", targets: ["NetEmulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -120,6 +121,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "render-labcheck", dependencies: ["Render", "Media"], swiftSettings: strict),
+        // The seeded network emulator two simulated peers talk through (tests and benchmarks only).
+        .target(name: "NetEmulator", dependencies: ["SessionCore"], path: "Tests/NetEmulator", swiftSettings: strict),
         // Drives headless Chromium over the DevTools protocol (tests only: the clinician's page).
         .target(
             name: "DevTools",
@@ -133,7 +136,7 @@ let package = Package(
         .testTarget(name: "MediaTests", dependencies: ["Media"], swiftSettings: strict),
         .testTarget(
             name: "SessionTests",
-            dependencies: sessionTargets.map { .target(name: $0) } + ["Media", "COpenSSL"],
+            dependencies: sessionTargets.map { .target(name: $0) } + ["Media", "COpenSSL", "NetEmulator"],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),

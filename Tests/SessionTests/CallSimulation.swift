@@ -1,0 +1,179 @@
+import Codecs
+import DTLS
+import Media
+import NetEmulator
+import SessionCore
+import SessionPeer
+
+/// Two `Peer`s in one process over the seeded `NetworkEmulator`, in simulated time (str0m's
+/// `tests/common.rs`): A offers, B answers, candidates go across at once (signaling is not the
+/// network under test), and once both are connected A sends VP8 at 30 fps (a real encoder, a
+/// moving picture; 320x240 at 600 kbit/s unless told) and Opus-sized audio at 50 packets/s. `progress()` always
+/// advances to the earliest pending event: either peer's deadline, a delivery, a media tick.
+final class CallSimulation {
+    final class Side {
+        let peer: Peer
+        let address: TransportAddress
+        var deadline = Instant.zero
+        var connectedAt: Instant?
+        var failure: PeerError?
+        var failedAt: Instant?
+        var framesReceived: [(payload: [UInt8], keyframe: Bool, rtpTimestamp: UInt32)] = []
+        var keyframeRequests = 0
+        var audioPackets = 0
+
+        init(address: TransportAddress, seed: UInt64, configure: (inout PeerConfiguration) -> Void) throws {
+            var config = PeerConfiguration(localAddresses: [address], seed: seed)
+            config.ice.checkPacing = .milliseconds(20)
+            configure(&config)
+            peer = Peer(configuration: config, certificate: try DTLSCertificate())
+            self.address = address
+        }
+
+        var connected: Bool { connectedAt != nil }
+    }
+
+    static let addressA = TransportAddress(host: "10.0.0.1", port: 5000)!
+    static let addressB = TransportAddress(host: "10.0.0.2", port: 6000)!
+
+    let a: Side
+    let b: Side
+    var net: NetworkEmulator
+    private(set) var now = Instant.zero
+    /// RTP timestamps of the frames A sent, in order.
+    private(set) var framesSent: [UInt32] = []
+    var sendMedia = true
+    private let encoder: VP8Encoder
+    private var encoded: [UInt8] = []
+    private var nextVideo = Instant.zero
+    private var nextAudio = Instant.zero
+    private var frameIndex = 0
+    private var audioTimestamp: UInt32 = 0
+    private let opus: [UInt8] = [0x78] + [UInt8](repeating: 0x11, count: 60)
+
+    struct Video {
+        var width = 320, height = 240, bitrateKbps = 600
+        /// The kiosk's own send settings (640x480 at `call.max_video_bitrate_kbps`' default).
+        static let kiosk = Video(width: 640, height: 480, bitrateKbps: 1500)
+    }
+
+    let video: Video
+
+    init(net: NetworkEmulator, video: Video = Video(), tamperFingerprint: Bool = false,
+         configure: (inout PeerConfiguration) -> Void = { _ in }) throws {
+        self.video = video
+        a = try Side(address: Self.addressA, seed: 1, configure: configure)
+        b = try Side(address: Self.addressB, seed: 2, configure: configure)
+        self.net = net
+        encoder = try VP8Encoder(config: VP8EncoderConfig(width: video.width, height: video.height, frameRate: 30,
+                                                          bitrateKbps: video.bitrateKbps))
+        let offer = a.peer.createOffer(at: now)
+        var answer = try b.peer.acceptOffer(offer, at: now)
+        if tamperFingerprint, let r = answer.range(of: "a=fingerprint:sha-256 ") {
+            let i = r.upperBound
+            answer.replaceSubrange(i...i, with: answer[i] == "A" ? "B" : "A")
+        }
+        try a.peer.acceptAnswer(answer, at: now)
+        drain(a)
+        drain(b)
+    }
+
+    private func side(_ s: NetworkEmulator.Side) -> Side { s == .a ? a : b }
+    private func other(_ s: Side) -> Side { s === a ? b : a }
+
+    private var mediaDue: Instant? {
+        guard sendMedia, a.connected, b.connected else { return nil }
+        return min(nextVideo, nextAudio)
+    }
+
+    /// One step: to the earliest pending event, and everything due then.
+    func progress() throws {
+        let candidates = [a.deadline, b.deadline, net.nextDelivery, mediaDue].compactMap { $0 }
+        guard let next = candidates.min(), next != .never else { return }
+        now = max(now, next)
+        while let d = net.popDue(at: now) {
+            let s = side(d.to)
+            s.peer.handleDatagram(d.datagram.bytes, from: d.datagram.from, to: d.datagram.to, at: now)
+            drain(s)
+        }
+        for s in [a, b] where s.deadline <= now {
+            s.peer.handleTimeout(at: now)
+            drain(s)
+        }
+        if let due = mediaDue, due <= now { try sendDueMedia() }
+    }
+
+    /// Runs until `end` (simulated).
+    func run(until end: Instant) throws {
+        var steps = 0
+        while now < end {
+            try progress()
+            steps += 1
+            if steps > 2_000_000 { fatalError("simulation did not advance") }
+            if [a.deadline, b.deadline, net.nextDelivery, mediaDue].compactMap({ $0 }).allSatisfy({ $0 > end }) { now = end }
+        }
+    }
+
+    func run(for d: Duration) throws { try run(until: now + d) }
+
+    /// Stops the media and lets retransmissions and jitter buffers finish.
+    func finish(tail: Duration = .milliseconds(800)) throws {
+        sendMedia = false
+        try run(for: tail)
+    }
+
+    private func sendDueMedia() throws {
+        if now >= nextVideo {
+            let frame = TestPicture.moving(width: video.width, height: video.height, index: frameIndex)
+            let key = a.keyframeRequests > 0
+            a.keyframeRequests = 0
+            if let info = try encoder.encode(frame, pts: Int64(frameIndex) * 3000, forceKeyframe: key, into: &encoded) {
+                let ts = UInt32(frameIndex * 3000)
+                encoded.withUnsafeBytes { raw in
+                    a.peer.sendVideo(UnsafeRawBufferPointer(rebasing: raw[0..<info.byteCount]), rtpTimestamp: ts, at: now)
+                }
+                framesSent.append(ts)
+            }
+            frameIndex += 1
+            nextVideo = nextVideo + .nanoseconds(33_333_333)
+        }
+        if now >= nextAudio {
+            opus.withUnsafeBytes { a.peer.sendAudio($0, rtpTimestamp: audioTimestamp, at: now) }
+            audioTimestamp &+= 960
+            nextAudio = nextAudio + .milliseconds(20)
+        }
+        drain(a)
+    }
+
+    private func drain(_ s: Side) {
+        let from: NetworkEmulator.Side = s === a ? .a : .b
+        while let output = s.peer.poll() {
+            switch output {
+            case .transmit(let t):
+                net.send(.init(from: t.from, to: t.to, bytes: t.bytes), from: from, at: now)
+            case .timeout(let t):
+                s.deadline = t
+            case .event(let event):
+                switch event {
+                case .localCandidate(let c, _, _):
+                    let o = other(s)
+                    _ = o.peer.addRemoteCandidate(c, at: now)
+                    drain(o)
+                case .connected:
+                    s.connectedAt = now
+                    if a.connected && b.connected {
+                        nextVideo = now
+                        nextAudio = now
+                    }
+                case .failed(let e):
+                    s.failure = e
+                    s.failedAt = now
+                case .videoFrame(let payload, let key, let ts): s.framesReceived.append((payload, key, ts))
+                case .audioPacket: s.audioPackets += 1
+                case .keyframeRequested: s.keyframeRequests += 1
+                default: break
+                }
+            }
+        }
+    }
+}
