@@ -1,5 +1,6 @@
 import SessionCore
 import SRTP
+
 /// Which side of the DTLS handshake we play; from SDP `a=setup` (RFC 5763 §5:
 /// "active" is the client, "passive" the server).
 public enum DTLSRole: String, Sendable, Equatable {

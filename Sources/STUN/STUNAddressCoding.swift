@@ -1,4 +1,5 @@
 import SessionCore
+
 /// (XOR-)MAPPED-ADDRESS value coding (RFC 8489 §14.1, §14.2): family, port, address; the XOR
 /// form masks the port with the cookie's top half and the address with cookie ‖ transaction ID.
 enum STUNAddressCoding {

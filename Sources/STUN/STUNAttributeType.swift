@@ -1,4 +1,5 @@
 import SessionCore
+
 /// Attribute type codes (RFC 8489 §18.3, RFC 8445 §16.1, RFC 8656 §18).
 public enum STUNAttributeType {
     public static let mappedAddress: UInt16 = 0x0001

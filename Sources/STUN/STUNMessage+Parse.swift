@@ -1,4 +1,5 @@
 import SessionCore
+
 extension STUNMessage {
     /// Parses one message that fills `bytes[range]` exactly (a UDP datagram, or a relayed
     /// payload). FINGERPRINT, when present, is checked here; MESSAGE-INTEGRITY needs the key,

@@ -1,4 +1,5 @@
 import SessionCore
+
 /// A STUN message (RFC 8489 §5, §6) as plain values: built by the agents and encoded with
 /// `encode(integrityKey:fingerprint:)`, or produced by `parse(_:)` from a datagram.
 public struct STUNMessage: Sendable {

@@ -1,19 +1,36 @@
-/// A small seeded generator (SplitMix64) for transaction IDs, tie-breakers and jitter. The
-/// agents take one by value so tests are deterministic; the driver seeds it from the system
-/// generator (`STUNRandom(seed: .random(in: .min ... .max))`).
+/// Where the call's unguessable values come from: ICE credentials, SSRCs, the CNAME, STUN
+/// transaction IDs, tie-breakers. `.system` is the system CSPRNG (`SystemRandomNumberGenerator`:
+/// getrandom(2) on Linux), what every real call uses; a stranger who sees one value learns
+/// nothing of the next. `init(seed:)` is SplitMix64, deterministic and so guessable: for
+/// simulations and tests only. Components take one by value (injected), never make their own.
 public struct STUNRandom: RandomNumberGenerator, Sendable {
-    public private(set) var state: UInt64
+    private var seeded: UInt64?
 
-    public init(seed: UInt64) { state = seed }
+    /// The system CSPRNG.
+    public static var system: STUNRandom { STUNRandom(seeded: nil) }
+
+    /// A deterministic generator for tests (never for a real call).
+    public init(seed: UInt64) { seeded = seed }
+
+    private init(seeded: UInt64?) { self.seeded = seeded }
+
+    /// Whether this is a test generator.
+    public var isSeeded: Bool { seeded != nil }
 
     public mutating func next() -> UInt64 {
+        guard var state = seeded else {
+            var system = SystemRandomNumberGenerator()
+            return system.next()
+        }
         state &+= 0x9E37_79B9_7F4A_7C15
+        seeded = state
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
 
-    /// An independent generator for a sub-component (a TURN client inside the agent).
-    public mutating func split() -> STUNRandom { STUNRandom(seed: next()) }
+    /// An independent generator for a sub-component (a TURN client inside the agent): the
+    /// system one again, or a seeded one derived from this one.
+    public mutating func split() -> STUNRandom { seeded == nil ? .system : STUNRandom(seed: next()) }
 }

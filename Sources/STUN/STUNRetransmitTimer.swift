@@ -1,4 +1,5 @@
 import SessionCore
+
 /// How a STUN client transaction retransmits over UDP (RFC 8489 §6.2.1): first after
 /// `initialRTO`, doubling up to `maxRTO`, `maxTransmissions` sends in all, then `finalWait`
 /// (RFC: Rm × RTO) before the transaction times out.

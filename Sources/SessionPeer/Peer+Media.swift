@@ -1,4 +1,5 @@
 import SessionCore
+
 /// Media in: encoded frames from the application's encoders.
 extension Peer {
     /// One Opus packet (20 ms at 48 kHz: advance `rtpTimestamp` by 960 each time).

@@ -1,6 +1,7 @@
 import RTP
 import SessionCore
 import SRTP
+
 /// Datagrams in, timers, and the DTLS half of the engine.
 extension Peer {
     /// One datagram from the socket bound to `localBase`. Taken as `consuming` so SRTP can

@@ -2,6 +2,7 @@ import DTLS
 import ICE
 import SDP
 import SessionCore
+
 /// Offer/answer (JSEP subset) and trickled candidates.
 extension Peer {
     /// Makes our offer (we become the ICE controlling agent, DTLS `actpass`).

@@ -4,6 +4,7 @@ import SDP
 import SessionCore
 import SRTP
 import STUN
+
 /// One side of a call, as one sans-IO value in the str0m style: feed it signaling, datagrams
 /// and the time; drain `poll()` for datagrams to send, events, and the next deadline. It never
 /// reads a clock or touches a socket, so two peers can run in one test over a simulated network.
@@ -44,7 +45,7 @@ public final class Peer: SansIOMachine {
     public init(configuration: PeerConfiguration, certificate: DTLSCertificate) {
         self.configuration = configuration
         self.certificate = certificate
-        var random = STUNRandom(seed: configuration.seed)
+        var random = configuration.random
         localCredentials = ICECredentials(ufrag: Peer.token(&random, length: 8), pwd: Peer.token(&random, length: 24))
         audioSSRC = UInt32(truncatingIfNeeded: random.next()) | 1
         videoSSRC = UInt32(truncatingIfNeeded: random.next()) | 2

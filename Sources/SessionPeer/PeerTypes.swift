@@ -4,13 +4,17 @@ import RTP
 import SDP
 import SessionCore
 import SRTP
-/// How one side of a call is set up. Everything random comes from `seed`, so two peers in a
-/// test are reproducible.
+import STUN
+
+/// How one side of a call is set up. Everything random (ICE credentials, SSRCs, CNAME,
+/// transaction IDs) comes from `random`: the system CSPRNG unless a test passes a seed, so
+/// that two simulated peers are reproducible.
 public struct PeerConfiguration: Sendable {
     public var ice: ICEAgentConfig
     /// The local socket addresses (ICE bases) the driver has bound.
     public var localAddresses: [TransportAddress]
-    public var seed: UInt64
+    /// `.system` for every real call; `STUNRandom(seed:)` only in tests.
+    public var random: STUNRandom
     /// Largest RTP packet payload budget, leaving room for headers, SRTP tag and TURN framing.
     public var mtu: Int
     public var videoClockRate: UInt32 = 90_000
@@ -26,10 +30,12 @@ public struct PeerConfiguration: Sendable {
     /// reads the wall clock once at start-up (`NTPClock(unixNanoseconds:at:)`).
     public var ntpClock = NTPClock(ntpAtZero: NTPTimestamp(seconds: 3_900_000_000, fraction: 0))
 
-    public init(ice: ICEAgentConfig = ICEAgentConfig(), localAddresses: [TransportAddress], seed: UInt64, mtu: Int = 1200) {
+    /// - Parameter seed: tests only: a deterministic (guessable) generator instead of the
+    ///   system CSPRNG.
+    public init(ice: ICEAgentConfig = ICEAgentConfig(), localAddresses: [TransportAddress], seed: UInt64? = nil, mtu: Int = 1200) {
         self.ice = ice
         self.localAddresses = localAddresses
-        self.seed = seed
+        random = seed.map { STUNRandom(seed: $0) } ?? .system
         self.mtu = mtu
     }
 }

@@ -1,4 +1,5 @@
 import SessionCore
+
 /// The kiosk's (or any client's) side of signaling as a sans-IO state machine: it never opens a
 /// socket or reads a clock. The driver feeds `handle(_:at:)` and drains `poll()` until it
 /// returns `.timeout` (call `handle(.timeout, at:)` then) or nil (wait for input).

@@ -1,4 +1,5 @@
 import SessionCore
+
 /// Inputs, outputs and settings of `SignalingClient`.
 extension SignalingClient {
     public struct Configuration: Sendable {

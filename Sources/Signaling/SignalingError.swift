@@ -97,3 +97,18 @@ enum SignalingText {
         isIdentifier(s, maxLength: 32) ? s : "<unprintable>"
     }
 }
+
+/// `error`: a request failed or a message was rejected.
+public struct SignalingErrorPayload: Sendable, Equatable {
+    public var code: SignalingErrorCode
+    /// Human-readable, in English; never contains personal data.
+    public var message: String
+    /// The `id` of the message this answers, if it had one.
+    public var inReplyTo: String?
+
+    public init(code: SignalingErrorCode, message: String, inReplyTo: String? = nil) {
+        self.code = code
+        self.message = message
+        self.inReplyTo = inReplyTo
+    }
+}

@@ -1,5 +1,6 @@
 import SessionCore
 import STUN
+
 /// The check list: pair formation (§6.1.2), pacing with Ta (§6.1.4.2), triggered checks,
 /// retransmissions and failures (§7.2.5.2).
 extension ICEAgent {

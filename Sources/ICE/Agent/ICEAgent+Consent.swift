@@ -1,4 +1,5 @@
 import SessionCore
+
 /// Consent freshness (RFC 7675) on the selected pair, and application data.
 extension ICEAgent {
     /// 5 s ± 20 % (RFC 7675 §5.1), so consent checks of many agents do not synchronise.

@@ -1,5 +1,6 @@
 import SessionCore
 import STUN
+
 /// Local candidates: host (§5.1.1.1), server-reflexive through a STUN server (§5.1.1.2), relayed
 /// through a TURN allocation (RFC 8656), and the trickle of them.
 extension ICEAgent {

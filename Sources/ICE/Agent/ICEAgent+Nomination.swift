@@ -1,5 +1,6 @@
 import SessionCore
 import STUN
+
 /// Regular nomination (§8.1.1), selection, and the connection state.
 extension ICEAgent {
     /// The controlling agent nominates the best valid pair once nothing better is still

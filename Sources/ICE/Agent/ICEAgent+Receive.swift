@@ -1,5 +1,6 @@
 import SessionCore
 import STUN
+
 /// Incoming datagrams: demultiplexing (RFC 7983), Binding requests (§7.3) and responses (§7.2.5).
 extension ICEAgent {
     /// A datagram received on the local socket `localBase` from `from`. Returns what it was;

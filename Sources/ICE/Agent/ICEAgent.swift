@@ -1,5 +1,6 @@
 import SessionCore
 import STUN
+
 /// A full ICE agent (RFC 8445) for one component (rtcp-mux, bundle), sans-IO.
 ///
 /// Inputs (each takes the current time): `addLocalHost`, `setRemoteCredentials`,

@@ -1,5 +1,6 @@
 import SessionCore
 import STUN
+
 /// A TURN server the agent allocates a relay on (UDP, long-term credentials).
 public struct ICETURNServer: Hashable, Sendable {
     public var address: TransportAddress

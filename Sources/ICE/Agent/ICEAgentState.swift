@@ -1,5 +1,6 @@
 import SessionCore
 import STUN
+
 /// The agent's internal records. Indices into the arrays are stable within a generation
 /// (nothing is removed until an ICE restart clears the remote side).
 

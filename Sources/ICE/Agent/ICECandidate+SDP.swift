@@ -1,4 +1,5 @@
 import SessionCore
+
 extension ICECandidate {
     /// Parses the value of `a=candidate:` (RFC 8839 §5.1), with or without the `candidate:`
     /// prefix that trickle messages carry:

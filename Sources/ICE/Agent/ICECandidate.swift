@@ -1,4 +1,5 @@
 import SessionCore
+
 /// An ICE candidate as signalled in SDP (RFC 8839 §5.1) and used by the agent.
 ///
 /// `connectionAddress` keeps the text as received: an IP literal, or an mDNS `.local` name

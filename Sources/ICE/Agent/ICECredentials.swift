@@ -1,4 +1,5 @@
 import STUN
+
 /// An ICE username fragment and password (RFC 8445 §5.3, RFC 8839 §5.4).
 public struct ICECredentials: Hashable, Sendable {
     public var ufrag: String

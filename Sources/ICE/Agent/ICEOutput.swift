@@ -1,5 +1,6 @@
 import SessionCore
 import STUN
+
 /// W3C `RTCIceConnectionState`, as the agent reports it.
 public enum ICEConnectionState: String, Sendable {
     case new, checking, connected, completed, disconnected, failed

@@ -1,4 +1,5 @@
 import SessionCore
+
 /// Candidate and pair priorities and foundations (RFC 8445 §5.1.2, §5.1.1.3, §6.1.2.3).
 enum ICEPriority {
     /// §5.1.2.2 recommended type preferences.

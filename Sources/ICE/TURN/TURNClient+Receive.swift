@@ -1,5 +1,6 @@
 import SessionCore
 import STUN
+
 extension TURNClient {
     /// A datagram that came from `config.server` (the caller checks the source).
     public mutating func handleDatagram(_ bytes: [UInt8], range: Range<Int>? = nil, at now: Instant) -> Received {

@@ -1,5 +1,6 @@
 import SessionCore
 import STUN
+
 /// A sans-IO TURN client for one UDP allocation (RFC 8656): Allocate with long-term
 /// credentials (401 → realm/nonce → retry; 438 → new nonce), Refresh before the lifetime ends,
 /// CreatePermission per peer IP, ChannelBind per peer, Send indications until a channel is

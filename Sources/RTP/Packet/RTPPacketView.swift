@@ -1,4 +1,5 @@
 import SessionCore
+
 /// A parsed RTP packet that copies nothing: the fixed-header fields, plus offsets into the
 /// caller's buffer for the CSRC list, the header extension and the payload (RFC 3550 §5.1).
 /// The ranges are only meaningful for the buffer that was parsed.

@@ -1,4 +1,5 @@
 import SessionCore
+
 /// Wrap-aware comparisons of 16-bit RTP sequence numbers (RFC 3550 §A.1 treats the space as
 /// circular; "newer" means less than half the space ahead).
 public enum RTPSequence {

@@ -1,4 +1,5 @@
 import SessionCore
+
 /// A complete VP8 frame produced by `VP8FrameAssembler`; its bytes went to the caller's buffer.
 public struct VP8AssembledFrame: Sendable, Equatable {
     public var rtpTimestamp: UInt32

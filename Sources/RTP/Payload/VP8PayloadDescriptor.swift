@@ -1,4 +1,5 @@
 import SessionCore
+
 /// The VP8 payload descriptor that starts every VP8 RTP payload (RFC 7741 §4.2):
 ///
 ///     |X|R|N|S|R| PID |        required

@@ -1,4 +1,5 @@
 import SessionCore
+
 /// A 64-bit NTP timestamp: seconds since 1900 in the high 32 bits, a binary fraction in the
 /// low 32 (RFC 3550 §4). RTCP sender reports carry it; report blocks echo its middle 32 bits.
 public struct NTPTimestamp: Sendable, Hashable, Comparable, CustomStringConvertible {

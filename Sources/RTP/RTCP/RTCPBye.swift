@@ -1,4 +1,5 @@
 import SessionCore
+
 /// BYE (RFC 3550 §6.6).
 public struct RTCPBye: Sendable, Equatable {
     public var ssrcs: [UInt32]

@@ -1,4 +1,5 @@
 import SessionCore
+
 /// Full Intra Request (RFC 5104 §4.3.1). The media SSRC field is unused (0); each FCI entry
 /// names the target SSRC and a command sequence number that repeats only for retransmissions.
 public struct RTCPFullIntraRequest: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import SessionCore
+
 /// Generic NACK (RFC 4585 §6.2.1): each FCI entry names a lost packet (PID) and, in a bitmask
 /// (BLP), which of the 16 packets after it are lost too.
 public struct RTCPNack: Sendable, Equatable {

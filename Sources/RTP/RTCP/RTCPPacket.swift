@@ -1,4 +1,5 @@
 import SessionCore
+
 /// One packet of an RTCP compound, decoded. Types this code does not act on (APP, XR,
 /// other feedback formats) come back as `.unknown` and are tolerated, not errors.
 public enum RTCPPacket: Sendable, Equatable {

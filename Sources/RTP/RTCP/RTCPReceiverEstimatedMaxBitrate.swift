@@ -1,4 +1,5 @@
 import SessionCore
+
 /// Receiver Estimated Maximum Bitrate (draft-alvestrand-rmcat-remb-03 §2.2), an application
 /// layer PSFB whose FCI starts with "REMB".
 public struct RTCPReceiverEstimatedMaxBitrate: Sendable, Equatable {

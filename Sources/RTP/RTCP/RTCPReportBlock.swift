@@ -1,4 +1,5 @@
 import SessionCore
+
 /// One reception report block, shared by SR and RR (RFC 3550 §6.4.1).
 public struct RTCPReportBlock: Sendable, Equatable {
     public var ssrc: UInt32

@@ -1,4 +1,5 @@
 import SessionCore
+
 /// Sender report (RFC 3550 §6.4.1). At most 31 report blocks are written.
 public struct RTCPSenderReport: Sendable, Equatable {
     public var ssrc: UInt32

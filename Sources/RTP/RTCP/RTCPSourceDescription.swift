@@ -1,4 +1,5 @@
 import SessionCore
+
 /// SDES (RFC 3550 §6.5): per source, a list of typed text items; WebRTC sends only CNAME.
 public struct RTCPSourceDescription: Sendable, Equatable {
     public struct Item: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import SessionCore
+
 /// Transport-wide congestion control feedback (RTPFB FMT 15,
 /// draft-holmer-rmcat-transport-wide-cc-extensions-01 §3.1): for a run of transport-wide
 /// sequence numbers, whether each arrived and the arrival delta from the previous one.

@@ -1,5 +1,6 @@
 import RTP
 import SessionCore
+
 public struct RTPAudioPacket: Sendable, Equatable {
     public var sequence: Int64
     public var rtpTimestamp: UInt32

@@ -1,5 +1,6 @@
 import RTP
 import SessionCore
+
 /// Why a video frame was not delivered.
 public enum RTPFrameDropReason: Sendable, Equatable {
     /// Its packets did not all arrive before the deadline.

@@ -1,4 +1,5 @@
 import SessionCore
+
 /// How a receiver asks for a keyframe: PLI (RFC 4585 §6.3.1) or FIR (RFC 5104 §4.3.1).
 public enum RTPKeyframeRequestMethod: Sendable, Equatable {
     case pli

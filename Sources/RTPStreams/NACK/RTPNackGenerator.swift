@@ -1,4 +1,5 @@
 import SessionCore
+
 /// When and how often to ask for missing packets again (RFC 4585 §6.2.1 generic NACK).
 public struct RTPNackConfig: Sendable, Equatable {
     /// Wait this long after a gap appears before the first NACK, so plain reordering is not

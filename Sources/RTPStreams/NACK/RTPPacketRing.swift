@@ -1,4 +1,5 @@
 import SessionCore
+
 /// The last N packets sent, by sequence number, in one preallocated block: what a NACK is
 /// answered from (the original packet is resent as is; no RTX is negotiated).
 struct RTPPacketRing {

@@ -1,5 +1,6 @@
 import RTP
 import SessionCore
+
 /// One incoming media stream (one remote SSRC): statistics, NACK, keyframe requests, the
 /// jitter buffer and receiver reports, as a sans-IO state machine (Pion's interceptor chain,
 /// run inline, str0m-style).

@@ -1,4 +1,5 @@
 import SessionCore
+
 /// A frame ready for the decoder: for video a whole VP8 frame, for audio one Opus packet.
 public struct RTPReceivedFrame: Sendable, Equatable {
     public var data: [UInt8]

@@ -1,5 +1,6 @@
 import RTP
 import SessionCore
+
 /// What a receive stream has seen, for RTCP reports and for `getStats`-like monitoring.
 public struct RTPReceiveStatistics: Sendable, Equatable {
     public var packetsReceived: Int64 = 0

@@ -1,5 +1,6 @@
 import RTP
 import SessionCore
+
 /// One outgoing media stream (one local SSRC): packetizes frames, numbers and stamps the
 /// packets, keeps the last N for NACK, answers PLI/FIR, and sends sender reports. Sans-IO,
 /// and allocation-free per packet once warmed up: packets are built in a reused scratch

@@ -1,5 +1,6 @@
 import RTP
 import SessionCore
+
 /// Why a frame could not be sent.
 public enum RTPSendError: Error, Equatable, Sendable {
     case emptyFrame

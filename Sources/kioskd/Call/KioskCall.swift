@@ -218,7 +218,6 @@ actor KioskCall {
             if certificate == nil { certificate = try DTLSCertificate() }
             guard let certificate else { return }
             var configuration = options.peer
-            configuration.seed = UInt64.random(in: 1...UInt64.max)
             configuration.ntpClock = NTPClock(unixNanoseconds: WallClock.unixNanoseconds(), at: MonotonicClock.now())
             let media = self.media
             let outgoing = self.outgoing

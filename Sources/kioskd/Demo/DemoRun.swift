@@ -73,7 +73,7 @@ struct DemoRun {
         let loopback = TransportAddress(host: "127.0.0.1", port: 0)!
         let events = AsyncStream<CallEvent>.makeStream()
         let call = KioskCall(link: link, media: media,
-                             options: .init(peer: PeerConfiguration(localAddresses: [loopback], seed: 1)),
+                             options: .init(peer: PeerConfiguration(localAddresses: [loopback])),
                              logger: logger, observer: { events.1.yield($0) })
         // The kiosk's own flow and screens, drawn off-screen; the demo taps for the patient.
         let size = PixelSize(width: 1280, height: 720)

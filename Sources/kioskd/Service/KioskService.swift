@@ -11,6 +11,13 @@ import Signaling
 /// runs the patient's flow on the screen, tells systemd it is ready, and on a graceful
 /// shutdown ends the call, closes the devices and says it is stopping.
 struct KioskService: Service {
+    /// The call engine's settings. No seed: ICE credentials, SSRCs and transaction IDs come
+    /// from the system CSPRNG. Loopback too: a clinician's browser on the same machine (the
+    /// lab, tests) pairs over it.
+    static func peerConfiguration() -> PeerConfiguration {
+        PeerConfiguration(localAddresses: LocalAddresses.list(includeLoopback: true))
+    }
+
     let config: KioskConfig
     let notifier: SystemdNotifier
     let logger: Logger
@@ -26,8 +33,7 @@ struct KioskService: Service {
                                  hello: SignalingHello(role: .kiosk, kioskId: config.kiosk.id, token: readToken(),
                                                        software: "kioskd/\(KioskdVersion.string)"),
                                  logger: logger)
-        // Loopback too: a clinician's browser on the same machine (the lab, tests) pairs over it.
-        let peer = PeerConfiguration(localAddresses: LocalAddresses.list(includeLoopback: true), seed: 1)
+        let peer = Self.peerConfiguration()
         let events = AsyncStream<CallEvent>.makeStream()
         let call = KioskCall(link: link, media: media, options: .init(peer: peer), logger: logger,
                              observer: { events.1.yield($0) })

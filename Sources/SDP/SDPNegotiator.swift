@@ -1,4 +1,5 @@
 import SessionCore
+
 /// Offer/answer for our one-audio, one-video, max-bundle call (RFC 8829 JSEP subset,
 /// RFC 3264). Pure functions from values to values.
 public enum SDPNegotiator {
