@@ -121,6 +121,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "render-labcheck", dependencies: ["Render", "Media"], swiftSettings: strict),
+        // Counts a thread's heap allocations (tests only: it replaces malloc in the test process).
+        .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
         // The seeded network emulator two simulated peers talk through (tests and benchmarks only).
         .target(name: "NetEmulator", dependencies: ["SessionCore"], path: "Tests/NetEmulator", swiftSettings: strict),
         // Drives headless Chromium over the DevTools protocol (tests only: the clinician's page).
@@ -136,7 +138,8 @@ let package = Package(
         .testTarget(name: "MediaTests", dependencies: ["Media"], swiftSettings: strict),
         .testTarget(
             name: "SessionTests",
-            dependencies: sessionTargets.map { .target(name: $0) } + ["Media", "COpenSSL", "NetEmulator"],
+            dependencies: sessionTargets.map { .target(name: $0) } + ["Media", "COpenSSL", "NetEmulator", "CMallocCounter"],
+            exclude: ["AllocationThresholds.json"],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),

@@ -1,0 +1,116 @@
+import CMallocCounter
+import DTLS
+import ICE
+import Foundation
+import NetEmulator
+import RTP
+import RTPStreams
+import SessionCore
+import SessionPeer
+import SRTP
+import Testing
+
+/// Heap allocations per operation on the packet and frame paths, against the thresholds
+/// checked in beside this file (`AllocationThresholds.json`, swift-nio style). Allocation
+/// counts are deterministic, so this is a test, not a timing: a count above its threshold
+/// fails; one below it is reported so the threshold can come down.
+@Suite(.serialized) struct AllocationTests {
+    static let thresholds: [String: Int] = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("AllocationThresholds.json")
+        guard let data = try? Data(contentsOf: url),
+              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Int] else { return [:] }
+        return json
+    }()
+
+    /// Allocations made by this thread while `body` runs.
+    static func count(_ body: () throws -> Void) rethrows -> Int {
+        kiosk_malloc_counter_start()
+        defer { _ = kiosk_malloc_counter_stop() }
+        try body()
+        return Int(kiosk_malloc_counter_stop())
+    }
+
+    static func check(_ name: String, _ measured: Int, sourceLocation: SourceLocation = #_sourceLocation) {
+        guard let limit = thresholds[name] else {
+            Issue.record("no threshold for \(name) (measured \(measured))", sourceLocation: sourceLocation)
+            return
+        }
+        #expect(measured <= limit, "\(name): \(measured) allocations, threshold \(limit)", sourceLocation: sourceLocation)
+        if measured < limit { print("allocations: \(name) = \(measured), below its threshold \(limit): lower it") }
+    }
+
+    @Test func theCounterIsInstalled() {
+        #expect(kiosk_malloc_counter_installed() == 1)
+        let n = Self.count { _ = [UInt8](repeating: 1, count: 1000).withUnsafeBytes { $0.count } }
+        #expect(n == 1, "one array, one allocation")
+    }
+
+    /// A send stream: one 11.4 kB VP8 frame → 10 packets, polled out of its own buffer.
+    @Test func rtpSendStreamFrameToPackets() throws {
+        let clock = NTPClock(ntpAtZero: NTPTimestamp(seconds: 3_900_000_000, fraction: 0))
+        var stream = RTPSendStream(config: .init(ssrc: 1, payloadType: 96, format: .vp8(maxPayloadSize: 1140), cname: "c", ntpClock: clock))
+        let frame: [UInt8] = [0x11] + [UInt8](repeating: 7, count: 11_400)
+        var now = Instant.zero
+        func sendOne(_ i: Int) throws {
+            now = now + .milliseconds(33)
+            try frame.withUnsafeBytes { try stream.sendFrame($0, rtpTimestamp: UInt32(i * 3000), at: now) }
+            while stream.poll() != nil {}
+        }
+        for i in 0..<20 { try sendOne(i) }  // warm the ring and buffers
+        let n = try Self.count { for i in 20..<120 { try sendOne(i) } }
+        Self.check("rtp-send-stream-100-frames", n)
+    }
+
+    /// SRTP protect + unprotect of 100 RTP packets in place (AEAD_AES_128_GCM, kioskd's first
+    /// choice): Debian's libsrtp2 allocates inside NSS; the threshold holds it there.
+    @Test func srtpProtectAndUnprotect() throws {
+        let key = SRTPMasterKey(key: [UInt8](repeating: 3, count: 16), salt: [UInt8](repeating: 5, count: 12))
+        let a = try SRTPSession(profile: .aeadAes128Gcm, sendKey: key, receiveKey: key)
+        let b = try SRTPSession(profile: .aeadAes128Gcm, sendKey: key, receiveKey: key)
+        var packet: [UInt8] = []
+        packet.reserveCapacity(1300)
+        func one(_ seq: Int) throws {
+            packet.removeAll(keepingCapacity: true)
+            packet += [0x80, 96, UInt8(seq >> 8 & 0xff), UInt8(seq & 0xff), 0, 0, 0, 1, 0, 0, 0, 9]
+            packet += repeatElement(0x42, count: 1100)
+            try a.protectRTP(&packet)
+            try b.unprotectRTP(&packet)
+        }
+        for seq in 0..<10 { try one(seq) }
+        let n = try Self.count { for seq in 10..<110 { try one(seq) } }
+        Self.check("srtp-gcm-protect-unprotect-100-packets", n)
+    }
+
+    /// The whole peer, both directions of the packet path: A's VP8 frames → packets → SRTP →
+    /// transmits, and B's datagrams → SRTP → RTP → jitter buffer → frames handed out.
+    @Test func peerSendAndReceivePaths() throws {
+        let sim = try CallSimulation(net: NetworkEmulator(seed: 21))
+        sim.sendMedia = false
+        try sim.run(until: .zero + .seconds(1))
+        try #require(sim.a.connected && sim.b.connected)
+        let frame: [UInt8] = [0x11, 0x9d, 0x01, 0x2a] + [UInt8](repeating: 9, count: 3000)
+        var now = sim.now
+        var datagrams: [ICETransmit] = []
+        func send(_ i: Int) {
+            now = now + .milliseconds(33)
+            frame.withUnsafeBytes { sim.a.peer.sendVideo($0, rtpTimestamp: UInt32(i * 3000), at: now) }
+            while let o = sim.a.peer.poll() { if case .transmit(let t) = o { datagrams.append(t) } }
+        }
+        func receive(_ batch: [ICETransmit]) {
+            for t in batch {
+                sim.b.peer.handleDatagram(t.bytes, from: t.from, to: t.to, at: now)
+                while sim.b.peer.poll() != nil {}
+            }
+        }
+        for i in 0..<40 { send(i) }  // warm up both sides
+        receive(datagrams)
+        datagrams.removeAll(keepingCapacity: true)
+        datagrams.reserveCapacity(400)
+        let sent = Self.count { for i in 40..<140 { send(i) } }
+        let batch = datagrams
+        let received = Self.count { receive(batch) }
+        #expect(batch.count == 300, "100 frames of 3 packets")
+        Self.check("peer-send-100-video-frames", sent)
+        Self.check("peer-receive-100-video-frames", received)
+    }
+}
