@@ -19,6 +19,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
                 .product(name: "Session", package: "kioskd"),
+                .product(name: "NetEmulator", package: "kioskd"),
                 .product(name: "Devices", package: "kioskd"),
                 .product(name: "Render", package: "kioskd"),
             ],

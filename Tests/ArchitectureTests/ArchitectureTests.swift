@@ -110,7 +110,8 @@ import Testing
     }
 
     /// Sans-IO means the time is an input: no clock, socket, thread, lock or sleep in the
-    /// protocol targets (OpenSSL's own DTLS timer is the known exception, issue 10 item 3).
+    /// protocol targets. (OpenSSL's DTLS timer reads `gettimeofday`, which CDTLSClock answers
+    /// with the endpoint's own time.)
     @Test func onlyTheDriverTouchesSocketsThreadsAndClocks() throws {
         let sansIO = ["SessionCore", "STUN", "ICE", "SDP", "SRTP", "DTLS", "RTP", "RTPStreams", "Signaling", "Codecs",
                       "SessionPeer", "Media", "TOML"]

@@ -3,6 +3,7 @@ import DTLS
 import Glibc
 import ICE
 import Media
+import NetEmulator
 import SessionCore
 import SessionPeer
 
@@ -183,44 +184,6 @@ final class CallSide {
     }
 }
 
-/// The wire: a lossless FIFO with a fixed one-way delay (what the harness costs is charged to
-/// neither side).
-struct CallNetwork {
-    struct Flight {
-        var deliverAt: Instant
-        var transmit: ICETransmit
-        var toB: Bool
-    }
-
-    var delay: Duration = .milliseconds(20)
-    var flights: [Flight] = []
-    var head = 0
-
-    init() { flights.reserveCapacity(8192) }
-
-    mutating func send(_ t: ICETransmit, toB: Bool, now: Instant) {
-        if head > 4096 {
-            flights.removeFirst(head)
-            head = 0
-        }
-        flights.append(Flight(deliverAt: now + delay, transmit: t, toB: toB))
-    }
-
-    var nextDelivery: Instant? { head < flights.count ? flights[head].deliverAt : nil }
-
-    mutating func popDue(_ now: Instant) -> Flight? {
-        guard head < flights.count, flights[head].deliverAt <= now else { return nil }
-        defer {
-            head += 1
-            if head == flights.count {
-                flights.removeAll(keepingCapacity: true)
-                head = 0
-            }
-        }
-        return flights[head]
-    }
-}
-
 struct CallResult {
     var a: CallSide
     var b: CallSide
@@ -243,7 +206,8 @@ struct CallResult {
     var harnessNanos: Int64 { cpuNanos - a.total.cpuNanos - b.total.cpuNanos }
 }
 
-/// Two `Peer`s in one thread over `CallNetwork` in simulated time (the shape of
+/// Two `Peer`s in one thread over the tests' `NetworkEmulator` (a clean 20 ms link; what it
+/// costs is charged to neither side) in simulated time (the shape of
 /// Tests/SessionTests/PeerSimulatedCallTests.swift), both sending 640x480@30 VP8 and Opus.
 /// `recording` nil: real codecs encode and decode on both sides. Otherwise the recorded
 /// frames are sent and nothing is decoded (transport only).
@@ -254,7 +218,7 @@ enum Call {
         let live = recording == nil
         let a = try CallSide(name: "A (offerer)", address: TransportAddress(host: "10.0.0.1", port: 5000)!, seed: 1, live: live, content: content)
         let b = try CallSide(name: "B (answerer)", address: TransportAddress(host: "10.0.0.2", port: 6000)!, seed: 2, live: live, content: content)
-        var net = CallNetwork()
+        var net = NetworkEmulator(seed: 1)
         stage?("peers_and_codecs")
         let w0 = Meter.wallNanos(), c0 = Meter.threadCPUNanos()
         var now = Instant.zero
@@ -287,11 +251,11 @@ enum Call {
             if let t = net.nextDelivery { next = min(next, t) }
             if mediaStart != nil { next = min(next, nextVideo, nextAudio) }
             now = max(now, next)
-            while let f = net.popDue(now) {
-                let target = f.toB ? b : a
+            while let f = net.popDue(at: now) {
+                let target = f.to == .b ? b : a
                 target.datagramsIn += 1
                 target.transport.charge {
-                    target.peer.handleDatagram(f.transmit.bytes, from: f.transmit.from, to: f.transmit.to, at: now)
+                    target.peer.handleDatagram(f.datagram.bytes, from: f.datagram.from, to: f.datagram.to, at: now)
                 }
             }
             if a.deadline <= now { a.transport.charge { a.peer.handleTimeout(at: now) } }
@@ -362,7 +326,7 @@ enum Call {
 
     /// Moves a side's outputs onto the wire and into its decoders. Polling is charged to the
     /// side's transport; decoding to its decode; the wire to nobody.
-    static func drain(_ side: CallSide, other: CallSide, toB: Bool, net: inout CallNetwork, now: Instant) {
+    static func drain(_ side: CallSide, other: CallSide, toB: Bool, net: inout NetworkEmulator, now: Instant) {
         side.transport.charge {
             while let o = side.peer.poll() { side.outputs.append(o) }
         }
@@ -370,7 +334,7 @@ enum Call {
             switch output {
             case .transmit(let t):
                 side.datagramsOut += 1
-                net.send(t, toB: toB, now: now)
+                net.send(.init(from: t.from, to: t.to, bytes: t.bytes), from: toB ? .a : .b, at: now)
             case .timeout(let t):
                 side.deadline = t
             case .event(let event):
