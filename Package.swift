@@ -27,6 +27,7 @@ let package = Package(
     products: [
         .executable(name: "kioskd", targets: ["kioskd"]),
         .executable(name: "practice-dev", targets: ["practice-dev"]),
+        .library(name: "PracticeKit", targets: ["PracticeKit"]),
         .library(name: "Session", targets: sessionTargets),
         .library(name: "Devices", targets: ["Devices"]),
         .library(name: "Render", targets: ["Render"]),
@@ -98,17 +99,27 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .executableTarget(
-            name: "practice-dev",
+        // The practice endpoint (relay, appointment book, rules, API, clinician page); the
+        // practice-dev executable is its command line.
+        .target(
+            name: "PracticeKit",
             dependencies: [
                 "Signaling",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
             ],
             resources: [.copy("Public")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "practice-dev",
+            dependencies: [
+                "PracticeKit", "Signaling",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // In-VM checks run by the lab (image/lab) against real kernel drivers.
@@ -149,7 +160,7 @@ let package = Package(
         .testTarget(
             name: "PracticeDevTests",
             dependencies: [
-                "practice-dev", "Signaling", "DevTools",
+                "PracticeKit", "Signaling", "DevTools",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "WSClient", package: "swift-websocket"),
             ],

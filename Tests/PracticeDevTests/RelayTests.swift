@@ -1,5 +1,5 @@
 import Foundation
-@testable import practice_dev
+@testable import PracticeKit
 import Signaling
 import Testing
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// A partial appointment: the body of POST (complete), PATCH (saved at once) and PUT draft (an
 /// unsaved edit kept beside the saved appointment). Every field present has been validated.
-struct AppointmentChange: Sendable, Equatable {
+public struct AppointmentChange: Sendable, Equatable {
     var id: String?
     var type: String?
     var scheduledAt: Date?
@@ -15,7 +15,7 @@ struct AppointmentChange: Sendable, Equatable {
     var clinicianRole: ClinicianRole?
 
     /// The saved appointment with this change applied (the id never changes).
-    func applied(to a: Appointment) -> Appointment {
+    public func applied(to a: Appointment) -> Appointment {
         var b = a
         if let type { b.type = type }
         if let scheduledAt { b.scheduledAt = scheduledAt }
@@ -31,7 +31,7 @@ struct AppointmentChange: Sendable, Equatable {
 
     /// A new appointment (POST): every field but `id` and `clinician.id` is required; the
     /// first one missing (in document order) is named.
-    func newAppointment(generatedId: String) throws(APIError) -> Appointment {
+    public func newAppointment(generatedId: String) throws(APIError) -> Appointment {
         guard let type else { throw .missingField("type") }
         guard let scheduledAt else { throw .missingField("scheduledAt") }
         guard let timeZone else { throw .missingField("timeZone") }

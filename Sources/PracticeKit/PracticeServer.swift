@@ -7,25 +7,36 @@ import Signaling
 
 /// Builds and runs the practice endpoint: `/ws` (signaling), `/api/...` (appointment book),
 /// `/` (the clinician's page).
-struct PracticeServer {
-    struct Options: Sendable {
-        var host = "127.0.0.1"
-        var port = 8080
-        var relay = Relay.Settings()
+public struct PracticeServer {
+    public struct Options: Sendable {
+        public var host = "127.0.0.1"
+        public var port = 8080
+        public var relay = Relay.Settings()
         /// Bearer token for `/api` outside dev mode (the API is closed without one).
-        var apiToken: String?
+        public var apiToken: String?
         /// PEM files; both or neither.
-        var tlsCertificate: String?
-        var tlsKey: String?
+        public var tlsCertificate: String?
+        public var tlsKey: String?
         /// The clinician page's folder; nil = the bundled `Public` resources.
-        var publicDirectory: String?
+        public var publicDirectory: String?
+
+        public init(host: String = "127.0.0.1", port: Int = 8080, relay: Relay.Settings = Relay.Settings(), apiToken: String? = nil,
+                    tlsCertificate: String? = nil, tlsKey: String? = nil, publicDirectory: String? = nil) {
+            self.host = host
+            self.port = port
+            self.relay = relay
+            self.apiToken = apiToken
+            self.tlsCertificate = tlsCertificate
+            self.tlsKey = tlsKey
+            self.publicDirectory = publicDirectory
+        }
     }
 
     let options: Options
     let hub: PracticeHub
     let logger: Logger
 
-    init(options: Options, book: AppointmentBook, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(options: Options, book: AppointmentBook, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.options = options
         self.logger = logger
         self.hub = PracticeHub(relay: Relay(settings: options.relay, book: book), logger: logger, clock: clock)
@@ -33,8 +44,8 @@ struct PracticeServer {
 
     /// Runs until cancelled or (with signals) SIGTERM/SIGINT. `onListening` gets the bound port.
     /// `handleSignals: false` for in-process tests (stop them by cancelling the task).
-    func run(handleSignals: Bool = true,
-             onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    public func run(handleSignals: Bool = true,
+                    onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let app = try makeApplication(onListening: onListening)
         let hub = self.hub
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -132,11 +143,11 @@ struct PracticeServer {
     }
 }
 
-enum PracticeServerError: Error, CustomStringConvertible {
+public enum PracticeServerError: Error, CustomStringConvertible {
     case tlsNeedsCertificateAndKey
     case tlsRequired
 
-    var description: String {
+    public var description: String {
         switch self {
         case .tlsNeedsCertificateAndKey: return "--tls-cert and --tls-key go together"
         case .tlsRequired: return "without --dev, practice-dev serves TLS only: pass --tls-cert and --tls-key"
@@ -144,8 +155,9 @@ enum PracticeServerError: Error, CustomStringConvertible {
     }
 }
 
-/// Finds the bundled clinician page (`Public/` copied by SwiftPM next to the executable)
-/// without `Bundle.module`, which traps when the bundle is missing.
+/// Finds the bundled clinician page (PracticeKit's `Public/`, copied by SwiftPM into
+/// `<package>_PracticeKit.resources` next to every binary that links PracticeKit) without
+/// `Bundle.module`, which traps when the bundle is missing.
 enum PracticePublicFiles {
     static func bundledDirectory() -> String? {
         let fm = FileManager.default
@@ -155,7 +167,7 @@ enum PracticePublicFiles {
         candidates.append(exe.deletingLastPathComponent().deletingLastPathComponent())
         for dir in candidates {
             guard let names = try? fm.contentsOfDirectory(atPath: dir.path) else { continue }
-            for name in names.sorted() where name.hasSuffix("_practice-dev.resources") {
+            for name in names.sorted() where name.hasSuffix("_PracticeKit.resources") {
                 let path = dir.appendingPathComponent(name).appendingPathComponent("Public").path
                 if fm.fileExists(atPath: path + "/index.html") { return path }
             }

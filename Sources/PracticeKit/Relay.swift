@@ -11,22 +11,36 @@ struct RelayConnectionID: Hashable, Sendable, CustomStringConvertible {
 /// The practice endpoint's signaling logic as a sans-IO value: connections, endpoint sessions,
 /// appointment rooms and the appointment book. Inputs are calls with `now`; effects come back
 /// as `Output`s that the hub performs. See docs/signaling.md for the rules implemented here.
-struct Relay {
-    struct Settings: Sendable {
-        var dev = false
-        var heartbeatIntervalMs = 15_000
+public struct Relay {
+    public struct Settings: Sendable {
+        public var dev: Bool
+        public var heartbeatIntervalMs: Int
         /// How long a session whose connection dropped keeps its room place.
-        var grace: TimeInterval = 30
+        public var grace: TimeInterval
         /// A connection is closed when silent for this many heartbeat intervals.
-        var deadAfterHeartbeats = 3
-        var helloTimeout: TimeInterval = 10
-        var iceServers: [SignalingICEServer] = []
+        public var deadAfterHeartbeats: Int
+        public var helloTimeout: TimeInterval
+        public var iceServers: [SignalingICEServer]
         /// kioskId → token (not used in dev mode, where any token is accepted).
-        var kioskTokens: [String: String] = [:]
+        public var kioskTokens: [String: String]
         /// clinicianId → token (not used in dev mode).
-        var clinicianTokens: [String: String] = [:]
+        public var clinicianTokens: [String: String]
         /// Messages kept for a session while its connection is down.
-        var pendingLimit = 256
+        public var pendingLimit: Int
+
+        public init(dev: Bool = false, heartbeatIntervalMs: Int = 15_000, grace: TimeInterval = 30, deadAfterHeartbeats: Int = 3,
+                    helloTimeout: TimeInterval = 10, iceServers: [SignalingICEServer] = [], kioskTokens: [String: String] = [:],
+                    clinicianTokens: [String: String] = [:], pendingLimit: Int = 256) {
+            self.dev = dev
+            self.heartbeatIntervalMs = heartbeatIntervalMs
+            self.grace = grace
+            self.deadAfterHeartbeats = deadAfterHeartbeats
+            self.helloTimeout = helloTimeout
+            self.iceServers = iceServers
+            self.kioskTokens = kioskTokens
+            self.clinicianTokens = clinicianTokens
+            self.pendingLimit = pendingLimit
+        }
     }
 
     enum Output: Equatable, Sendable {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// RFC 3339 date-times for the API and the protocol, and clock times shown to people.
-enum PracticeTime {
+public enum PracticeTime {
     /// Why a text is not an RFC 3339 date-time with an offset.
     enum ParseError: Error, Equatable, Sendable {
         /// Not of the form `2025-03-04T17:00:00-06:00`.
@@ -19,7 +19,7 @@ enum PracticeTime {
         return f.string(from: d)
     }
 
-    static func parse(_ s: String) -> Date? { try? parseChecked(s) }
+    public static func parse(_ s: String) -> Date? { try? parseChecked(s) }
 
     /// RFC 3339 §5.6 `date-time`, strictly: the offset is required and every field must exist
     /// (Foundation's ISO8601DateFormatter rolls Feb 30 over to Mar 2, so it is not used here).

@@ -2,15 +2,15 @@ import Foundation
 
 /// An HTTP API failure, sent as `{"error":{status,code,field,message}}` (docs/practice-api.md).
 /// `field` is the dotted path of the offending input (`patient.portalAccount`), or nil.
-struct APIError: Error, Equatable, Sendable {
+public struct APIError: Error, Equatable, Sendable {
     /// Request bodies above this are refused with 413 before they are parsed.
     static let maximumBodyBytes = 64 * 1024
 
     /// The HTTP status code (400, 404, 409, 413, …).
-    var status: Int
-    var code: String
-    var field: String?
-    var message: String
+    public var status: Int
+    public var code: String
+    public var field: String?
+    public var message: String
 
     static func invalidJSON(_ message: String) -> APIError {
         APIError(status: 400, code: "invalid-json", field: nil, message: message)

@@ -4,7 +4,7 @@ import Signaling
 /// A JSON value for the HTTP API: Session's JSON value (parsed with a depth limit, objects
 /// sorted by key; written with the keys in the order they were set, so equal records give
 /// byte-identical responses).
-typealias PracticeJSON = SignalingJSON
+public typealias PracticeJSON = SignalingJSON
 
 /// One key and value of an object.
 typealias PracticeJSONMember = (key: String, value: PracticeJSON)
@@ -14,7 +14,7 @@ extension SignalingJSON {
     static let maximumBodyDepth = 16
 
     /// Parses one API body; nil when the bytes are not JSON (or nest too deeply).
-    static func parse(_ bytes: [UInt8]) -> PracticeJSON? {
+    public static func parse(_ bytes: [UInt8]) -> PracticeJSON? {
         try? parse(bytes, maximumDepth: maximumBodyDepth)
     }
 

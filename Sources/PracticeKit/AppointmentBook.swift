@@ -3,12 +3,15 @@ import Signaling
 
 /// The saved appointments, their unsaved edits, and which kiosk shows which appointment.
 /// A value: the relay owns one.
-struct AppointmentBook: Sendable {
+public struct AppointmentBook: Sendable {
     private(set) var appointments: [String: Appointment] = [:]
     /// appointmentId → an edit not yet saved. Shown to the clinician, ignored by the rules.
     private(set) var drafts: [String: AppointmentChange] = [:]
     /// kioskId → appointmentId.
     private(set) var assignments: [String: String] = [:]
+
+    /// An empty book.
+    public init() {}
 
     /// Inserts or replaces the saved appointment; returns true when it was new.
     @discardableResult
@@ -42,7 +45,7 @@ struct AppointmentBook: Sendable {
 
     /// The demo data of `--dev`: kiosk-1 shows one eligible appointment scheduled `now` with
     /// the demo clinician `dr-demo`.
-    static func demo(now: Date) -> AppointmentBook {
+    public static func demo(now: Date) -> AppointmentBook {
         var book = AppointmentBook()
         book.upsert(Appointment(
             id: "demo-1", type: "Individual", scheduledAt: now, timeZone: "UTC", status: .scheduled,

@@ -2,7 +2,7 @@ import Foundation
 
 /// Reads API request bodies into validated values. Every error names the field by its dotted
 /// path (`patient.portalAccount`); the first problem found, in document order, is reported.
-enum AppointmentInput {
+public enum AppointmentInput {
     static let maxTypeLength = 100
     static let maxNameBytes = 256
 
@@ -16,7 +16,7 @@ enum AppointmentInput {
     }
 
     /// An appointment body (POST, PATCH or PUT draft): any subset of the fields.
-    static func change(_ body: [UInt8]) throws(APIError) -> AppointmentChange {
+    public static func change(_ body: [UInt8]) throws(APIError) -> AppointmentChange {
         let f = try object(body)
         try f.rejectUnknown(["id", "type", "scheduledAt", "timeZone", "status", "patient", "clinician"])
         var c = AppointmentChange()
@@ -65,7 +65,7 @@ enum AppointmentInput {
     }
 
     /// `{"appointmentId": ID | null}` (the key is required; null clears the assignment).
-    static func assignment(_ body: [UInt8]) throws(APIError) -> String? {
+    public static func assignment(_ body: [UInt8]) throws(APIError) -> String? {
         let f = try object(body)
         try f.rejectUnknown(["appointmentId"])
         guard let value = f.fields["appointmentId"] else { throw .missingField("appointmentId") }

@@ -3,7 +3,7 @@ import Foundation
 /// The practice's telehealth workflow rules (/work/shared/DESIGN.md "Workflow rules";
 /// docs/practice-api.md) as one pure function of the *saved* appointment, the instant, and
 /// optionally who asks. Unsaved edits (drafts) never reach it.
-enum TelehealthRules {
+public enum TelehealthRules {
     /// A session can start from this long before to this long after the scheduled time, both
     /// ends included (17:00 → 12:00–22:00). Elapsed time between instants: a DST change inside
     /// the window neither stretches nor shrinks it.
@@ -20,11 +20,11 @@ enum TelehealthRules {
         var message: String
     }
 
-    struct Decision: Equatable, Sendable {
+    public struct Decision: Equatable, Sendable {
         /// Every failed rule, in this order: type, portal account, status, clinician, window.
         var reasons: [Reason]
-        var opensAt: Date
-        var closesAt: Date
+        public var opensAt: Date
+        public var closesAt: Date
         /// "12:00 PM" in `timeZone`.
         var opensAtLocal: String
         var closesAtLocal: String
@@ -36,7 +36,7 @@ enum TelehealthRules {
     }
 
     /// `clinicianId`: who wants to start the session (nil: not asked for anyone, e.g. a kiosk).
-    static func evaluate(_ a: Appointment, at now: Date, clinicianId: String? = nil) -> Decision {
+    public static func evaluate(_ a: Appointment, at now: Date, clinicianId: String? = nil) -> Decision {
         let opensAt = a.scheduledAt.addingTimeInterval(-window)
         let closesAt = a.scheduledAt.addingTimeInterval(window)
         let opensLocal = PracticeTime.clockTime(opensAt, zone: a.timeZone)

@@ -15,15 +15,15 @@ enum ClinicianRole: String, Sendable, CaseIterable {
 
 /// One saved appointment. `patient.name` is personal data: shown on the clinician's page only,
 /// never logged and never sent to a kiosk.
-struct Appointment: Sendable, Equatable {
+public struct Appointment: Sendable, Equatable {
     struct Patient: Sendable, Equatable {
         var name: String
         /// The patient has a client portal account (required for telehealth).
         var portalAccount: Bool
     }
 
-    struct Clinician: Sendable, Equatable {
-        var id: String
+    public struct Clinician: Sendable, Equatable {
+        public var id: String
         var name: String
         var role: ClinicianRole
     }
@@ -31,10 +31,10 @@ struct Appointment: Sendable, Equatable {
     var id: String
     /// e.g. "Individual", "Group Therapy", "Scheduled Event", "Vacation or Blackout Period".
     var type: String
-    var scheduledAt: Date
+    public var scheduledAt: Date
     /// IANA zone in which the practice shows this appointment's times.
     var timeZone: String
     var status: AppointmentStatus
     var patient: Patient
-    var clinician: Clinician
+    public var clinician: Clinician
 }
