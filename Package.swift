@@ -26,6 +26,7 @@ let package = Package(
     name: "kioskd",
     products: [
         .executable(name: "kioskd", targets: ["kioskd"]),
+        .executable(name: "kioskd-demo", targets: ["kioskd-demo"]),
         .executable(name: "practice-dev", targets: ["practice-dev"]),
         .library(name: "PracticeKit", targets: ["PracticeKit"]),
         .library(name: "Session", targets: sessionTargets),
@@ -87,15 +88,36 @@ let package = Package(
             dependencies: ["Media", "CDRM", "CGBM", "CYUV", "CFreeType"],
             swiftSettings: strict
         ),
+        // The kiosk itself: its flow and screens, the call over signaling, the media pipeline,
+        // the control socket, the log format. Linked by the daemon and by the demo.
+        .target(
+            name: "KioskCore",
+            dependencies: [
+                "Devices", "Render", "Media",
+                "SessionCore", "Signaling", "RTP", "DTLS", "Codecs", "SessionPeer", "SessionDriver",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "WSClient", package: "swift-websocket"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "kioskd",
             dependencies: [
-                "Devices", "Render", "TOML", "Media",
-                "SessionCore", "Signaling", "RTP", "DTLS", "Codecs", "SessionPeer", "SessionDriver",
+                "KioskCore", "Devices", "Render", "TOML", "Media", "Signaling", "SessionPeer", "SessionDriver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "WSClient", package: "swift-websocket"),
+            ],
+            swiftSettings: strict
+        ),
+        // `kioskd demo` execs this: the demonstration call with its harness (practice-dev and
+        // headless Chromium through DevTools), kept out of the daemon that ships on kiosks.
+        .executableTarget(
+            name: "kioskd-demo",
+            dependencies: [
+                "KioskCore", "DevTools", "Devices", "Render", "Media", "SessionCore", "SessionPeer", "Signaling",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -130,7 +152,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "render-labcheck", dependencies: ["Render", "Media"], swiftSettings: strict),
-        // Drives headless Chromium over the DevTools protocol (tests only: the clinician's page).
+        // Drives headless Chromium over the DevTools protocol and starts practice-dev: the tests'
+        // harness, and kioskd-demo's (never linked into kioskd).
         .target(
             name: "DevTools",
             dependencies: [.product(name: "WSClient", package: "swift-websocket"), .product(name: "Logging", package: "swift-log")],
@@ -152,7 +175,7 @@ let package = Package(
         .testTarget(
             name: "KioskdTests",
             dependencies: [
-                "kioskd", "Media", "Render", "DevTools", "SessionCore", "Signaling", "DTLS", "Codecs", "SessionPeer", "SessionDriver",
+                "kioskd", "KioskCore", "Media", "Render", "DevTools", "SessionCore", "Signaling", "DTLS", "Codecs", "SessionPeer", "SessionDriver",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ],
             swiftSettings: strict

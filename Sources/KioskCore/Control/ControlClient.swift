@@ -5,12 +5,14 @@ import Foundation
 
 /// Talks to a running kioskd's control socket (one JSON line in, one out): `kioskd control`
 /// for technicians, the lab and the end-to-end tests.
-struct ControlClient {
+public struct ControlClient {
     let path: String
 
-    enum Failure: Error, CustomStringConvertible {
+    public init(path: String) { self.path = path }
+
+    public enum Failure: Error, CustomStringConvertible {
         case connect(Int32), io, reply(String)
-        var description: String {
+        public var description: String {
             switch self {
             case .connect(let e): return "cannot connect to the control socket: \(String(cString: strerror(e)))"
             case .io: return "the control socket closed mid-reply"
@@ -37,14 +39,14 @@ struct ControlClient {
         return object
     }
 
-    func status() throws -> ControlStatus {
+    public func status() throws -> ControlStatus {
         let object = try request(#"{"command":"status"}"#)
         return try JSONDecoder().decode(ControlStatus.self, from: JSONSerialization.data(withJSONObject: object))
     }
 
     /// Taps the middle of `button` on the screen as drawn (a first tap wakes a hidden tray).
     @discardableResult
-    func press(_ button: String) throws -> String? {
+    public func press(_ button: String) throws -> String? {
         var s = try status()
         if !s.buttons.contains(where: { $0.button == button }) {
             _ = try tap(x: 1, y: 1)
@@ -57,11 +59,11 @@ struct ControlClient {
         return try tap(x: b.x + b.width / 2, y: b.y + b.height / 2)
     }
 
-    func tap(x: Int, y: Int) throws -> String? {
+    public func tap(x: Int, y: Int) throws -> String? {
         try request(#"{"command":"tap","x":\#(x),"y":\#(y)}"#)["button"] as? String
     }
 
-    func screenshot(to path: String) throws {
+    public func screenshot(to path: String) throws {
         let object = try request(#"{"command":"screenshot"}"#)
         guard let b64 = object["png"] as? String, let data = Data(base64Encoded: b64) else { throw Failure.reply("no png") }
         try data.write(to: URL(fileURLWithPath: path))

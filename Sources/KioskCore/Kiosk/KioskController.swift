@@ -7,7 +7,7 @@ import Signaling
 /// Drives `KioskFlow`: feeds it the call's events, touches and a clock tick, and performs what
 /// it returns (screens, signaling intents, devices). Inputs are processed strictly one at a
 /// time, in arrival order, even when performing an action produces a new input.
-actor KioskController {
+public actor KioskController {
     let call: KioskCall
     let media: MediaPipeline
     let screen: ScreenLoop
@@ -22,9 +22,9 @@ actor KioskController {
     nonisolated let callEvents: AsyncStream<CallEvent>
     private nonisolated let callEventSink: AsyncStream<CallEvent>.Continuation
 
-    init(call: KioskCall, media: MediaPipeline, screen: ScreenLoop, settings: KioskFlow.Settings = KioskFlow.Settings(),
-         callEvents: (AsyncStream<CallEvent>, AsyncStream<CallEvent>.Continuation),
-         logger: Logger, notifyStatus: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(call: KioskCall, media: MediaPipeline, screen: ScreenLoop, settings: KioskFlow.Settings = KioskFlow.Settings(),
+                callEvents: (AsyncStream<CallEvent>, AsyncStream<CallEvent>.Continuation),
+                logger: Logger, notifyStatus: @escaping @Sendable (String) -> Void = { _ in }) {
         self.call = call
         self.media = media
         self.screen = screen
@@ -35,7 +35,7 @@ actor KioskController {
     }
 
     /// Runs the kiosk until cancelled: the screen, signaling and the call, and a 250 ms tick.
-    func run() async {
+    public func run() async {
         screen.start()
         await input(.tick)
         let call = self.call
@@ -58,7 +58,7 @@ actor KioskController {
 
     /// A touch at screen pixel (x, y): hit-tests what is on screen, then tells the flow.
     @discardableResult
-    func tap(x: Int, y: Int) async -> KioskButton? {
+    public func tap(x: Int, y: Int) async -> KioskButton? {
         let button = screen.button(atX: x, y: y)
         await input(.touched)
         if let button {

@@ -10,9 +10,11 @@ import Synchronization
 /// The kiosk's side of a telehealth call: follows the practice's signaling (assignment, join,
 /// peer-joined, offer/answer, candidates, end), owns one `PeerDriver` per call and hands media
 /// to the pipeline. Signaling drops never touch the engine: media keeps flowing peer to peer.
-actor KioskCall {
-    struct Options: Sendable {
-        var peer: PeerConfiguration
+public actor KioskCall {
+    public struct Options: Sendable {
+        public var peer: PeerConfiguration
+
+        public init(peer: PeerConfiguration) { self.peer = peer }
     }
 
     let link: SignalingLink
@@ -30,13 +32,13 @@ actor KioskCall {
     private let outgoing: AsyncStream<SignalingClient.Intent>.Continuation
     private let outgoingQueue: AsyncStream<SignalingClient.Intent>
     private(set) var appointmentId: String?
-    private(set) var security: PeerSecurityInfo?
-    private(set) var lastError: String?
-    private(set) var state = "idle"
+    public private(set) var security: PeerSecurityInfo?
+    public private(set) var lastError: String?
+    public private(set) var state = "idle"
     private var certificate: DTLSCertificate?
 
-    init(link: SignalingLink, media: MediaPipeline, options: Options, logger: Logger,
-         observer: @escaping @Sendable (CallEvent) -> Void = { _ in }) {
+    public init(link: SignalingLink, media: MediaPipeline, options: Options, logger: Logger,
+                observer: @escaping @Sendable (CallEvent) -> Void = { _ in }) {
         self.link = link
         self.media = media
         self.options = options
@@ -90,7 +92,7 @@ actor KioskCall {
         await link.stop()
     }
 
-    func stats() async -> PeerStats? {
+    public func stats() async -> PeerStats? {
         guard let driver else { return nil }
         return await withCheckedContinuation { continuation in
             driver.submit(.stats { continuation.resume(returning: $0) })

@@ -9,7 +9,7 @@ import Synchronization
 /// The one thread that owns the display: it draws the current presentation with the latest
 /// remote and self frames (30 times a second while video shows, only on change otherwise),
 /// and answers hit tests and screenshots from what was actually drawn.
-final class ScreenLoop: Sendable {
+public final class ScreenLoop: Sendable {
     private struct Shared {
         var presentation: KioskPresentation?
         var changed = false
@@ -28,8 +28,8 @@ final class ScreenLoop: Sendable {
 
     /// `openDisplay` runs on the loop's thread (which then owns the display), again every 5 s
     /// while it returns nil. Until a display opens, hit tests use `assumedSize`.
-    init(openDisplay: @escaping @Sendable () -> (any Display)?, assumedSize: PixelSize = PixelSize(width: 1920, height: 1080),
-         media: MediaPipeline, logger: Logger) {
+    public init(openDisplay: @escaping @Sendable () -> (any Display)?, assumedSize: PixelSize = PixelSize(width: 1920, height: 1080),
+                media: MediaPipeline, logger: Logger) {
         self.openDisplay = openDisplay
         size = Mutex(assumedSize)
         self.media = media
@@ -37,7 +37,7 @@ final class ScreenLoop: Sendable {
     }
 
     /// The screen's size in pixels (touch coordinates are in this space).
-    var outputSize: PixelSize { size.withLock { $0 } }
+    public var outputSize: PixelSize { size.withLock { $0 } }
 
     func start() {
         let already = shared.withLock { s -> Bool in
@@ -61,12 +61,12 @@ final class ScreenLoop: Sendable {
         shared.withLock { $0.layout }?.button(atX: x, y: y)
     }
 
-    var layout: ScreenLayout? { shared.withLock { $0.layout } }
-    var presentedName: String { shared.withLock { $0.presentedName } }
+    public var layout: ScreenLayout? { shared.withLock { $0.layout } }
+    public var presentedName: String { shared.withLock { $0.presentedName } }
     var framesPresented: Int { shared.withLock { $0.framesPresented } }
 
     /// A PNG of the next drawn frame (composed the same way, in software).
-    func screenshot() async -> [UInt8] {
+    public func screenshot() async -> [UInt8] {
         await withCheckedContinuation { c in
             shared.withLock { s in
                 s.screenshotWaiters.append(c)

@@ -1,16 +1,29 @@
 import Foundation
 
-/// The project's reference practice endpoint, started as a child process on loopback.
-final class PracticeDevProcess: @unchecked Sendable {
+/// The project's reference practice endpoint, started as a child process on loopback (by the
+/// tests and by `kioskd-demo`).
+public final class PracticeDevProcess: @unchecked Sendable {
     // @unchecked: the Process is only started and stopped from the owning task.
     private let process = Process()
-    let port: Int
+    public let port: Int
 
-    /// Starts `practice-dev --dev` beside this executable on a free loopback port.
-    init(executableDirectory: URL, port: Int? = nil) throws {
+    public enum Failure: Error, CustomStringConvertible {
+        case missing(String)
+        case didNotStart
+
+        public var description: String {
+            switch self {
+            case .missing(let path): "missing \(path) (swift build --product practice-dev)"
+            case .didNotStart: "practice-dev did not start listening"
+            }
+        }
+    }
+
+    /// Starts `practice-dev --dev` from `executableDirectory` on a free loopback port.
+    public init(executableDirectory: URL, port: Int? = nil) throws {
         let binary = executableDirectory.appendingPathComponent("practice-dev")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw DemoError.missingTool("practice-dev (swift build --product practice-dev)")
+            throw Failure.missing(binary.path)
         }
         self.port = port ?? PracticeDevProcess.freePort()
         process.executableURL = binary
@@ -20,14 +33,14 @@ final class PracticeDevProcess: @unchecked Sendable {
         try process.run()
         guard PracticeDevProcess.waitForListen(port: self.port, timeout: 15) else {
             process.terminate()
-            throw DemoError.practiceDidNotStart
+            throw Failure.didNotStart
         }
     }
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
-    var signalingURL: String { "ws://127.0.0.1:\(port)/ws" }
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var signalingURL: String { "ws://127.0.0.1:\(port)/ws" }
 
-    func stop() {
+    public func stop() {
         if process.isRunning {
             process.terminate()
             process.waitUntilExit()
@@ -36,7 +49,7 @@ final class PracticeDevProcess: @unchecked Sendable {
 
     deinit { stop() }
 
-    static func freePort() -> Int {
+    public static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var sin = sockaddr_in()
@@ -48,7 +61,7 @@ final class PracticeDevProcess: @unchecked Sendable {
         return Int(UInt16(bigEndian: sin.sin_port))
     }
 
-    static func waitForListen(port: Int, timeout: TimeInterval) -> Bool {
+    public static func waitForListen(port: Int, timeout: TimeInterval) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -1,5 +1,7 @@
+import DevTools
 import Devices
 import Foundation
+import KioskCore
 import Logging
 import Media
 import Render
@@ -84,8 +86,22 @@ struct DemoRun {
         let flowTask = Task { await controller.run() }
         defer { flowTask.cancel() }
 
-        let browser = startBrowser ? try ChromiumClinician(url: pageURL) : nil
-        defer { browser?.stop() }
+        let browser = startBrowser ? try await ChromiumClinician.start(url: pageURL) : nil
+        do {
+            let summary = try await runCall(practice: practice, media: media, call: call, screen: screen,
+                                            controller: controller, flowTask: flowTask, browser: browser)
+            await browser?.stop()
+            return summary
+        } catch {
+            await browser?.stop()
+            throw error
+        }
+    }
+
+    /// The patient's taps, the call itself, the snapshots and the summary.
+    private func runCall(practice: PracticeDevProcess, media: MediaPipeline, call: KioskCall, screen: ScreenLoop,
+                         controller: KioskController, flowTask: Task<Void, Never>,
+                         browser: ChromiumClinician?) async throws -> Summary {
 
         var screens: [String] = []
         func capture(_ name: String) async {

@@ -15,7 +15,7 @@ struct ControlRequest: Decodable {
     var y: Int?
 }
 
-struct ControlStatus: Codable, Equatable {
+public struct ControlStatus: Codable, Equatable {
     struct Button: Codable, Equatable {
         var button: String
         var label: String
@@ -52,7 +52,7 @@ struct ControlStatus: Codable, Equatable {
 }
 
 extension KioskController {
-    func control(_ line: String, screenshotsAllowed: Bool) async -> String {
+    public func control(_ line: String, screenshotsAllowed: Bool) async -> String {
         guard let request = try? JSONDecoder().decode(ControlRequest.self, from: Data(line.utf8)) else {
             return Self.error("expected one JSON object per line, e.g. {\"command\":\"status\"}")
         }

@@ -7,7 +7,7 @@ import WSClient
 /// The I/O half of signaling: runs the sans-IO `SignalingClient` against a real WebSocket
 /// (swift-websocket), feeding it connects, text frames, drops and timer expiries, and
 /// performing what it asks (connect, send, close). Events come out of `events` in order.
-actor SignalingLink {
+public actor SignalingLink {
     private var client: SignalingClient
     private let url: String
     private let logger: Logger
@@ -17,7 +17,7 @@ actor SignalingLink {
     private let eventSink: AsyncStream<SignalingClient.Event>.Continuation
     nonisolated let events: AsyncStream<SignalingClient.Event>
 
-    init(url: String, hello: SignalingHello, logger: Logger) {
+    public init(url: String, hello: SignalingHello, logger: Logger) {
         var configuration = SignalingClient.Configuration(hello: hello)
         configuration.jitterSeed = UInt64.random(in: 1...UInt64.max)
         client = SignalingClient(configuration: configuration)

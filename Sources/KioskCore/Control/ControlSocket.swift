@@ -8,7 +8,7 @@ import Synchronization
 /// A Unix stream socket for technicians and tests: one JSON request per line, one JSON reply
 /// per line (see `ControlCommands`). The socket file is created mode 0660 in the service's
 /// runtime directory, so only root and the kioskd group reach it.
-final class ControlSocket: Sendable {
+public final class ControlSocket: Sendable {
     let path: String
     private let fd: Int32
     private let handler: @Sendable (String) async -> String
@@ -19,16 +19,16 @@ final class ControlSocket: Sendable {
     /// A client silent this long is disconnected.
     static let idleSeconds = 30
 
-    enum Failure: Error, CustomStringConvertible {
+    public enum Failure: Error, CustomStringConvertible {
         case socket(path: String, errno: Int32)
-        var description: String {
+        public var description: String {
             switch self {
             case .socket(let path, let e): return "control socket \(path): \(String(cString: strerror(e)))"
             }
         }
     }
 
-    init(path: String, logger: Logger, handler: @escaping @Sendable (String) async -> String) throws(Failure) {
+    public init(path: String, logger: Logger, handler: @escaping @Sendable (String) async -> String) throws(Failure) {
         self.path = path
         self.logger = logger
         self.handler = handler
@@ -43,12 +43,12 @@ final class ControlSocket: Sendable {
         fd = s
     }
 
-    func start() {
+    public func start() {
         Thread { self.acceptLoop() }.start()
     }
 
     /// Closes the listening socket and removes the file.
-    func stop() {
+    public func stop() {
         shutdown(fd, Int32(SHUT_RDWR))
         close(fd)
         unlink(path)

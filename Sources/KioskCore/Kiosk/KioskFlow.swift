@@ -7,19 +7,21 @@ import Signaling
 /// signaling, call, device and touch events with the current time and returns what to draw and
 /// what to do; `KioskController` performs it. The practice's rules are evaluated by the
 /// endpoint; the kiosk shows their outcome and never sends a join the patient did not ask for.
-struct KioskFlow {
-    struct Settings: Sendable {
+public struct KioskFlow {
+    public struct Settings: Sendable {
         /// The ended screen goes back to idle after this long without a Rejoin.
-        var endedTimeout: Duration = .seconds(120)
+        public var endedTimeout: Duration = .seconds(120)
         /// The in-call tray hides after this long without a touch.
-        var trayHideAfter: Duration = .seconds(10)
+        public var trayHideAfter: Duration = .seconds(10)
         /// Out of a call, signaling down this long shows "Cannot reach the practice".
-        var unreachableAfter: Duration = .seconds(8)
+        public var unreachableAfter: Duration = .seconds(8)
         /// How often a failed camera or microphone is tried again.
-        var deviceRetry: Duration = .seconds(2)
+        public var deviceRetry: Duration = .seconds(2)
         /// A device check nobody touches for this long closes the camera and goes back to the
         /// appointment (the patient walked away).
-        var deviceCheckTimeout: Duration = .seconds(180)
+        public var deviceCheckTimeout: Duration = .seconds(180)
+
+        public init() {}
     }
 
     enum Phase: Sendable, Equatable {

@@ -6,9 +6,9 @@ import Logging
 /// swift-log to stderr. Under systemd (JOURNAL_STREAM set) each line starts with an sd-daemon
 /// priority prefix (`<6>`) and carries no timestamp, since journald adds its own; elsewhere a
 /// UTC timestamp and the level name lead. Every line passes through `LogScrubber`.
-struct JournalLogHandler: LogHandler {
-    var logLevel: Logger.Level
-    var metadata: Logger.Metadata = [:]
+public struct JournalLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
     let label: String
     let underJournald: Bool
     let sink: @Sendable (String) -> Void
@@ -20,12 +20,12 @@ struct JournalLogHandler: LogHandler {
         self.sink = sink
     }
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(event: LogEvent) {
+    public func log(event: LogEvent) {
         let line = format(level: event.level, message: event.message, metadata: event.metadata)
         sink(LogScrubber.scrub(line) + "\n")
     }
@@ -67,7 +67,7 @@ struct JournalLogHandler: LogHandler {
         return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec)).\(ms)Z"
     }
 
-    static let stderrSink: @Sendable (String) -> Void = { line in
+    public static let stderrSink: @Sendable (String) -> Void = { line in
         var bytes = Array(line.utf8)
         bytes.withUnsafeMutableBytes { p in
             var offset = 0
@@ -80,7 +80,7 @@ struct JournalLogHandler: LogHandler {
     }
 
     /// Installs this handler process-wide.
-    static func bootstrap(level: Logger.Level) {
+    public static func bootstrap(level: Logger.Level) {
         let journald = getenv("JOURNAL_STREAM") != nil
         LoggingSystem.bootstrap { label in
             JournalLogHandler(label: label, level: level, underJournald: journald)

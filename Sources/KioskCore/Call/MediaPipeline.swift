@@ -11,22 +11,22 @@ import Synchronization
 /// never waits on the network or the screen. Between decode and display only the latest frame
 /// is kept (older ones are dropped, never queued). Capture runs whenever the devices are open
 /// (the device check's preview and meter), encoding only while a call is connected.
-final class MediaPipeline: Sendable {
-    struct Counters: Sendable, Codable {
-        var videoFramesCaptured = 0
-        var videoFramesEncoded = 0
-        var keyframesEncoded = 0
-        var audioFramesEncoded = 0
-        var videoFramesDecoded = 0
-        var videoDecodeErrors = 0
-        var audioPacketsDecoded = 0
-        var audioConcealedPackets = 0
-        var audioFramesPlayed = 0
-        var decodedWidth = 0
-        var decodedHeight = 0
-        var remoteAudioLevelDBFS: Double = -120
-        var framesSkippedAwaitingKeyframe = 0
-        var lastDecodeError: String?
+public final class MediaPipeline: Sendable {
+    public struct Counters: Sendable, Codable {
+        public var videoFramesCaptured = 0
+        public var videoFramesEncoded = 0
+        public var keyframesEncoded = 0
+        public var audioFramesEncoded = 0
+        public var videoFramesDecoded = 0
+        public var videoDecodeErrors = 0
+        public var audioPacketsDecoded = 0
+        public var audioConcealedPackets = 0
+        public var audioFramesPlayed = 0
+        public var decodedWidth = 0
+        public var decodedHeight = 0
+        public var remoteAudioLevelDBFS: Double = -120
+        public var framesSkippedAwaitingKeyframe = 0
+        public var lastDecodeError: String?
     }
 
     /// Why the camera or microphone could not be opened.
@@ -76,9 +76,9 @@ final class MediaPipeline: Sendable {
         return config
     }
 
-    init(camera: (any Camera)?, microphone: (any Microphone)?, speaker: (any Speaker)? = nil,
-         cameraName: String? = nil, microphoneName: String? = nil,
-         videoBitrateKbps: Int, audioBitrateKbps: Int, logger: Logger) {
+    public init(camera: (any Camera)?, microphone: (any Microphone)?, speaker: (any Speaker)? = nil,
+                cameraName: String? = nil, microphoneName: String? = nil,
+                videoBitrateKbps: Int, audioBitrateKbps: Int, logger: Logger) {
         self.cameraName = cameraName ?? camera?.id ?? "none"
         self.microphoneName = microphoneName ?? microphone?.id ?? "none"
         cameraBox = UncheckedSendable(camera)
@@ -89,8 +89,8 @@ final class MediaPipeline: Sendable {
         self.logger = logger
     }
 
-    var counters: Counters { shared.withLock { $0.counters } }
-    var latestRemoteFrame: VideoFrame? { shared.withLock { $0.latestRemote } }
+    public var counters: Counters { shared.withLock { $0.counters } }
+    public var latestRemoteFrame: VideoFrame? { shared.withLock { $0.latestRemote } }
     var latestSelfFrame: VideoFrame? { shared.withLock { $0.latestSelf } }
     /// The microphone's recent level for a meter, 0 (silence, −60 dBFS or less) to 1 (0 dBFS).
     var microphoneLevel: Double { shared.withLock { $0.microphoneLevel } }

@@ -2,7 +2,7 @@ import Signaling
 
 /// What the call layer (`KioskCall`) tells the kiosk's flow, in order: signaling's state, the
 /// endpoint's messages about the room, and the media engine's outcome.
-enum CallEvent: Sendable, Equatable {
+public enum CallEvent: Sendable, Equatable {
     case signalingReady
     case signalingLost
     /// The endpoint refused a request (e.g. a join the rules do not allow).
