@@ -78,14 +78,16 @@ let package = Package(
         ),
         .target(name: "SessionDriver", dependencies: ["SessionPeer", "DTLS", "SessionCore"], swiftSettings: strict),
 
+        // The kernel's uevent socket and the uevents' parsing, read by Devices and Render alike.
+        .target(name: "Uevents", swiftSettings: strict),
         .target(
             name: "Devices",
-            dependencies: ["Media", "CV4L2", "CALSA", "CPulse", "CTurboJPEG", "CYUV"],
+            dependencies: ["Media", "Uevents", "CV4L2", "CALSA", "CPulse", "CTurboJPEG", "CYUV"],
             swiftSettings: strict
         ),
         .target(
             name: "Render",
-            dependencies: ["Media", "CDRM", "CGBM", "CYUV", "CFreeType"],
+            dependencies: ["Media", "Uevents", "CDRM", "CGBM", "CYUV", "CFreeType"],
             swiftSettings: strict
         ),
         // The kiosk itself: its flow and screens, the call over signaling, the media pipeline,
@@ -170,7 +172,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
-        .testTarget(name: "DevicesTests", dependencies: ["Devices", "Media", "CTurboJPEG"], swiftSettings: strict),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices", "Uevents", "Media", "CTurboJPEG"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Media", "CDRM"], swiftSettings: strict),
         .testTarget(
             name: "KioskdTests",

@@ -1,5 +1,6 @@
 import Testing
 @testable import Devices
+import Uevents
 
 @Suite struct HotplugTests {
     static func datagram(_ header: String, _ props: [String]) -> [UInt8] {

@@ -352,9 +352,3 @@ public final class MediaPipeline: Sendable {
         shared.withLock { $0.driver }?.submit(.requestKeyframe)
     }
 }
-
-/// Moves a non-Sendable device into the single thread that will use it.
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
-}

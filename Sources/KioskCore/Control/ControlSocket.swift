@@ -113,7 +113,7 @@ public final class ControlSocket: Sendable {
     /// Runs async work from this plain thread and waits for it.
     private static func wait(_ work: @escaping @Sendable () async -> String) -> String {
         let done = DispatchSemaphore(value: 0)
-        let result = UncheckedBoxOf<String>("")
+        let result = UncheckedSendable("")
         Task {
             result.value = await work()
             done.signal()
@@ -121,10 +121,4 @@ public final class ControlSocket: Sendable {
         done.wait()
         return result.value
     }
-}
-
-/// Carries one result from a task to the thread waiting on a semaphore for it.
-private final class UncheckedBoxOf<T>: @unchecked Sendable {
-    var value: T
-    init(_ value: T) { self.value = value }
 }
