@@ -27,6 +27,7 @@ demo:
 	scripts/deps.sh demo
 	$(SWIFT) build --product kioskd
 	$(SWIFT) build --product practice-dev
+	$(SWIFT) build --product kioskd-demo
 	.build/debug/kioskd demo
 
 bench:

@@ -26,7 +26,9 @@ let package = Package(
     name: "kioskd",
     products: [
         .executable(name: "kioskd", targets: ["kioskd"]),
+        .executable(name: "kioskd-demo", targets: ["kioskd-demo"]),
         .executable(name: "practice-dev", targets: ["practice-dev"]),
+        .library(name: "PracticeKit", targets: ["PracticeKit"]),
         .library(name: "Session", targets: sessionTargets),
         .library(name: "Devices", targets: ["Devices"]),
         .library(name: "Render", targets: ["Render"]),
@@ -78,39 +80,72 @@ let package = Package(
         ),
         .target(name: "SessionDriver", dependencies: ["SessionPeer", "DTLS", "SessionCore"], swiftSettings: strict),
 
+        // The kernel's uevent socket and the uevents' parsing, read by Devices and Render alike.
+        .target(name: "Uevents", swiftSettings: strict),
         .target(
             name: "Devices",
-            dependencies: ["Media", "CV4L2", "CALSA", "CPulse", "CTurboJPEG", "CYUV"],
+            dependencies: ["Media", "Uevents", "CV4L2", "CALSA", "CPulse", "CTurboJPEG", "CYUV"],
             swiftSettings: strict
         ),
         .target(
             name: "Render",
-            dependencies: ["Media", "CDRM", "CGBM", "CYUV", "CFreeType"],
+            dependencies: ["Media", "Uevents", "CDRM", "CGBM", "CYUV", "CFreeType"],
             swiftSettings: strict
         ),
-        .executableTarget(
-            name: "kioskd",
+        // The kiosk itself: its flow and screens, the call over signaling, the media pipeline,
+        // the control socket, the log format. Linked by the daemon and by the demo.
+        .target(
+            name: "KioskCore",
             dependencies: [
-                "Devices", "Render", "TOML", "Media",
+                "Devices", "Render", "Media",
                 "SessionCore", "Signaling", "RTP", "DTLS", "Codecs", "SessionPeer", "SessionDriver",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "WSClient", package: "swift-websocket"),
             ],
             swiftSettings: strict
         ),
         .executableTarget(
-            name: "practice-dev",
+            name: "kioskd",
+            dependencies: [
+                "KioskCore", "Devices", "Render", "TOML", "Media", "Signaling", "SessionPeer", "SessionDriver",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // `kioskd demo` execs this: the demonstration call with its harness (practice-dev and
+        // headless Chromium through DevTools), kept out of the daemon that ships on kiosks.
+        .executableTarget(
+            name: "kioskd-demo",
+            dependencies: [
+                "KioskCore", "DevTools", "Devices", "Render", "Media", "SessionCore", "SessionPeer", "Signaling",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The practice endpoint (relay, appointment book, rules, API, clinician page); the
+        // practice-dev executable is its command line.
+        .target(
+            name: "PracticeKit",
             dependencies: [
                 "Signaling",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
             ],
             resources: [.copy("Public")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "practice-dev",
+            dependencies: [
+                "PracticeKit", "Signaling",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // In-VM checks run by the lab (image/lab) against real kernel drivers.
@@ -125,7 +160,8 @@ let package = Package(
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
         // The seeded network emulator two simulated peers talk through (tests and benchmarks only).
         .target(name: "NetEmulator", dependencies: ["SessionCore"], path: "Tests/NetEmulator", swiftSettings: strict),
-        // Drives headless Chromium over the DevTools protocol (tests only: the clinician's page).
+        // Drives headless Chromium over the DevTools protocol and starts practice-dev: the tests'
+        // harness, and kioskd-demo's (never linked into kioskd).
         .target(
             name: "DevTools",
             dependencies: [.product(name: "WSClient", package: "swift-websocket"), .product(name: "Logging", package: "swift-log")],
@@ -143,12 +179,12 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
-        .testTarget(name: "DevicesTests", dependencies: ["Devices", "Media", "CTurboJPEG"], swiftSettings: strict),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices", "Uevents", "Media", "CTurboJPEG"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Media", "CDRM"], swiftSettings: strict),
         .testTarget(
             name: "KioskdTests",
             dependencies: [
-                "kioskd", "Media", "Render", "DevTools", "SessionCore", "Signaling", "DTLS", "Codecs", "SessionPeer", "SessionDriver",
+                "kioskd", "KioskCore", "Media", "Render", "DevTools", "SessionCore", "Signaling", "DTLS", "Codecs", "SessionPeer", "SessionDriver",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ],
             swiftSettings: strict
@@ -156,7 +192,7 @@ let package = Package(
         .testTarget(
             name: "PracticeDevTests",
             dependencies: [
-                "practice-dev", "Signaling", "DevTools",
+                "PracticeKit", "Signaling", "DevTools",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "WSClient", package: "swift-websocket"),
             ],

@@ -24,7 +24,7 @@ let package = Package(
         fuzzTarget("FuzzRTP", "Session"),
         fuzzTarget("FuzzRTCP", "Session"),
         fuzzTarget("FuzzSignaling", "Session"),
-        // The practice API's parsing files, compiled in (see its main.swift), over Session's JSON.
-        fuzzTarget("FuzzPracticeAPI", "Session"),
+        // The practice API's request bodies, through PracticeKit (practice-dev's library).
+        fuzzTarget("FuzzPracticeAPI", "PracticeKit"),
     ]
 )

@@ -1,10 +1,12 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PracticeKit
 import Signaling
 
 /// `practice-dev`: the reference practice endpoint (signaling relay, appointment book, the
-/// clinician's page). For the demo, tests, and practices implementing the protocol.
+/// clinician's page). For the demo, tests, and practices implementing the protocol. The
+/// command line only: the endpoint itself is `PracticeKit`.
 @main
 struct PracticeDev: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

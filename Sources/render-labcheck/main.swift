@@ -1,6 +1,7 @@
 // render-labcheck: the Render lab checks, run inside the lab VM against vkms (issue 5's
 // "Done when"). Prints one `CHECK <name> ok|fail <detail>` line per check; exit 1 if any failed.
-//   render-labcheck [--device /dev/dri/card0] [--out DIR] [--flips 300] [--skip-hotplug] | --bench
+//   render-labcheck [--device /dev/dri/card0] [--out DIR] [--flips 300] [--skip-hotplug]
+// (The compose benchmark is `make bench`: Benchmarks/, RenderBench.)
 import Glibc
 import Media
 import Render
@@ -16,13 +17,6 @@ while let a = args.popFirst() {
     case "--out": outDir = args.popFirst()
     case "--flips": flipCount = args.popFirst().flatMap { Int($0) } ?? flipCount
     case "--skip-hotplug": hotplug = false
-    case "--bench":
-        // The `make bench` figures (no display needed).
-        let sw = RenderBenchmark.compose(frames: 300)
-        let plane = RenderBenchmark.compose(frames: 300, selfViewOnPlane: true)
-        print("BENCH \(sw)")
-        print("BENCH \(plane)")
-        exit(0)
     default: print("usage: render-labcheck [--device PATH] [--out DIR] [--flips N] [--skip-hotplug]"); exit(2)
     }
 }

@@ -78,7 +78,8 @@ import Testing
         for name in call { #expect(arrows[name]?.isDisjoint(with: ["Devices", "Render", "kioskd"]) == true, "\(name)") }
         #expect(arrows["Devices"]?.isDisjoint(with: call.union(["Render"])) == true)
         #expect(arrows["Render"]?.isDisjoint(with: call.union(["Devices"])) == true)
-        #expect(arrows["practice-dev"] == ["Signaling"])
+        #expect(arrows["PracticeKit"] == ["Signaling"])
+        #expect(arrows["practice-dev"] == ["PracticeKit", "Signaling"])
         // Acyclic: a depth-first walk never meets a target on its own path.
         func walk(_ n: String, _ path: [String]) {
             #expect(!path.contains(n), "a cycle: \((path + [n]).joined(separator: " → "))")

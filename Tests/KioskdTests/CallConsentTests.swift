@@ -1,4 +1,4 @@
-@testable import kioskd
+@testable import KioskCore
 import SessionCore
 import Signaling
 import Testing

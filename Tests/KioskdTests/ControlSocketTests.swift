@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Testing
-@testable import kioskd
+@testable import KioskCore
 
 /// The control socket as a technician's tool meets it: one JSON line in, one out; stuck or
 /// abusive clients cannot take the service's threads.

@@ -1,5 +1,5 @@
 import Foundation
-@testable import kioskd
+@testable import KioskCore
 import Signaling
 import Testing
 

@@ -1,4 +1,4 @@
-@testable import kioskd
+@testable import KioskCore
 import Render
 import SessionCore
 import Signaling
@@ -324,7 +324,7 @@ import Testing
 
         h.feed(.pressed(.join))
         h.feed(.devicesOpened(camera: "c", microphone: "m"))
-        #expect(h.advance(.seconds(179)).isEmpty || h.name == "device-check")
+        #expect(!h.advance(.seconds(179)).contains(.closeDevices), "the device check stays open until 3 minutes pass")
         #expect(h.name == "device-check")
         #expect(h.advance(.seconds(1)).contains(.closeDevices), "nobody touched the device check for 3 minutes")
         #expect(h.name == "appointment")

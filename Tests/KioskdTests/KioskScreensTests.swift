@@ -1,6 +1,7 @@
+import DevTools
 import Foundation
 import Testing
-@testable import kioskd
+@testable import KioskCore
 
 /// The kiosk's other screens, from the real `kioskd run` binary against practice-dev: idle,
 /// "opens at", the appointment becoming joinable when the front desk saves a new time, waiting,

@@ -1,9 +1,10 @@
+import DevTools
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 import Testing
-@testable import kioskd
+@testable import KioskCore
 
 struct PracticeReply { var status: Int; var body: [String: Any] }
 

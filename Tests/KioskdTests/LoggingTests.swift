@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Testing
-@testable import kioskd
+@testable import KioskCore
 
 @Suite struct LoggingTests {
     final class Capture: @unchecked Sendable {

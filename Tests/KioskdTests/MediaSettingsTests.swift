@@ -1,6 +1,6 @@
 import Codecs
 import Foundation
-@testable import kioskd
+@testable import KioskCore
 import Media
 import Testing
 

@@ -4,7 +4,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
-@testable import kioskd
+@testable import KioskCore
 
 /// The telehealth workflow end to end, with every part real: practice-dev (the reference
 /// endpoint) with an appointment created over its API, the clinician in headless Chromium on

@@ -4,7 +4,7 @@ import FoundationNetworking
 #endif
 import Logging
 import Testing
-@testable import practice_dev
+@testable import PracticeKit
 
 /// The appointment API over real HTTP against practice-dev in-process, its clock fixed at
 /// 2025-03-04 17:00 in Chicago (23:00Z).

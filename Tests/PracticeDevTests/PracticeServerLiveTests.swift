@@ -3,7 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
-@testable import practice_dev
+@testable import PracticeKit
 import Signaling
 
 /// practice-dev in-process on an ephemeral loopback port, with a fake kiosk and a fake

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-@testable import practice_dev
+@testable import PracticeKit
 import Signaling
 import Synchronization
 import Testing

@@ -1,5 +1,5 @@
 import Foundation
-@testable import practice_dev
+@testable import PracticeKit
 import Signaling
 import Testing
 
@@ -177,7 +177,10 @@ import Testing
         #expect(errorCodes(h.take(k)) == [.unauthorized])
         let clinician = h.take(c)
         #expect(errorCodes(clinician) == [.notEligible, .notEligible, .unknownAppointment])
-        guard case .error(let notTheirs) = clinician[0], case .error(let notEligible) = clinician[1] else { return }
+        guard clinician.count == 3, case .error(let notTheirs) = clinician[0], case .error(let notEligible) = clinician[1] else {
+            Issue.record("expected three errors for the clinician, got \(clinician)")
+            return
+        }
         #expect(notTheirs.message == "not-the-clinician")
         #expect(notEligible.message == "cancelled")
         // Outside the ±5 h window.
@@ -202,7 +205,8 @@ import Testing
         #expect(w.resumed && w.sessionId == "s-1")
         #expect(got.dropFirst(2).map(\.type) == [.candidate, .mediaState])
         h.send(k2, .answer(sdp: "x"))  // still in the room (no outstanding offer → unexpected, but not not-in-session)
-        guard case .error(let e) = h.take(k2).first else { return }
+        let reply = h.take(k2)
+        guard case .error(let e) = reply.first else { Issue.record("expected an error, got \(reply)"); return }
         #expect(e.code == .unexpected)
     }
 
@@ -251,7 +255,7 @@ import Testing
         h.absorb(out)
         let pushed = h.take(k)
         #expect(pushed.count == 2)
-        guard case .assignment(let latest?) = pushed.last else { return }
+        guard case .assignment(let latest?) = pushed.last else { Issue.record("expected an assignment last, got \(pushed)"); return }
         #expect(!latest.telehealth.eligible && latest.telehealth.reasons.map(\.code) == ["missed"])
     }
 

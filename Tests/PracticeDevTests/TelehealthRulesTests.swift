@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import practice_dev
+@testable import PracticeKit
 
 /// Every workflow rule (issue 6, DESIGN.md "Workflow rules") as one table run through
 /// `TelehealthRules.evaluate`.

@@ -1,7 +1,8 @@
 import Foundation
+import PracticeKit
 
-/// The practice API's request bodies (untrusted HTTP input). The parsing files are practice-dev's
-/// own (symlinked here: the server is an executable, which a fuzz package cannot import).
+/// The practice API's request bodies (untrusted HTTP input), parsed by PracticeKit, the library
+/// behind practice-dev.
 /// Parsing must never trap; any JSON that parses must print as text that parses to the same
 /// value; a body that parses as an appointment must apply, evaluate under the rules at both
 /// window edges, and name a field in every error.

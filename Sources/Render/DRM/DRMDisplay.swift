@@ -94,7 +94,7 @@ public final class DRMDisplay: Display {
     private var lastScene = Scene()
     private var modeBlob: UInt32 = 0
     private var propCache: [UInt32: [String: UInt32]] = [:]
-    private var hotplug: HotplugMonitor?
+    private var hotplug: DRMHotplugMonitor?
     private var lastFlipSeconds: Double?
     private var writebackBuffer: DumbBuffer?
     private var writebackAttached = false
@@ -114,7 +114,7 @@ public final class DRMDisplay: Display {
         let (c, m) = try Self.choose(dev.resources(), config: config, path: dev.path)
         connector = c
         mode = m
-        if config.watchHotplug { hotplug = try? HotplugMonitor() }
+        if config.watchHotplug { hotplug = try? DRMHotplugMonitor() }
         try setUp()
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KioskCore
 
 /// `kioskd control`: a technician's window into a running kiosk through its control socket.
 struct ControlCommand: ParsableCommand {

@@ -1,47 +1,45 @@
 import ArgumentParser
-import Devices
 import Foundation
-import Logging
-import Render
+import KioskCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// `kioskd demo`: the whole kiosk on synthetic devices against the project's practice endpoint
-/// (started here on loopback), with a real browser as the clinician (headless Chromium).
-struct DemoCommand: AsyncParsableCommand {
+/// `kioskd demo`: runs `kioskd-demo`, installed beside this binary, with the same arguments.
+/// The demo's harness (a practice-dev launcher, a browser driver) lives there, not in the
+/// daemon that ships on every kiosk.
+struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Run a demonstration call with synthetic devices against a local practice endpoint.",
         discussion: """
-            Starts practice-dev on loopback, a kiosk with a synthetic camera (moving test pattern \
-            with a frame counter) and a synthetic microphone (a tone), and a headless Chromium as \
-            the clinician, which joins automatically. Writes the remote frames kioskd decodes as \
-            PNG snapshots, the composed kiosk screen, and summary.json with both sides' statistics.
+            Runs kioskd-demo from kioskd's own folder with these arguments: \
+            [--seconds N] [--out DIR] [--offerer clinician|kiosk] [--no-browser]. \
+            `kioskd demo --help` shows them in full.
             """
     )
 
-    @Option(help: "How long the call runs, in seconds.") var seconds: Int = 20
-    @Option(help: "Folder for snapshots and summary.json.") var out: String = "out/demo"
-    @Option(help: "Who offers: clinician (the browser) or kiosk.") var offerer: String = "clinician"
-    @Flag(help: "Do not start Chromium: print the page URL and wait for a person to join.") var noBrowser = false
-    @Option(help: ArgumentHelp("Stop the practice endpoint after N seconds of call (media must go on).", visibility: .hidden))
-    var stopSignalingAfter: Int?
+    @Argument(parsing: .captureForPassthrough, help: "kioskd-demo's options.")
+    var arguments: [String] = []
 
-    func validate() throws {
-        guard seconds > 0 && seconds <= 3600 else { throw ValidationError("--seconds must be 1 to 3600") }
-        guard offerer == "clinician" || offerer == "kiosk" else { throw ValidationError("--offerer must be clinician or kiosk") }
-    }
-
-    func run() async throws {
-        JournalLogHandler.bootstrap(level: .info)
-        let logger = Logger(label: "kioskd")
-        do {
-            let summary = try await DemoRun(seconds: seconds, out: out, kioskOffers: offerer == "kiosk",
-                                            startBrowser: !noBrowser, stopSignalingAfter: stopSignalingAfter,
-                                            logger: logger).run()
-            print("demo: \(summary.verdict)")
-            if !summary.ok { throw KioskdExit.runtimeFailure }
-        } catch let error as DemoError {
-            printError("kioskd demo: \(error)")
+    func run() throws {
+        let binary = Self.demoBinary()
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            printError("kioskd demo: \(binary) is missing (swift build --product kioskd-demo)")
             throw KioskdExit.runtimeFailure
         }
+        let argv: [UnsafeMutablePointer<CChar>?] = ([binary] + arguments).map { strdup($0) } + [nil]
+        execv(binary, argv)
+        // Only reached when exec failed.
+        printError("kioskd demo: cannot run \(binary): \(String(cString: strerror(errno)))")
+        throw KioskdExit.runtimeFailure
+    }
+
+    /// `kioskd-demo` in the folder of the running kioskd (found through /proc, so a kioskd
+    /// started through $PATH or a symlink finds it too).
+    static func demoBinary() -> String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: exe).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("kioskd-demo").path
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KioskCore
 
 /// `kioskd`: the telehealth kiosk daemon and its tools.
 @main
@@ -17,10 +18,6 @@ struct KioskdCommand: AsyncParsableCommand {
         subcommands: [RunCommand.self, DemoCommand.self, DevicesCommand.self, ControlCommand.self, VersionCommand.self],
         defaultSubcommand: nil
     )
-}
-
-enum KioskdVersion {
-    static let string = "0.1.0"
 }
 
 /// Exit statuses kioskd documents (see `kioskd --help`).

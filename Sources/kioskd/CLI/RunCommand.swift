@@ -1,4 +1,5 @@
 import ArgumentParser
+import KioskCore
 import Logging
 import ServiceLifecycle
 #if canImport(Glibc)

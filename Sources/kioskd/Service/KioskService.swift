@@ -1,5 +1,6 @@
 import Devices
 import Foundation
+import KioskCore
 import Logging
 import Render
 import ServiceLifecycle

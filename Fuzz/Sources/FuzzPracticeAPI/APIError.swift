@@ -1,1 +1,0 @@
-../../../Sources/practice-dev/APIError.swift

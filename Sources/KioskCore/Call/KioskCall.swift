@@ -1,0 +1,291 @@
+import DTLS
+import Foundation
+import Logging
+import RTP
+import SessionDriver
+import SessionPeer
+import Signaling
+import Synchronization
+
+/// The kiosk's side of a telehealth call: follows the practice's signaling (assignment, join,
+/// peer-joined, offer/answer, candidates, end), owns one `PeerDriver` per call and hands media
+/// to the pipeline. Signaling drops never touch the engine: media keeps flowing peer to peer.
+public actor KioskCall {
+    public struct Options: Sendable {
+        public var peer: PeerConfiguration
+
+        public init(peer: PeerConfiguration) { self.peer = peer }
+    }
+
+    let link: SignalingLink
+    let media: MediaPipeline
+    let options: Options
+    let logger: Logger
+    private let observer: @Sendable (CallEvent) -> Void
+    private var driver: PeerDriver?
+    /// Bumped by every engine start and stop: an event from an engine that is gone is dropped.
+    private var generation = 0
+    private var consent = CallConsent()
+    private var refusals = RefusalBudget()
+    /// Every signaling send goes through this one queue, in order (a candidate never overtakes
+    /// its offer, end-of-candidates never its last candidate).
+    private let outgoing: AsyncStream<SignalingClient.Intent>.Continuation
+    private let outgoingQueue: AsyncStream<SignalingClient.Intent>
+    private(set) var appointmentId: String?
+    public private(set) var security: PeerSecurityInfo?
+    public private(set) var lastError: String?
+    public private(set) var state = "idle"
+    private var certificate: DTLSCertificate?
+
+    public init(link: SignalingLink, media: MediaPipeline, options: Options, logger: Logger,
+                observer: @escaping @Sendable (CallEvent) -> Void = { _ in }) {
+        self.link = link
+        self.media = media
+        self.options = options
+        self.logger = logger
+        self.observer = observer
+        (outgoingQueue, outgoing) = AsyncStream<SignalingClient.Intent>.makeStream()
+    }
+
+    func send(_ intent: SignalingClient.Intent) {
+        outgoing.yield(intent)
+    }
+
+    /// The flow's word on the patient's consent: the appointment they joined, or nil. Closing
+    /// (or moving) it tears down any engine at once.
+    func setConsent(_ id: String?) {
+        let previous = consent.appointmentId
+        guard consent.set(id) else {
+            if previous != id { logger.info("patient joined; calls admitted", metadata: ["appointment": "\(id ?? "none")"]) }
+            return
+        }
+        logger.info("call consent closed", metadata: ["appointment": "\(previous ?? "none")"])
+        if driver != nil { state = "ended" }
+        endPeer()
+    }
+
+    /// Whether a call may run now (tests and the control socket).
+    var consentedAppointment: String? { consent.appointmentId }
+
+    /// Ends the media now (the kiosk ended the call; signaling may be down).
+    func hangUp() {
+        if driver != nil { state = "ended" }
+        endPeer()
+    }
+
+    /// Runs until signaling stops.
+    func run() async {
+        await link.start()
+        let link = self.link
+        let queue = outgoingQueue
+        let pump = Task {
+            for await intent in queue { await link.send(intent) }
+        }
+        for await event in link.events {
+            await handle(event)
+        }
+        pump.cancel()
+    }
+
+    func stop() async {
+        endPeer()
+        await link.stop()
+    }
+
+    public func stats() async -> PeerStats? {
+        guard let driver else { return nil }
+        return await withCheckedContinuation { continuation in
+            driver.submit(.stats { continuation.resume(returning: $0) })
+        }
+    }
+
+    private func handle(_ event: SignalingClient.Event) async {
+        switch event {
+        case .ready:
+            logger.info("signaling ready")
+            observer(.signalingReady)
+        case .signalingLost:
+            logger.warning("signaling lost; the call continues")
+            observer(.signalingLost)
+        case .signalingRestored:
+            logger.info("signaling restored")
+            observer(.signalingReady)
+        case .invalidMessage(let error):
+            logger.warning("invalid signaling message", metadata: ["error": "\(error)"])
+        case .rejected(let payload):
+            lastError = "\(payload.code)"
+            logger.warning("endpoint refused hello", metadata: ["code": "\(payload.code)"])
+        case .message(let envelope):
+            if case .refuse(let code, let why) = consent.admit(envelope.message) {
+                refuse(envelope, code: code, why: why)
+                return
+            }
+            handle(envelope.message)
+        }
+    }
+
+    /// One `error` to the endpoint and one log line per refused message, both within a budget
+    /// so a flood costs neither bandwidth nor the journal (the suppressed are counted).
+    private func refuse(_ envelope: SignalingEnvelope, code: SignalingErrorCode, why: String) {
+        let now = MonotonicClock.now()
+        let (reply, log, suppressed) = refusals.take(at: now)
+        if suppressed > 0 {
+            logger.warning("refusals suppressed", metadata: ["count": "\(suppressed)"])
+        }
+        if log {
+            logger.warning("refused a call message", metadata: [
+                "type": "\(envelope.message.type.rawValue)", "code": "\(code)", "reason": "\(why)",
+                "appointment": "\(consent.appointmentId ?? "none")",
+            ])
+        }
+        if reply {
+            send(.sendError(SignalingErrorPayload(code: code, message: why, inReplyTo: envelope.id)))
+        }
+    }
+
+    private func handle(_ message: SignalingMessage) {
+        switch message {
+        case .assignment(let appointment):
+            appointmentId = appointment?.id
+            state = appointment == nil ? "idle" : "assigned"
+            observer(.assignment(appointment))
+            logger.info("appointment assigned", metadata: ["appointment": "\(appointment?.id ?? "none")",
+                                                          "eligible": "\(appointment?.telehealth.eligible ?? false)"])
+        case .joined(let id, let peerPresent):
+            state = "waiting"
+            logger.info("joined", metadata: ["appointment": "\(id)", "peer_present": "\(peerPresent)"])
+            observer(.joined(appointmentId: id, peerPresent: peerPresent))
+        case .peerJoined(let id, _, let offerer):
+            logger.info("clinician joined", metadata: ["appointment": "\(id)", "offerer": "\(offerer.rawValue)"])
+            observer(.peerJoined(appointmentId: id))
+            startPeer()
+            if offerer == .kiosk, let driver {
+                let outgoing = self.outgoing
+                driver.submit(.createOffer { sdp in outgoing.yield(.sendOffer(sdp: sdp)) })
+            }
+        case .offer(let sdp):
+            if driver == nil { startPeer() }
+            let outgoing = self.outgoing
+            let logger = self.logger
+            driver?.submit(.acceptOffer(sdp) { result in
+                switch result {
+                case .success(let answer): outgoing.yield(.sendAnswer(sdp: answer))
+                case .failure(let error): logger.error("cannot answer the offer", metadata: ["error": "\(error)"])
+                }
+            })
+        case .answer(let sdp):
+            let logger = self.logger
+            driver?.submit(.acceptAnswer(sdp) { error in
+                if let error { logger.error("cannot apply the answer", metadata: ["error": "\(error)"]) }
+            })
+        case .candidate(let candidate):
+            driver?.submit(.remoteCandidate(candidate.candidate))
+        case .endOfCandidates:
+            driver?.submit(.remoteEndOfCandidates)
+        case .sessionEnded(let id, let by):
+            logger.notice("session ended", metadata: ["appointment": "\(id)", "by": "\(by.rawValue)"])
+            state = "ended"
+            endPeer()
+            observer(.sessionEnded(appointmentId: id, by: by))
+        case .peerLeft(let id, _, let reason):
+            logger.notice("clinician left", metadata: ["appointment": "\(id)", "reason": "\(reason.rawValue)"])
+            state = "waiting"
+            consent.peerLeft()
+            endPeer()
+            observer(.peerLeft(appointmentId: id))
+        case .mediaState(let remote):
+            logger.info("clinician media state", metadata: ["camera": "\(remote.camera.rawValue)", "microphone": "\(remote.microphone.rawValue)"])
+            observer(.remoteMediaState(remote))
+        case .requestOffer:
+            guard let driver else { return }
+            let outgoing = self.outgoing
+            driver.submit(.createOffer { sdp in outgoing.yield(.sendOffer(sdp: sdp)) })
+        case .error(let payload):
+            lastError = "\(payload.code)"
+            logger.warning("signaling error", metadata: ["code": "\(payload.code)"])
+            // The message is the endpoint's sentence for people (no personal data by protocol).
+            observer(.refused(code: payload.code.rawValue, message: payload.message))
+        default:
+            break
+        }
+    }
+
+    private func startPeer() {
+        endPeer()
+        // Only ever under the patient's consent; `CallConsent` admitted what led here.
+        guard consent.appointmentId != nil else { return }
+        consent.engineStarted()
+        let generation = self.generation
+        do {
+            if certificate == nil { certificate = try DTLSCertificate() }
+            guard let certificate else { return }
+            var configuration = options.peer
+            configuration.ntpClock = NTPClock(unixNanoseconds: WallClock.unixNanoseconds(), at: MonotonicClock.now())
+            let media = self.media
+            let outgoing = self.outgoing
+            let this = self
+            driver = try PeerDriver(configuration: configuration, certificate: certificate) { event in
+                switch event {
+                case .videoFrame(let payload, let keyframe, _):
+                    media.receivedVideo(payload, keyframe: keyframe)
+                case .audioPacket(let payload, _):
+                    media.receivedAudio(payload)
+                case .audioLost(let count):
+                    media.audioLost(count)
+                case .keyframeRequested:
+                    media.requestKeyframe()
+                case .localCandidate(let candidate, let mid, let index):
+                    outgoing.yield(.sendCandidate(SignalingCandidate(candidate: candidate, sdpMid: mid, sdpMLineIndex: index)))
+                case .gatheringComplete:
+                    outgoing.yield(.sendEndOfCandidates)
+                default:
+                    Task { await this.peerEvent(event, generation: generation) }
+                }
+            }
+            state = "connecting"
+        } catch {
+            lastError = "\(error)"
+            logger.error("cannot start the call engine", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func peerEvent(_ event: PeerEvent, generation: Int) {
+        guard generation == self.generation, driver != nil else { return }
+        switch event {
+        case .connected(let info):
+            security = info
+            state = "in-call"
+            logger.notice("call connected", metadata: ["dtls": "\(info.dtlsVersion)", "srtp": "\(info.srtpProfile)"])
+            if let driver, consent.appointmentId != nil { media.start(driver: driver) }
+            observer(.connected)
+        case .failed(let error):
+            lastError = "\(error)"
+            state = "failed"
+            logger.error("call failed", metadata: ["error": "\(error)"])
+            // A fresh offer (the clinician retrying) must meet a fresh engine, not this one.
+            endPeer()
+            observer(.failed)
+        case .iceStateChanged(let s):
+            logger.info("ice state", metadata: ["state": "\(s.rawValue)"])
+        case .remoteBye:
+            logger.info("remote said goodbye")
+        default:
+            break
+        }
+    }
+
+    private func endPeer() {
+        generation += 1
+        media.stop()
+        driver?.stop()
+        driver = nil
+    }
+}
+
+enum WallClock {
+    static func unixNanoseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+}

@@ -1,0 +1,354 @@
+import Codecs
+import Devices
+import Foundation
+import Logging
+import Media
+import SessionCore
+import SessionDriver
+import Synchronization
+
+/// Capture → encode → engine, and engine → decode → display, each on its own thread so media
+/// never waits on the network or the screen. Between decode and display only the latest frame
+/// is kept (older ones are dropped, never queued). Capture runs whenever the devices are open
+/// (the device check's preview and meter), encoding only while a call is connected.
+public final class MediaPipeline: Sendable {
+    public struct Counters: Sendable, Codable {
+        public var videoFramesCaptured = 0
+        public var videoFramesEncoded = 0
+        public var keyframesEncoded = 0
+        public var audioFramesEncoded = 0
+        public var videoFramesDecoded = 0
+        public var videoDecodeErrors = 0
+        public var audioPacketsDecoded = 0
+        public var audioConcealedPackets = 0
+        public var audioFramesPlayed = 0
+        public var decodedWidth = 0
+        public var decodedHeight = 0
+        public var remoteAudioLevelDBFS: Double = -120
+        public var framesSkippedAwaitingKeyframe = 0
+        public var lastDecodeError: String?
+    }
+
+    /// Why the camera or microphone could not be opened.
+    enum DeviceFailure: Error, Equatable {
+        case camera(String)
+        case microphone(String)
+    }
+
+    private struct Shared: ~Copyable {
+        /// Bumped by every open and close: a capture thread runs while its generation is current.
+        var captureGeneration = 0
+        var captureThreadAlive = false
+        var running = false
+        var driver: PeerDriver?
+        var keyframeWanted = true
+        var cameraEnabled = true
+        var microphoneMuted = false
+        var microphoneLevel = 0.0
+        var videoQueue: [(payload: [UInt8], keyframe: Bool)] = []
+        var audioQueue: [[UInt8]] = []
+        var audioLost = 0
+        var latestRemote: VideoFrame?
+        /// After a dropped or undecodable frame, inter frames are useless until a keyframe.
+        var awaitingKeyframe = false
+        var latestSelf: VideoFrame?
+        var counters = Counters()
+    }
+
+    private let shared = Mutex(Shared())
+    private let cameraBox: UncheckedSendable<(any Camera)?>
+    private let microphoneBox: UncheckedSendable<(any Microphone)?>
+    private let speakerBox: UncheckedSendable<(any Speaker)?>
+    private let videoBitrateKbps: Int
+    private let audioBitrateKbps: Int
+    private let logger: Logger
+
+    static let maxQueuedVideoFrames = 8
+
+    /// The kiosk's VP8 settings. Speed −12 (WebRTC's choice for low-power devices) rather than
+    /// the library's −8: on a 640x480 talking head at 800 kbit/s the encoder thread measured
+    /// 3.5–3.8 instead of 4.7–4.9 CPU-ms per frame (alternating runs) for 0.4 dB less PSNR
+    /// (34.8 vs 35.2); −16 saves little more and loses 6 dB. `MediaSettingsTests` holds the
+    /// quality floor.
+    static func videoEncoderConfig(width: Int, height: Int, bitrateKbps: Int) -> VP8EncoderConfig {
+        var config = VP8EncoderConfig(width: width, height: height, frameRate: 30, bitrateKbps: bitrateKbps)
+        config.cpuUsed = -12
+        return config
+    }
+
+    public init(camera: (any Camera)?, microphone: (any Microphone)?, speaker: (any Speaker)? = nil,
+                cameraName: String? = nil, microphoneName: String? = nil,
+                videoBitrateKbps: Int, audioBitrateKbps: Int, logger: Logger) {
+        self.cameraName = cameraName ?? camera?.id ?? "none"
+        self.microphoneName = microphoneName ?? microphone?.id ?? "none"
+        cameraBox = UncheckedSendable(camera)
+        microphoneBox = UncheckedSendable(microphone)
+        speakerBox = UncheckedSendable(speaker)
+        self.videoBitrateKbps = videoBitrateKbps
+        self.audioBitrateKbps = audioBitrateKbps
+        self.logger = logger
+    }
+
+    public var counters: Counters { shared.withLock { $0.counters } }
+    public var latestRemoteFrame: VideoFrame? { shared.withLock { $0.latestRemote } }
+    var latestSelfFrame: VideoFrame? { shared.withLock { $0.latestSelf } }
+    /// The microphone's recent level for a meter, 0 (silence, −60 dBFS or less) to 1 (0 dBFS).
+    var microphoneLevel: Double { shared.withLock { $0.microphoneLevel } }
+    /// The camera and microphone are open: a capture thread holds them (it closes them
+    /// shortly after `closeDevices`).
+    var devicesOpen: Bool { shared.withLock { $0.captureThreadAlive } }
+    /// The names the device check shows.
+    let cameraName: String
+    let microphoneName: String
+
+    /// Opens the camera and microphone and starts capturing (preview and meter). Idempotent.
+    func openDevices() throws(DeviceFailure) {
+        // A previous capture thread still owns the devices until it has stopped them.
+        for _ in 0..<200 where shared.withLock({ $0.captureThreadAlive && $0.captureGeneration % 2 == 0 }) { usleep(5_000) }
+        if shared.withLock({ $0.captureGeneration % 2 == 1 }) { return }
+        guard let camera = cameraBox.value else { throw .camera("no camera is configured or connected") }
+        guard let microphone = microphoneBox.value else { throw .microphone("no microphone is configured or connected") }
+        do { try camera.start() } catch { throw .camera("\(error)") }
+        do { try microphone.start() } catch {
+            camera.stop()
+            throw .microphone("\(error)")
+        }
+        let generation = shared.withLock { s -> Int in
+            s.captureGeneration += 1
+            s.captureThreadAlive = true
+            s.cameraEnabled = true
+            s.microphoneMuted = false
+            return s.captureGeneration
+        }
+        Thread { self.captureLoop(generation: generation) }.start()
+    }
+
+    /// Stops capturing; the capture thread closes the devices (the camera light goes off).
+    func closeDevices() {
+        shared.withLock { s in
+            if s.captureGeneration % 2 == 1 { s.captureGeneration += 1 }
+            s.latestSelf = nil
+            s.microphoneLevel = 0
+        }
+    }
+
+    /// Starts sending into `driver` (the call is connected) and the decode thread.
+    func start(driver: PeerDriver) {
+        let alreadyRunning = shared.withLock { s -> Bool in
+            if !s.running {
+                // Nothing of an earlier call is played or drawn in this one.
+                s.videoQueue.removeAll(keepingCapacity: true)
+                s.audioQueue.removeAll(keepingCapacity: true)
+                s.audioLost = 0
+                s.awaitingKeyframe = false
+            }
+            s.driver = driver
+            s.keyframeWanted = true
+            defer { s.running = true }
+            return s.running
+        }
+        if alreadyRunning { return }
+        Thread { self.decodeLoop() }.start()
+    }
+
+    /// Stops sending and decoding (the call ended); capture goes on while the devices are open.
+    func stop() {
+        shared.withLock { s in
+            s.running = false
+            s.driver = nil
+            s.latestRemote = nil
+        }
+    }
+
+    /// Camera off: no video is sent and no self view is shown; the camera stays open so turning
+    /// it back on is instant.
+    func setCameraEnabled(_ on: Bool) {
+        shared.withLock { s in
+            if on && !s.cameraEnabled { s.keyframeWanted = true }
+            s.cameraEnabled = on
+            if !on { s.latestSelf = nil }
+        }
+    }
+
+    /// Muted: no audio is sent.
+    func setMicrophoneMuted(_ muted: Bool) { shared.withLock { $0.microphoneMuted = muted } }
+
+    func requestKeyframe() { shared.withLock { $0.keyframeWanted = true } }
+
+    /// From the engine thread: one complete VP8 frame. Drops the oldest beyond a small bound.
+    func receivedVideo(_ payload: [UInt8], keyframe: Bool) {
+        let overflow = shared.withLock { s -> Bool in
+            // Only a connected call's media is decoded (an engine being torn down may still
+            // deliver a frame or two).
+            guard s.running else { return false }
+            if s.videoQueue.count >= MediaPipeline.maxQueuedVideoFrames {
+                // The decoder fell behind: dropping one frame breaks the reference chain, so
+                // drop them all and restart from the next keyframe.
+                s.videoQueue.removeAll(keepingCapacity: true)
+                s.awaitingKeyframe = true
+            }
+            if s.awaitingKeyframe && !keyframe {
+                s.counters.framesSkippedAwaitingKeyframe += 1
+                return true
+            }
+            s.awaitingKeyframe = false
+            s.videoQueue.append((payload, keyframe))
+            return false
+        }
+        if overflow { requestKeyframeFromRemote() }
+    }
+
+    func receivedAudio(_ payload: [UInt8]) {
+        shared.withLock { s in
+            guard s.running else { return }
+            if s.audioQueue.count >= 50 { s.audioQueue.removeFirst() }
+            s.audioQueue.append(payload)
+        }
+    }
+
+    func audioLost(_ count: Int) { shared.withLock { $0.audioLost += count } }
+
+    private func captureLoop(generation: Int) {
+        guard let camera = cameraBox.value, let microphone = microphoneBox.value else { return }
+        defer {
+            camera.stop()
+            microphone.stop()
+            shared.withLock { $0.captureThreadAlive = false }
+        }
+        var vp8: VP8Encoder?
+        guard let opus = try? OpusEncoder(channels: 1, bitrate: audioBitrateKbps * 1000) else { return }
+        var encoded: [UInt8] = []
+        var opusOut: [UInt8] = []
+        var meter = LevelMeter()
+        let start = MonotonicClock.now()
+        var audioTimestamp: UInt32 = 0
+        while true {
+            let (current, driver, wantKey, cameraOn, muted) = shared.withLock { s -> (Bool, PeerDriver?, Bool, Bool, Bool) in
+                let k = s.keyframeWanted && s.driver != nil
+                if k { s.keyframeWanted = false }
+                return (s.captureGeneration == generation, s.running ? s.driver : nil, k, s.cameraEnabled, s.microphoneMuted)
+            }
+            guard current else { return }
+            let now = MonotonicClock.now()
+            if let frame = try? camera.nextFrame(now: now.nanoseconds, timeoutMillis: 0) {
+                shared.withLock { s in
+                    s.counters.videoFramesCaptured += 1
+                    if cameraOn { s.latestSelf = frame }
+                }
+                if let driver, cameraOn {
+                    if vp8 == nil || vp8?.config.width != frame.width || vp8?.config.height != frame.height {
+                        vp8 = try? VP8Encoder(config: Self.videoEncoderConfig(width: frame.width, height: frame.height, bitrateKbps: videoBitrateKbps))
+                    }
+                    let ticks = (now - start).nanosecondsClamped * 90 / 1_000_000
+                    if let vp8, let info = try? vp8.encode(frame, pts: ticks, forceKeyframe: wantKey, into: &encoded) {
+                        driver.submit(.sendVideo(Array(encoded[0..<info.byteCount]), rtpTimestamp: UInt32(truncatingIfNeeded: ticks)))
+                        shared.withLock { s in
+                            s.counters.videoFramesEncoded += 1
+                            if info.isKeyframe { s.counters.keyframesEncoded += 1 }
+                        }
+                    } else if wantKey {
+                        requestKeyframe()
+                    }
+                } else if wantKey {
+                    requestKeyframe()
+                }
+            }
+            while let pcm = try? microphone.read(now: MonotonicClock.now().nanoseconds, timeoutMillis: 0) {
+                meter.add(pcm.samples)
+                if meter.sampleCount >= pcm.sampleRate / 10 {
+                    // −60 dBFS and below reads as silence; 0 dBFS fills the meter.
+                    let level = muted ? 0 : min(1, max(0, (meter.rmsDBFS + 60) / 60))
+                    shared.withLock { $0.microphoneLevel = level }
+                    meter.reset()
+                }
+                // Muted: nothing is sent (the other side is told by signaling's media-state).
+                guard let driver, !muted else { continue }
+                if let n = try? opus.encode(pcm, into: &opusOut) {
+                    driver.submit(.sendAudio(Array(opusOut[0..<n]), rtpTimestamp: audioTimestamp))
+                    shared.withLock { $0.counters.audioFramesEncoded += 1 }
+                }
+                audioTimestamp &+= UInt32(pcm.frameCount)
+            }
+            usleep(4_000)
+        }
+    }
+
+    private func decodeLoop() {
+        guard let vp8 = try? VP8Decoder(), let opus = try? OpusDecoder(channels: 1) else { return }
+        let speaker = speakerBox.value
+        do { try speaker?.start() } catch { logger.error("cannot open the speaker", metadata: ["error": "\(error)"]) }
+        defer { speaker?.stop() }
+        var pcm: [Int16] = []
+        var played = 0
+        // One reused buffer for the speaker: no allocation per packet.
+        var out = AudioFrame(samples: [])
+        out.samples.reserveCapacity(OpusFormat.samplesPerChannel20ms * 2)
+        func play(_ n: Int) {
+            guard let speaker else { return }
+            out.samples.removeAll(keepingCapacity: true)
+            out.samples.append(contentsOf: pcm[0..<n])
+            if (try? speaker.write(out)) != nil { played += 1 }
+        }
+        var frame = VideoFrame(width: 2, height: 2, y: 0, u: 128, v: 128)
+        var levelSum: Double = 0
+        var levelCount = 0
+        while true {
+            let (running, videos, audios, lost) = shared.withLock { s -> (Bool, [([UInt8], Bool)], [[UInt8]], Int) in
+                let v = s.videoQueue.map { ($0.payload, $0.keyframe) }
+                let a = s.audioQueue
+                let l = s.audioLost
+                s.videoQueue.removeAll(keepingCapacity: true)
+                s.audioQueue.removeAll(keepingCapacity: true)
+                s.audioLost = 0
+                return (s.running, v, a, l)
+            }
+            guard running else { return }
+            for (payload, _) in videos {
+                do {
+                    if try vp8.decode(payload, into: &frame) {
+                        let decoded = frame
+                        shared.withLock { s in
+                            s.latestRemote = decoded
+                            s.counters.videoFramesDecoded += 1
+                            s.counters.decodedWidth = decoded.width
+                            s.counters.decodedHeight = decoded.height
+                        }
+                    }
+                } catch {
+                    shared.withLock { s in
+                        s.counters.videoDecodeErrors += 1
+                        s.counters.lastDecodeError = "\(error)"
+                        s.awaitingKeyframe = true
+                    }
+                    requestKeyframeFromRemote()
+                    break
+                }
+            }
+            for _ in 0..<lost {
+                if let n = try? opus.decodeLost(into: &pcm), n > 0 { play(n) }
+            }
+            for payload in audios {
+                if let n = try? opus.decode(payload, into: &pcm), n > 0 {
+                    var sum: Double = 0
+                    for i in 0..<n { sum += Double(pcm[i]) * Double(pcm[i]) }
+                    levelSum += sum / Double(n)
+                    levelCount += 1
+                    play(n)
+                }
+            }
+            let level = levelCount == 0 ? -120 : 10 * log10(max(levelSum / Double(levelCount), 1e-12) / (32768.0 * 32768.0))
+            shared.withLock { s in
+                s.counters.audioPacketsDecoded += audios.count
+                s.counters.audioConcealedPackets += lost
+                s.counters.audioFramesPlayed = played
+                if levelCount > 0 { s.counters.remoteAudioLevelDBFS = level }
+            }
+            if videos.isEmpty && audios.isEmpty { usleep(5_000) }
+        }
+    }
+
+    /// A lost reference: the remote encoder must send a keyframe (the stream rate-limits PLIs).
+    private func requestKeyframeFromRemote() {
+        shared.withLock { $0.driver }?.submit(.requestKeyframe)
+    }
+}

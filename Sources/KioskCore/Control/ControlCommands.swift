@@ -1,0 +1,104 @@
+import Foundation
+import Render
+
+/// The control socket's commands, one JSON object per line:
+/// - `{"command":"status"}` → the screen on display (name, texts, buttons with their frames),
+///   the appointment ID, camera/microphone states on both sides and the call's counters.
+/// - `{"command":"tap","x":640,"y":500}` → `{"button":"join"}` (or null): a touch at that
+///   screen pixel, hit-tested against what is drawn, exactly like the touch panel.
+/// - `{"command":"screenshot"}` → `{"png":"<base64>"}`, only with `service.control_screenshots`.
+/// Errors: `{"error":"…"}`. Replies carry IDs and screen texts only, never a patient's name
+/// (the kiosk is never told it) or an address.
+struct ControlRequest: Decodable {
+    var command: String
+    var x: Int?
+    var y: Int?
+}
+
+public struct ControlStatus: Codable, Equatable {
+    struct Button: Codable, Equatable {
+        var button: String
+        var label: String
+        var x: Int, y: Int, width: Int, height: Int
+    }
+
+    struct Media: Codable, Equatable {
+        var camera: String
+        var microphone: String
+    }
+
+    struct Call: Codable, Equatable {
+        var state: String
+        var videoFramesCaptured: Int
+        var videoFramesEncoded: Int
+        var videoFramesDecoded: Int
+        var audioFramesEncoded: Int
+        var audioPacketsDecoded: Int
+        var audioFramesPlayed: Int
+        /// The appointment the patient joined, for which a call may run; nil: none may.
+        var consentedAppointment: String?
+    }
+
+    var screen: String
+    var texts: [String]
+    var buttons: [Button]
+    var appointmentId: String?
+    var own: Media
+    var remote: Media
+    var call: Call
+    /// Whether the camera and microphone are open (the capture thread holds them).
+    var devicesOpen: Bool
+    var framesPresented: Int
+}
+
+extension KioskController {
+    public func control(_ line: String, screenshotsAllowed: Bool) async -> String {
+        guard let request = try? JSONDecoder().decode(ControlRequest.self, from: Data(line.utf8)) else {
+            return Self.error("expected one JSON object per line, e.g. {\"command\":\"status\"}")
+        }
+        switch request.command {
+        case "status":
+            return Self.encode(await status())
+        case "tap":
+            guard let x = request.x, let y = request.y else { return Self.error("tap needs integer x and y") }
+            let button = await tap(x: x, y: y)
+            return Self.encode(["button": button?.rawValue])
+        case "screenshot":
+            guard screenshotsAllowed else { return Self.error("screenshots are off (service.control_screenshots)") }
+            let png = await screen.screenshot()
+            guard !png.isEmpty else { return Self.error("nothing on screen yet") }
+            return Self.encode(["png": Data(png).base64EncodedString()])
+        default:
+            return Self.error("unknown command '\(request.command.prefix(32))' (status, tap, screenshot)")
+        }
+    }
+
+    func status() async -> ControlStatus {
+        let layout = screen.layout
+        let counters = media.counters
+        let own = ownMediaState, remote = remoteMediaState
+        return ControlStatus(
+            screen: screen.presentedName,
+            texts: layout?.texts.map(\.text) ?? [],
+            buttons: layout?.buttons.map { .init(button: $0.button.rawValue, label: $0.label, x: $0.frame.x, y: $0.frame.y,
+                                                 width: $0.frame.width, height: $0.frame.height) } ?? [],
+            appointmentId: appointmentId,
+            own: .init(camera: own.camera.rawValue, microphone: own.microphone.rawValue),
+            remote: .init(camera: remote.camera.rawValue, microphone: remote.microphone.rawValue),
+            call: .init(state: await call.state, videoFramesCaptured: counters.videoFramesCaptured,
+                        videoFramesEncoded: counters.videoFramesEncoded, videoFramesDecoded: counters.videoFramesDecoded,
+                        audioFramesEncoded: counters.audioFramesEncoded, audioPacketsDecoded: counters.audioPacketsDecoded,
+                        audioFramesPlayed: counters.audioFramesPlayed, consentedAppointment: await call.consentedAppointment),
+            devicesOpen: media.devicesOpen,
+            framesPresented: screen.framesPresented)
+    }
+
+    private static func encode<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(value) else { return error("cannot encode the reply") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func error(_ message: String) -> String { encode(["error": message]) }
+}
