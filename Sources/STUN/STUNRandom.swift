@@ -1,33 +1,31 @@
+import SessionCore
+
 /// Where the call's unguessable values come from: ICE credentials, SSRCs, the CNAME, STUN
 /// transaction IDs, tie-breakers. `.system` is the system CSPRNG (`SystemRandomNumberGenerator`:
 /// getrandom(2) on Linux), what every real call uses; a stranger who sees one value learns
 /// nothing of the next. `init(seed:)` is SplitMix64, deterministic and so guessable: for
 /// simulations and tests only. Components take one by value (injected), never make their own.
 public struct STUNRandom: RandomNumberGenerator, Sendable {
-    private var seeded: UInt64?
+    private var seeded: SplitMix64?
 
     /// The system CSPRNG.
     public static var system: STUNRandom { STUNRandom(seeded: nil) }
 
     /// A deterministic generator for tests (never for a real call).
-    public init(seed: UInt64) { seeded = seed }
+    public init(seed: UInt64) { seeded = SplitMix64(seed: seed) }
 
-    private init(seeded: UInt64?) { self.seeded = seeded }
+    private init(seeded: SplitMix64?) { self.seeded = seeded }
 
     /// Whether this is a test generator.
     public var isSeeded: Bool { seeded != nil }
 
     public mutating func next() -> UInt64 {
-        guard var state = seeded else {
+        guard var generator = seeded else {
             var system = SystemRandomNumberGenerator()
             return system.next()
         }
-        state &+= 0x9E37_79B9_7F4A_7C15
-        seeded = state
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        defer { seeded = generator }
+        return generator.next()
     }
 
     /// An independent generator for a sub-component (a TURN client inside the agent): the

@@ -30,11 +30,11 @@ public struct SignalingClient: SansIOMachine, Sendable {
     private var outbox: [Intent] = []
     private var outputs = OutputQueue<Output>()
     private var nextId = 1
-    private var jitter: SignalingJitter
+    private var jitter: SplitMix64
 
     public init(configuration: Configuration) {
         self.configuration = configuration
-        self.jitter = SignalingJitter(state: configuration.jitterSeed)
+        self.jitter = SplitMix64(seed: configuration.jitterSeed)
     }
 
     public var isReady: Bool {

@@ -125,19 +125,3 @@ public struct SignalingClientReady: Sendable, Equatable {
     public var lastReceived: Instant
     public var nextPing: Instant
 }
-
-/// SplitMix64: a tiny deterministic generator for reconnect jitter (not for secrets).
-struct SignalingJitter: Sendable {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-}

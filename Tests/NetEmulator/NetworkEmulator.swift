@@ -61,7 +61,7 @@ public struct NetworkEmulator: Sendable {
         var contacted: Set<TransportAddress.IP> = []
     }
 
-    private var random: EmulatorRandom
+    private var random: SplitMix64
     private var directions: [Direction]
     private var nats: [NATState?]
     private var inFlight: [InFlight] = []
@@ -69,7 +69,7 @@ public struct NetworkEmulator: Sendable {
 
     /// - Parameters: `aToB` for what A sends, `bToA` for what B sends.
     public init(seed: UInt64, aToB: LinkConfig = .clean, bToA: LinkConfig = .clean, natA: NATConfig? = nil, natB: NATConfig? = nil) {
-        random = EmulatorRandom(seed: seed)
+        random = SplitMix64(seed: seed)
         directions = [Direction(config: aToB), Direction(config: bToA)]
         nats = [natA.map { NATState(config: $0, nextPort: $0.firstPort) }, natB.map { NATState(config: $0, nextPort: $0.firstPort) }]
     }
@@ -209,21 +209,4 @@ public struct NetworkEmulator: Sendable {
         if nat.config.filtering == .addressDependent, !nat.contacted.contains(datagram.from.ip) { return nil }
         return inside
     }
-}
-
-/// SplitMix64: the emulator's seeded generator (never for secrets).
-struct EmulatorRandom: Sendable {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

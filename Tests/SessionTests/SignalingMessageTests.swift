@@ -1,4 +1,5 @@
 import Foundation
+import SessionCore
 @testable import Signaling
 import Testing
 
@@ -132,7 +133,7 @@ import Testing
     /// Seeded byte mutations of every sample (the fuzz target's properties, in miniature):
     /// nothing traps, and whatever still decodes re-encodes to the same message.
     @Test func mutationsNeverTrapAndWhatDecodesRoundTrips() {
-        var rng = SignalingJitter(state: 2025)
+        var rng = SplitMix64(seed: 2025)
         let interesting = Array(#"{}[]",:\0-1e999null"true"#.utf8) + [0x00, 0x7f, 0xc3, 0xff]
         var decoded = 0
         for sample in SignalingSamples.all {
