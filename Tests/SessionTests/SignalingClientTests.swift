@@ -223,18 +223,18 @@ private struct SignalingHarness {
         #expect(h.lastSentTypes == [.hello], "nothing to rejoin after leave")
     }
 
-    @Test func backoffResetsAfterAStableConnectionButNotAfterAFlappingOne() {
+    @Test func backoffResetsAfterAStableConnectionButNotAfterAFlappingOne() throws {
         var h = SignalingHarness { $0.jitter = 0 }
         h.input(.start)
         for _ in 0..<4 {  // flapping: welcome then immediate drop
             h.connectAndWelcome()
             h.input(.disconnected)
-            guard case .disconnected(let t?) = h.client.state else { return }
+            guard case .disconnected(let t?) = h.client.state else { throw Unexpected.state("\(h.client.state)") }
             h.advance(to: t)
         }
         h.connectAndWelcome()
         h.input(.disconnected)
-        guard case .disconnected(let flapping?) = h.client.state else { return }
+        guard case .disconnected(let flapping?) = h.client.state else { throw Unexpected.state("\(h.client.state)") }
         #expect(flapping - h.now == .seconds(8))
         h.advance(to: flapping)
         h.connectAndWelcome()
@@ -242,7 +242,7 @@ private struct SignalingHarness {
         h.advance(by: .seconds(11))
         h.receive(.pong)
         h.input(.disconnected)
-        guard case .disconnected(let stable?) = h.client.state else { return }
+        guard case .disconnected(let stable?) = h.client.state else { throw Unexpected.state("\(h.client.state)") }
         #expect(stable - h.now == .milliseconds(500))
     }
 
@@ -300,3 +300,6 @@ private struct SignalingHarness {
         #expect(h.sent.dropFirst().map(\.message) == [.offer(sdp: "sdp2"), .offer(sdp: "sdp3"), .offer(sdp: "sdp4")])
     }
 }
+
+/// A test that meets a state it did not expect fails with it (never passes by returning).
+enum Unexpected: Error { case state(String) }

@@ -210,7 +210,10 @@ struct TURNFakeServer {
         }
 
         mutating func fromPeer(_ bytes: [UInt8]) {
-            guard let relayed = turn.relayedAddress else { return }
+            guard let relayed = turn.relayedAddress else {
+                Issue.record("data from the peer before the allocation")
+                return
+            }
             for d in server.receive(bytes, from: TURNClientTests.peer, to: relayed) {
                 if case .relayed(let from, let range) = turn.handleDatagram(d.bytes, at: now) {
                     relayedToClient.append((from, Array(d.bytes[range])))
