@@ -37,8 +37,19 @@ import Testing
         #expect(consent.admit(Self.offer) == .refuse(.unexpected, "a call is already negotiated on this kiosk"))
         #expect(consent.admit(.answer(sdp: "v=0")) == .refuse(.unexpected, "a call is already negotiated on this kiosk"))
         // The clinician left and came back: a fresh negotiation.
-        consent.peerLeft()
+        consent.engineEnded()
         #expect(consent.admit(.peerJoined(appointmentId: "a", role: .clinician, offerer: .clinician)) == .admit)
+        #expect(consent.admit(Self.offer) == .admit)
+    }
+
+    /// An offer with no `peer-joined` before it (the engine starts on the offer itself): a
+    /// second offer is still not this call's; after the engine fails, the clinician's retry is.
+    @Test func anOfferFirstCallIsNegotiatedOnceUntilItsEngineEnds() {
+        var consent = CallConsent()
+        consent.set("a")
+        #expect(consent.admit(Self.offer) == .admit)
+        #expect(consent.admit(Self.offer) == .refuse(.unexpected, "a call is already negotiated on this kiosk"))
+        consent.engineEnded()
         #expect(consent.admit(Self.offer) == .admit)
     }
 

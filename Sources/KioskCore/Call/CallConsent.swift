@@ -16,8 +16,6 @@ struct CallConsent: Sendable, Equatable {
     private(set) var appointmentId: String?
     /// The current engine has taken its offer or answer: a second one is not this call's.
     private(set) var negotiated = false
-    /// The clinician is in the patient's room (`peer-joined` for it was admitted).
-    private(set) var peerPresent = false
 
     /// The flow's word: the patient joined `id`, or nil (left, ended, refused, withdrawn).
     /// Returns true when an engine started under the previous consent must be torn down.
@@ -27,17 +25,11 @@ struct CallConsent: Sendable, Equatable {
         let hadCall = appointmentId != nil
         appointmentId = id
         negotiated = false
-        peerPresent = false
         return hadCall
     }
 
-    /// A new engine for this consent (the clinician came back, or the previous one failed).
-    mutating func engineStarted() { negotiated = false }
-
-    mutating func peerLeft() {
-        peerPresent = false
-        negotiated = false
-    }
+    /// The engine is gone (it failed, or the clinician left): the next offer starts afresh.
+    mutating func engineEnded() { negotiated = false }
 
     /// Whether the kiosk may act on `message`; admitting an offer or answer marks the
     /// negotiation done. Messages that are not about the call are always admitted.
@@ -46,7 +38,6 @@ struct CallConsent: Sendable, Equatable {
         case .peerJoined(let id, _, _):
             guard let mine = appointmentId else { return .refuse(.notInSession, Self.notJoined) }
             guard id == mine else { return .refuse(.unexpected, "the kiosk is in another appointment's room") }
-            peerPresent = true
             negotiated = false
             return .admit
         case .offer, .answer:

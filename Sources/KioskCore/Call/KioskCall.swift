@@ -190,7 +190,7 @@ public actor KioskCall {
         case .peerLeft(let id, _, let reason):
             logger.notice("clinician left", metadata: ["appointment": "\(id)", "reason": "\(reason.rawValue)"])
             state = "waiting"
-            consent.peerLeft()
+            consent.engineEnded()
             endPeer()
             observer(.peerLeft(appointmentId: id))
         case .mediaState(let remote):
@@ -214,7 +214,6 @@ public actor KioskCall {
         endPeer()
         // Only ever under the patient's consent; `CallConsent` admitted what led here.
         guard consent.appointmentId != nil else { return }
-        consent.engineStarted()
         let generation = self.generation
         do {
             if certificate == nil { certificate = try DTLSCertificate() }
@@ -264,6 +263,7 @@ public actor KioskCall {
             logger.error("call failed", metadata: ["error": "\(error)"])
             // A fresh offer (the clinician retrying) must meet a fresh engine, not this one.
             endPeer()
+            consent.engineEnded()
             observer(.failed)
         case .iceStateChanged(let s):
             logger.info("ice state", metadata: ["state": "\(s.rawValue)"])
