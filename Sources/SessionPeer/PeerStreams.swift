@@ -206,26 +206,19 @@ struct PeerStreams: SansIOMachine {
 
     /// The drain contract: events, then each stream's outputs in turn, then one `.timeout`.
     mutating func poll() -> Output? {
-        while started {
-            switch cursor {
-            case 0:
-                if let e = events.popFirst() { return .event(e) }
-            case 1:
-                if let o = pollSend(video: false) { return o }
-            case 2:
-                if let o = pollSend(video: true) { return o }
-            case let c where c - 3 < receivers.count:
-                if let o = pollReceiver(c - 3) { return o }
-            default:
-                guard timeoutDue else { return nil }
-                timeoutDue = false
-                return .timeout(nextDeadline ?? .never)
+        while started, cursor < 3 + receivers.count {
+            let output: Output? = switch cursor {
+            case 0: events.popFirst().map { .event($0) }
+            case 1: pollSend(video: false)
+            case 2: pollSend(video: true)
+            default: pollReceiver(cursor - 3)
             }
+            if let output { return output }
             cursor += 1
         }
         guard timeoutDue else { return nil }
         timeoutDue = false
-        return .timeout(.never)
+        return .timeout(nextDeadline ?? .never)
     }
 
     /// Lends the packet of the last `.send` to `body`, which protects it in place.
