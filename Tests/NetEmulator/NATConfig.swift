@@ -9,6 +9,8 @@ public struct NATConfig: Sendable, Equatable {
         case endpointIndependent
         /// Only from addresses the inside has sent to ("restricted cone").
         case addressDependent
+        /// Only from the exact addresses and ports the inside has sent to ("port restricted").
+        case addressAndPortDependent
     }
 
     public var publicIP: TransportAddress.IP

@@ -1,22 +1,21 @@
 import SessionCore
 
-/// A seeded, sans-IO network between two sides, A and B (str0m's `netem` is the model). Send
-/// datagrams into it with the time; take them out when due. Each direction has its own
-/// `LinkConfig`; either side may sit behind a NAT. Same seed, same inputs: the same datagrams
-/// lost, delayed, reordered and duplicated, so a simulated call can assert exact outcomes.
+/// A seeded, sans-IO network between two peers, A and B (str0m's `netem` is the model), and
+/// any number of servers (STUN, TURN) on public addresses. Send datagrams into it with the
+/// time; take them out when due. Each sender has its own uplink `LinkConfig`; either peer may
+/// sit behind a NAT. What a peer sends goes to the server owning the destination IP, else to
+/// the other peer; what a server sends goes to the peer whose NAT or own address it names.
+/// Same seed, same inputs: the same datagrams lost, delayed, reordered and duplicated, so a
+/// simulated call can assert exact outcomes.
 public struct NetworkEmulator: Sendable {
-    public enum Side: Sendable, Hashable { case a, b }
-
-    public struct Datagram: Sendable, Equatable {
-        public var from: TransportAddress
-        public var to: TransportAddress
-        public var bytes: [UInt8]
-        public init(from: TransportAddress, to: TransportAddress, bytes: [UInt8]) {
-            self.from = from
-            self.to = to
-            self.bytes = bytes
-        }
+    /// A node of the network: the two peers, `.a` and `.b`, or a server from `addServer`.
+    public struct Side: Sendable, Hashable {
+        fileprivate let index: Int
+        public static let a = Side(index: 0)
+        public static let b = Side(index: 1)
     }
+
+    public typealias Datagram = SessionCore.Datagram
 
     public struct Delivery: Sendable, Equatable {
         /// The side that receives it; `datagram.to` is that side's own (private) address.
@@ -42,6 +41,7 @@ public struct NetworkEmulator: Sendable {
     private struct InFlight: Sendable {
         var deliverAt: Instant
         var order: Int
+        var sender: Int
         var delivery: Delivery
     }
 
@@ -58,12 +58,19 @@ public struct NetworkEmulator: Sendable {
         var nextPort: UInt16
         var outbound: [TransportAddress: TransportAddress] = [:]  // private → public
         var inbound: [TransportAddress: TransportAddress] = [:]   // public → private
-        var contacted: Set<TransportAddress.IP> = []
+        /// Per public port, where the inside has sent to (what filtering lets back in).
+        var contacted: [TransportAddress: Set<TransportAddress>] = [:]
     }
 
     private var random: SplitMix64
+    /// Per node (A, B, then servers): its uplink.
     private var directions: [Direction]
+    /// Per node; servers never sit behind one.
     private var nats: [NATState?]
+    /// The addresses each peer has sent from (before its NAT): where a server's answer goes.
+    private var ownAddresses: [Set<TransportAddress>] = [[], []]
+    private var placed = [false, false]
+    private var servers: [(ips: Set<TransportAddress.IP>, node: Int)] = []
     private var inFlight: [InFlight] = []
     private var order = 0
 
@@ -72,6 +79,25 @@ public struct NetworkEmulator: Sendable {
         random = SplitMix64(seed: seed)
         directions = [Direction(config: aToB), Direction(config: bToA)]
         nats = [natA.map { NATState(config: $0, nextPort: $0.firstPort) }, natB.map { NATState(config: $0, nextPort: $0.firstPort) }]
+    }
+
+    /// `address` is `side`'s own (behind its NAT, if it has one): from now on only datagrams
+    /// to its addresses reach it, and a datagram to an address no node owns is unroutable.
+    public mutating func place(_ address: TransportAddress, at side: Side) {
+        precondition(side.index < 2, "servers own IPs, not addresses")
+        ownAddresses[side.index].insert(address)
+        placed[side.index] = true
+    }
+
+    /// A server owning `ips` (a STUN or TURN server and its relayed addresses), sending
+    /// through `uplink`. Deliveries to it carry its `Side`.
+    public mutating func addServer(ips: [TransportAddress.IP], uplink: LinkConfig = .clean) -> Side {
+        let node = directions.count
+        directions.append(Direction(config: uplink))
+        nats.append(nil)
+        ownAddresses.append([])
+        servers.append((Set(ips), node))
+        return Side(index: node)
     }
 
     /// Changes a direction's impairments from now on (a link getting worse mid-call).
@@ -99,7 +125,12 @@ public struct NetworkEmulator: Sendable {
         let kind = PacketClass.of(datagram.bytes)
         directions[d].stats.sent += 1
         directions[d].stats.sentByClass[kind, default: 0] += 1
+        guard let receiver = route(datagram.to, from: d) else {
+            directions[d].stats.unroutable += 1
+            return
+        }
         var datagram = datagram
+        ownAddresses[d].insert(datagram.from)
         if nats[d] != nil { datagram.from = mapOutbound(datagram.from, to: datagram.to, side: d) }
         let config = directions[d].config
         let impaired = config.impairs.contains(kind)
@@ -133,10 +164,10 @@ public struct NetworkEmulator: Sendable {
             directions[d].stats.reordered += 1
         }
         let at = departure + max(delay, .zero)
-        enqueue(datagram, to: other(side), at: at)
+        enqueue(datagram, from: d, to: receiver, at: at)
         if impaired, config.duplicate > 0, random.unit() < config.duplicate {
             directions[d].stats.duplicated += 1
-            enqueue(datagram, to: other(side), at: at)
+            enqueue(datagram, from: d, to: receiver, at: at)
         }
     }
 
@@ -148,7 +179,7 @@ public struct NetworkEmulator: Sendable {
         while let first = inFlight.first, first.deliverAt <= now {
             inFlight.removeFirst()
             var delivery = first.delivery
-            let receiver = index(delivery.to), sender = 1 - receiver
+            let receiver = index(delivery.to), sender = first.sender
             if nats[receiver] != nil {
                 guard let inside = mapInbound(delivery.datagram, side: receiver) else {
                     directions[sender].stats.unroutable += 1
@@ -164,8 +195,19 @@ public struct NetworkEmulator: Sendable {
 
     // MARK: - Helpers
 
-    private func index(_ side: Side) -> Int { side == .a ? 0 : 1 }
-    private func other(_ side: Side) -> Side { side == .a ? .b : .a }
+    private func index(_ side: Side) -> Int { side.index }
+
+    /// The node a datagram to `to` reaches: a server owning the IP, else the peer `to` names
+    /// (its NAT's public IP, or an address it was placed at or has sent from). A peer that was
+    /// never placed is reached by whatever the other peer sends that no one else owns.
+    private func route(_ to: TransportAddress, from sender: Int) -> Int? {
+        if let server = servers.first(where: { $0.ips.contains(to.ip) }) { return server.node }
+        if let peer = (0..<2).first(where: { peer in
+            nats[peer].map { $0.config.publicIP == to.ip } ?? false || ownAddresses[peer].contains(to)
+        }) { return peer }
+        if sender < 2, !placed[1 - sender] { return 1 - sender }
+        return nil
+    }
 
     private mutating func lose(direction d: Int) -> Bool {
         switch directions[d].config.loss {
@@ -184,9 +226,10 @@ public struct NetworkEmulator: Sendable {
         }
     }
 
-    private mutating func enqueue(_ datagram: Datagram, to side: Side, at: Instant) {
+    private mutating func enqueue(_ datagram: Datagram, from sender: Int, to receiver: Int, at: Instant) {
         order += 1
-        let item = InFlight(deliverAt: at, order: order, delivery: Delivery(to: side, datagram: datagram))
+        let item = InFlight(deliverAt: at, order: order, sender: sender,
+                            delivery: Delivery(to: Side(index: receiver), datagram: datagram))
         // Stable: equal times keep their send order.
         let i = inFlight.firstIndex { $0.deliverAt > at } ?? inFlight.count
         inFlight.insert(item, at: i)
@@ -195,18 +238,23 @@ public struct NetworkEmulator: Sendable {
     private mutating func mapOutbound(_ from: TransportAddress, to: TransportAddress, side: Int) -> TransportAddress {
         guard var nat = nats[side] else { return from }
         defer { nats[side] = nat }
-        nat.contacted.insert(to.ip)
-        if let mapped = nat.outbound[from] { return mapped }
-        let mapped = TransportAddress(ip: nat.config.publicIP, port: nat.nextPort)
-        nat.nextPort &+= 1
-        nat.outbound[from] = mapped
-        nat.inbound[mapped] = from
+        let mapped = nat.outbound[from] ?? TransportAddress(ip: nat.config.publicIP, port: nat.nextPort)
+        if nat.outbound[from] == nil {
+            nat.nextPort &+= 1
+            nat.outbound[from] = mapped
+            nat.inbound[mapped] = from
+        }
+        nat.contacted[mapped, default: []].insert(to)
         return mapped
     }
 
     private func mapInbound(_ datagram: Datagram, side: Int) -> TransportAddress? {
         guard let nat = nats[side], let inside = nat.inbound[datagram.to] else { return nil }
-        if nat.config.filtering == .addressDependent, !nat.contacted.contains(datagram.from.ip) { return nil }
-        return inside
+        let contacted = nat.contacted[datagram.to] ?? []
+        switch nat.config.filtering {
+        case .endpointIndependent: return inside
+        case .addressDependent: return contacted.contains { $0.ip == datagram.from.ip } ? inside : nil
+        case .addressAndPortDependent: return contacted.contains(datagram.from) ? inside : nil
+        }
     }
 }

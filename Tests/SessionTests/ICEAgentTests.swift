@@ -3,59 +3,26 @@
 @testable import STUN
 import Testing
 
-/// A tiny deterministic network for two ICE agents: fixed latency, an optional NAT in front of
-/// an agent (endpoint-independent mapping, address-and-port-dependent filtering), the fake TURN
-/// server from TURNClientTests (also a STUN server), trickle signalling with its own delay, and
-/// "silent" agents whose every outgoing datagram is lost. Time only moves to the next event.
-struct ICESim {
-    struct Packet {
-        var at: Instant
-        var seq: Int
-        var from: TransportAddress
-        var to: TransportAddress
-        var bytes: [UInt8]
-    }
+import NetEmulator
 
+/// Two ICE agents over the seeded `NetworkEmulator`: 10 ms one way, an optional NAT in front
+/// of A (endpoint-independent mapping, address-and-port-dependent filtering), the fake TURN
+/// server from TURNClientTests (also a STUN server) as a third node, trickle signalling with
+/// its own delay, and "silent" agents whose every outgoing datagram is lost. Time only moves
+/// to the next event.
+struct ICESim {
     enum Signal {
         case candidate(ICECandidate)
         case endOfCandidates
     }
 
-    struct NAT {
-        var external: TransportAddress.IP
-        var mappings: [TransportAddress: UInt16] = [:]
-        var reverse: [UInt16: TransportAddress] = [:]
-        var allowed: Set<String> = []
-        var nextPort: UInt16 = 40000
-
-        mutating func outbound(_ from: TransportAddress, to: TransportAddress) -> TransportAddress {
-            let port = mappings[from] ?? {
-                let p = nextPort
-                nextPort += 1
-                mappings[from] = p
-                reverse[p] = from
-                return p
-            }()
-            allowed.insert("\(port)|\(to.hostString)|\(to.port)")
-            return TransportAddress(ip: external, port: port)
-        }
-
-        func inbound(_ to: TransportAddress, from: TransportAddress) -> TransportAddress? {
-            guard allowed.contains("\(to.port)|\(from.hostString)|\(from.port)") else { return nil }
-            return reverse[to.port]
-        }
-    }
-
     var agents: [ICEAgent]
-    var sockets: [[TransportAddress]]
-    var nats: [NAT?]
+    var net: NetworkEmulator
     var turn: TURNFakeServer?
+    var turnNode: NetworkEmulator.Side?
     var now = Instant.zero
-    var latency: Duration = .milliseconds(10)
     var signalDelay: Duration = .milliseconds(30)
-    var queue: [Packet] = []
     var signals: [(at: Instant, to: Int, signal: Signal)] = []
-    var seq = 0
     var deadlines: [Instant?] = [nil, nil]
     var events: [[(at: Instant, event: ICEEvent)]] = [[], []]
     var received: [[[UInt8]]] = [[], []]
@@ -71,7 +38,9 @@ struct ICESim {
     static let natA = TransportAddress.IP.v4(0xC633_640A) // 198.51.100.10
     static let addrB = TransportAddress(host: "203.0.113.2", port: 6000)!
     static let turnAddress = TransportAddress(host: "198.51.100.200", port: 3478)!
+    static let turnRelayIP: UInt32 = 0xC633_64C9 // 198.51.100.201
     static let turnServer = ICETURNServer(address: turnAddress, username: "u", password: "p")
+    static let nodes: [NetworkEmulator.Side] = [.a, .b]
 
     init(configA: ICEAgentConfig = ICEAgentConfig(), configB: ICEAgentConfig = ICEAgentConfig(),
          aBehindNAT: Bool = false, aControlling: Bool = true, bControlling: Bool = false, seed: UInt64 = 1) {
@@ -81,17 +50,24 @@ struct ICESim {
         let credsB = ICECredentials.random(using: &rngB)
         agents = [ICEAgent(config: configA, credentials: credsA, isControlling: aControlling, random: rngA),
                   ICEAgent(config: configB, credentials: credsB, isControlling: bControlling, random: rngB)]
-        sockets = [[aBehindNAT ? Self.privateA : Self.addrA], [Self.addrB]]
-        nats = [aBehindNAT ? NAT(external: Self.natA) : nil, nil]
+        var link = LinkConfig()
+        link.delay = .milliseconds(10)
+        var nat = NATConfig(publicIP: Self.natA)
+        nat.filtering = .addressAndPortDependent
+        net = NetworkEmulator(seed: seed, aToB: link, bToA: link, natA: aBehindNAT ? nat : nil)
         if !(configA.turnServers.isEmpty && configB.turnServers.isEmpty && configA.stunServers.isEmpty) {
-            turn = TURNFakeServer(address: Self.turnAddress, relayIP: 0xC633_64C9)
+            turn = TURNFakeServer(address: Self.turnAddress, relayIP: Self.turnRelayIP)
+            turnNode = net.addServer(ips: [Self.turnAddress.ip, .v4(Self.turnRelayIP)], uplink: link)
         }
         agents[0].setRemoteCredentials(ufrag: credsB.ufrag, pwd: credsB.pwd, at: now)
         agents[1].setRemoteCredentials(ufrag: credsA.ufrag, pwd: credsA.pwd, at: now)
-        for i in 0..<2 {
-            for s in sockets[i] { agents[i].addLocalHost(s, at: now) }
-            drain(i)
-        }
+        let hostA = aBehindNAT ? Self.privateA : Self.addrA
+        net.place(hostA, at: .a)
+        net.place(Self.addrB, at: .b)
+        agents[0].addLocalHost(hostA, at: now)
+        agents[1].addLocalHost(Self.addrB, at: now)
+        drain(0)
+        drain(1)
     }
 
     // MARK: Driving
@@ -119,43 +95,34 @@ struct ICESim {
         // nil without a `.timeout`: nothing new, the last deadline still holds.
     }
 
-    mutating func send(from: TransportAddress, to: TransportAddress, _ bytes: [UInt8], by agent: Int?) {
-        if let agent, silent.contains(agent) { return }
-        var source = from
-        if let agent, var nat = nats[agent] {
-            source = nat.outbound(from, to: to)
-            nats[agent] = nat
-        }
-        seq += 1
-        queue.append(Packet(at: now + latency, seq: seq, from: source, to: to, bytes: bytes))
+    mutating func send(from: TransportAddress, to: TransportAddress, _ bytes: [UInt8], by agent: Int) {
+        if silent.contains(agent) { return }
+        net.send(.init(from: from, to: to, bytes: bytes), from: Self.nodes[agent], at: now)
     }
 
-    mutating func deliver(_ p: Packet) {
-        if var server = turn, server.owns(p.to) {
+    mutating func deliver(_ delivery: NetworkEmulator.Delivery) {
+        let p = delivery.datagram
+        if delivery.to == turnNode, var server = turn {
             let out = server.receive(p.bytes, from: p.from, to: p.to)
             turn = server
-            for d in out { send(from: d.from, to: d.to, d.bytes, by: nil) }
+            for d in out { net.send(.init(from: d.from, to: d.to, bytes: d.bytes), from: delivery.to, at: now) }
             return
         }
-        for i in 0..<2 {
-            var socket: TransportAddress?
-            if let nat = nats[i], p.to.ip == nat.external {
-                socket = nat.inbound(p.to, from: p.from)
-            } else if nats[i] == nil, sockets[i].contains(p.to) {
-                socket = p.to
-            }
-            guard let socket else { continue }
-            if let m = try? STUNMessage.parse(p.bytes), m.type == .bindingSuccess { lastResponse[i] = now }
-            if let frame = try? TURNChannelData.parse(p.bytes),
-               let m = try? STUNMessage.parse(p.bytes, range: frame.payload), m.type == .bindingSuccess { lastResponse[i] = now }
-            let result = agents[i].handleDatagram(p.bytes, from: p.from, to: socket, at: now)
-            if case .application(let range, _) = result { received[i].append(Array(p.bytes[range])) }
-            if result == .handled || { if case .application = result { return true } else { return false } }() {
-                lastHeard[i] = now
-            }
-            drain(i)
-            return
+        guard let i = Self.nodes.firstIndex(of: delivery.to) else { return }
+        if let m = try? STUNMessage.parse(p.bytes), m.type == .bindingSuccess { lastResponse[i] = now }
+        if let frame = try? TURNChannelData.parse(p.bytes),
+           let m = try? STUNMessage.parse(p.bytes, range: frame.payload), m.type == .bindingSuccess { lastResponse[i] = now }
+        let result = agents[i].handleDatagram(p.bytes, from: p.from, to: p.to, at: now)
+        switch result {
+        case .application(let range, _):
+            received[i].append(Array(p.bytes[range]))
+            lastHeard[i] = now
+        case .handled:
+            lastHeard[i] = now
+        default:
+            break
         }
+        drain(i)
     }
 
     mutating func run(for duration: Duration) {
@@ -163,16 +130,13 @@ struct ICESim {
         while true {
             steps += 1
             precondition(steps < 2_000_000, "simulation does not converge")
-            var next: Instant? = nil
+            var next: Instant? = net.nextDelivery
             func consider(_ t: Instant?) { if let t, next.map({ t < $0 }) ?? true { next = t } }
-            for p in queue { consider(p.at) }
             for s in signals { consider(s.at) }
             for d in deadlines { consider(d) }
             guard let t = next, t <= end else { now = end; return }
             now = max(now, t)
-            let due = queue.filter { $0.at <= now }.sorted { $0.seq < $1.seq }
-            queue.removeAll { $0.at <= now }
-            for p in due { deliver(p) }
+            while let delivery = net.popDue(at: now) { deliver(delivery) }
             let dueSignals = signals.filter { $0.at <= now }
             signals.removeAll { $0.at <= now }
             for s in dueSignals {

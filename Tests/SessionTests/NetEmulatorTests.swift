@@ -118,4 +118,36 @@ import Testing
         #expect(net.popDue(at: .zero + .seconds(3)) == nil)
         #expect(net.stats(from: .b).unroutable == 2)
     }
+
+    @Test func aServerIsReachedByItsIPsAndAnswersTheRightPeer() throws {
+        let publicIP = TransportAddress(host: "203.0.113.7", port: 0)!.ip
+        var nat = NATConfig(publicIP: publicIP)
+        nat.filtering = .addressAndPortDependent
+        var net = NetworkEmulator(seed: 1, natA: nat)
+        net.place(Self.a, at: .a)
+        net.place(Self.b, at: .b)
+        let server = TransportAddress(host: "198.51.100.1", port: 3478)!
+        let relayed = TransportAddress(host: "198.51.100.2", port: 49152)!
+        let node = net.addServer(ips: [server.ip, relayed.ip])
+        // Both peers reach the server; the server answers each at the address it saw.
+        net.send(.init(from: Self.a, to: server, bytes: Self.rtp(1)), from: .a, at: .zero)
+        net.send(.init(from: Self.b, to: relayed, bytes: Self.rtp(2)), from: .b, at: .zero)
+        let firstDue = net.popDue(at: .zero + .seconds(1)), secondDue = net.popDue(at: .zero + .seconds(1))
+        let first = try #require(firstDue), second = try #require(secondDue)
+        let mapped = TransportAddress(ip: publicIP, port: 40_000)
+        #expect(first.to == node && first.datagram.from == mapped && second.to == node && second.datagram.to == relayed)
+        net.send(.init(from: server, to: mapped, bytes: Self.rtp(3)), from: node, at: .zero + .seconds(1))
+        net.send(.init(from: relayed, to: Self.b, bytes: Self.rtp(4)), from: node, at: .zero + .seconds(1))
+        let back = [net.popDue(at: .zero + .seconds(2)), net.popDue(at: .zero + .seconds(2))]
+        #expect(back.map { $0?.to } == [.a, .b])
+        #expect(back.map { $0?.datagram.to } == [Self.a, Self.b])
+        // Port-dependent filtering: the server's other port is a stranger to A's mapping; a
+        // placed peer is not reached at an address it does not own.
+        net.send(.init(from: relayed, to: mapped, bytes: Self.rtp(5)), from: node, at: .zero + .seconds(2))
+        net.send(.init(from: Self.b, to: TransportAddress(host: "10.0.0.99", port: 1)!, bytes: Self.rtp(6)), from: .b,
+                 at: .zero + .seconds(2))
+        #expect(net.popDue(at: .zero + .seconds(3)) == nil)
+        #expect(net.stats(from: node).unroutable == 1 && net.stats(from: .b).unroutable == 1)
+        #expect(net.stats(from: node).delivered == 2)
+    }
 }

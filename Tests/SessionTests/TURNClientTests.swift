@@ -14,12 +14,6 @@ import Testing
 ///     --no-tls --no-dtls --log-file stdout --simple-log
 /// then point `ICEAgentConfig.turnServers` at IP:3478 with user "u", password "p".
 struct TURNFakeServer {
-    struct Datagram: Equatable {
-        var from: TransportAddress
-        var to: TransportAddress
-        var bytes: [UInt8]
-    }
-
     struct Allocation {
         var relayed: TransportAddress
         var permissions: Set<TransportAddress.IP> = []
@@ -176,7 +170,7 @@ struct TURNFakeServer {
         }
 
         mutating func pump() {
-            var pending: [TURNFakeServer.Datagram] = []
+            var pending: [Datagram] = []
             while true {
                 while let out = turn.poll() {
                     if case .timeout = out { break }

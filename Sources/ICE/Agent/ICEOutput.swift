@@ -10,21 +10,7 @@ public enum ICEConnectionState: String, Sendable {
 
 /// A datagram to send: from the local socket bound to `from` (one of the addresses given to
 /// `addLocalHost`), to `to`. Relayed traffic is already wrapped and addressed to the TURN server.
-public struct ICETransmit: Equatable, Sendable {
-    public var from: TransportAddress
-    public var to: TransportAddress
-    public var bytes: [UInt8]
-
-    public init(from: TransportAddress, to: TransportAddress, bytes: [UInt8]) {
-        self.from = from
-        self.to = to
-        self.bytes = bytes
-    }
-}
-
-extension ICETransmit: CustomStringConvertible {
-    public var description: String { "ICETransmit(\(from) → \(to), \(bytes.count) bytes)" }
-}
+public typealias ICETransmit = Datagram
 
 public enum ICEEvent: Equatable, Sendable {
     /// Trickle this to the peer (`candidate.trickleString`).
