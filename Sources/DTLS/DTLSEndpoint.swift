@@ -56,8 +56,9 @@ public final class DTLSEndpoint: SansIOMachine {
     private let context: DTLSEndpointContext
     private let sslContext: OpaquePointer
     private let ssl: OpaquePointer
-    private var events: [DTLSOutput] = []
-    private var timeoutDue = true
+    /// Events and the closing `.timeout`; datagrams wait in `context.outbound`, where the BIO
+    /// writes them from inside OpenSSL, and leave first.
+    private var outputs = OutputQueue<DTLSOutput>(capacity: 4)
     private var readBuffer = [UInt8](repeating: 0, count: 2048)
 
     /// - Parameters:
@@ -129,7 +130,7 @@ public final class DTLSEndpoint: SansIOMachine {
     /// Begins the handshake: a client sends its ClientHello; a server just waits (it also
     /// starts by itself on the first datagram).
     public func start(now: Instant) {
-        timeoutDue = true
+        outputs.inputHandled()
         guard state == .idle else { return }
         state = .handshaking
         process(now: now)
@@ -137,7 +138,7 @@ public final class DTLSEndpoint: SansIOMachine {
 
     /// One received UDP datagram that demultiplexed as DTLS.
     public func handleDatagram(_ datagram: [UInt8], now: Instant) {
-        timeoutDue = true
+        outputs.inputHandled()
         // RFC 7983 §7: DTLS datagrams start with a byte in 20...63; ignore anything else.
         guard let first = datagram.first, (20...63).contains(first) else { return }
         switch state {
@@ -157,7 +158,7 @@ public final class DTLSEndpoint: SansIOMachine {
     /// Call at (or after) the last `.timeout` instant: retransmits the current flight (the
     /// timer is OpenSSL's, on the endpoint's clock). An early call changes nothing.
     public func handleTimeout(now: Instant) {
-        timeoutDue = true
+        outputs.inputHandled()
         guard state == .handshaking || state == .connected else { return }
         // Early: the deadline stands (OpenSSL would round the last 15 ms down to now).
         guard let deadline = nextTimeout, now >= deadline else { return }
@@ -172,7 +173,7 @@ public final class DTLSEndpoint: SansIOMachine {
 
     /// Sends close_notify if connected, and stops.
     public func close(now: Instant) {
-        timeoutDue = true
+        outputs.inputHandled()
         switch state {
         case .connected:
             ERR_clear_error()
@@ -193,12 +194,8 @@ public final class DTLSEndpoint: SansIOMachine {
         if !context.outbound.isEmpty {
             return .transmit(context.outbound.removeFirst())
         }
-        if !events.isEmpty {
-            return events.removeFirst()
-        }
-        guard timeoutDue else { return nil }
-        timeoutDue = false
-        return .timeout(nextTimeout ?? .never)
+        if let event = outputs.next() { return event }
+        return outputs.owesTimeout() ? .timeout(nextTimeout ?? .never) : nil
     }
 
     /// Runs `body` (a call into OpenSSL) with `gettimeofday` reading `now` on this thread.
@@ -279,7 +276,7 @@ public final class DTLSEndpoint: SansIOMachine {
                                       remoteFingerprint: actual, keyingMaterial: material)
         connectionInfo = info
         state = .connected
-        events.append(.connected(info))
+        outputs.push(.connected(info))
     }
 
     /// After the handshake: lets OpenSSL see alerts, close_notify and a retransmitted final
@@ -299,7 +296,7 @@ public final class DTLSEndpoint: SansIOMachine {
                 ERR_clear_error()
                 state = .closed
                 nextTimeout = nil
-                events.append(.closed)
+                outputs.push(.closed)
                 return
             default:
                 fail(.connectionFailed(OpenSSLErrors.drain()))
@@ -332,7 +329,7 @@ public final class DTLSEndpoint: SansIOMachine {
         ERR_clear_error()
         state = .failed
         nextTimeout = nil
-        events.append(.failed(error))
+        outputs.push(.failed(error))
     }
 
     private static func configure(_ ctx: OpaquePointer, certificate: DTLSCertificate,

@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import Media
 import Testing
@@ -93,9 +94,18 @@ import Testing
         let server = try ThrowawayPulseServer()
         defer { server.stop() }
         let address = server.address
+        // The player's own failure, reported here: without it the test would fail only on
+        // the missing tone, with no reason.
+        let playerFailure = Mutex<String?>(nil)
         let player = Thread {
-            guard let speaker = try? PulseSpeaker(server: address, device: "null") else { return }
-            try? speaker.start()
+            let speaker: PulseSpeaker
+            do {
+                speaker = try PulseSpeaker(server: address, device: "null")
+                try speaker.start()
+            } catch {
+                playerFailure.withLock { $0 = "\(error)" }
+                return
+            }
             for i in 0..<100 {  // 2 s of 1 kHz at -6 dBFS
                 try? speaker.write(SyntheticMicrophone.tone(frequency: 1000, levelDBFS: -6, firstSample: i * 960, count: 960))
             }
@@ -113,6 +123,7 @@ import Testing
                 meter.add(frame.samples)
             }
         }
+        #expect(playerFailure.withLock { $0 } == nil)
         let f = try #require(ToneAnalysis.estimateFrequency(samples))
         #expect(abs(f - 1000) / 1000 < 0.02, "frequency \(f)")
         #expect(abs(meter.rmsDBFS - (-6 - 3.01)) < 3, "rms \(meter.rmsDBFS)")

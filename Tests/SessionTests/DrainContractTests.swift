@@ -1,6 +1,7 @@
 import DTLS
 import Foundation
 import ICE
+import NetEmulator
 import RTP
 import RTPStreams
 import SessionCore
@@ -116,13 +117,13 @@ import Testing
         b.setRemoteCredentials(ufrag: "aaaa", pwd: "aaaaaaaaaaaaaaaaaaaaaaaa", at: now)
         a.addLocalHost(hostA, at: now)
         b.addLocalHost(hostB, at: now)
-        var toA: [ICETransmit] = [], toB: [ICETransmit] = []
+        var net = NetworkEmulator(seed: 7)
         var deadlines = (a: Instant.zero, b: Instant.zero)
         var connected = (a: false, b: false)
         func route(_ outputs: [ICEOutput], fromA: Bool) {
             for o in outputs {
                 switch o {
-                case .transmit(let t): if fromA { toB.append(t) } else { toA.append(t) }
+                case .transmit(let t): net.send(t, from: fromA ? .a : .b, at: now)
                 case .event(.localCandidate(let cand)):
                     if fromA { b.addRemoteCandidate(cand, at: now) } else { a.addRemoteCandidate(cand, at: now) }
                 case .event(.stateChanged(let s)) where s == .connected || s == .completed:
@@ -135,10 +136,16 @@ import Testing
         route(c.drain(&a, "ICE a host"), fromA: true)
         route(c.drain(&b, "ICE b host"), fromA: false)
         for _ in 0..<400 where !(connected.a && connected.b) {
-            for t in toB { _ = b.handleDatagram(t.bytes, from: t.from, to: t.to, at: now); route(c.drain(&b, "ICE b datagram"), fromA: false) }
-            toB.removeAll()
-            for t in toA { _ = a.handleDatagram(t.bytes, from: t.from, to: t.to, at: now); route(c.drain(&a, "ICE a datagram"), fromA: true) }
-            toA.removeAll()
+            while let d = net.popDue(at: now) {
+                let t = d.datagram
+                if d.to == .b {
+                    _ = b.handleDatagram(t.bytes, from: t.from, to: t.to, at: now)
+                    route(c.drain(&b, "ICE b datagram"), fromA: false)
+                } else {
+                    _ = a.handleDatagram(t.bytes, from: t.from, to: t.to, at: now)
+                    route(c.drain(&a, "ICE a datagram"), fromA: true)
+                }
+            }
             now = now + .milliseconds(5)
             if deadlines.a <= now { a.handleTimeout(at: now); route(c.drain(&a, "ICE a timeout"), fromA: true) }
             if deadlines.b <= now { b.handleTimeout(at: now); route(c.drain(&b, "ICE b timeout"), fromA: false) }
@@ -206,13 +213,13 @@ import Testing
         let offer = a.createOffer(at: now)
         let answer = try b.acceptOffer(offer, at: now)
         try a.acceptAnswer(answer, at: now)
-        var toA: [ICETransmit] = [], toB: [ICETransmit] = []
+        var net = NetworkEmulator(seed: 11)
         var deadlines = (a: Instant.zero, b: Instant.zero)
         var connected = (a: false, b: false)
         func route(_ outputs: [PeerOutput], fromA: Bool) {
             for o in outputs {
                 switch o {
-                case .transmit(let t): if fromA { toB.append(t) } else { toA.append(t) }
+                case .transmit(let t): net.send(t, from: fromA ? .a : .b, at: now)
                 case .event(.localCandidate(let cand, _, _)):
                     _ = fromA ? b.addRemoteCandidate(cand, at: now) : a.addRemoteCandidate(cand, at: now)
                 case .event(.connected): if fromA { connected.a = true } else { connected.b = true }
@@ -225,10 +232,16 @@ import Testing
         route(c.drain(&b, "peer b after offer"), fromA: false)
         var sentMedia = 0
         for step in 0..<3000 {
-            for t in toB { b.handleDatagram(t.bytes, from: t.from, to: t.to, at: now); route(c.drain(&b, "peer b datagram"), fromA: false) }
-            toB.removeAll()
-            for t in toA { a.handleDatagram(t.bytes, from: t.from, to: t.to, at: now); route(c.drain(&a, "peer a datagram"), fromA: true) }
-            toA.removeAll()
+            while let d = net.popDue(at: now) {
+                let t = d.datagram
+                if d.to == .b {
+                    b.handleDatagram(t.bytes, from: t.from, to: t.to, at: now)
+                    route(c.drain(&b, "peer b datagram"), fromA: false)
+                } else {
+                    a.handleDatagram(t.bytes, from: t.from, to: t.to, at: now)
+                    route(c.drain(&a, "peer a datagram"), fromA: true)
+                }
+            }
             if connected.a && connected.b, step % 4 == 0, sentMedia < 60 {
                 let frame: [UInt8] = [sentMedia == 0 ? 0x10 : 0x11, 0x9d, 0x01, 0x2a] + [UInt8](repeating: 7, count: 3000)
                 frame.withUnsafeBytes { a.sendVideo($0, rtpTimestamp: UInt32(sentMedia * 3000), at: now) }
@@ -240,7 +253,7 @@ import Testing
             now = now + .milliseconds(5)
             if deadlines.a <= now { a.handleTimeout(at: now); route(c.drain(&a, "peer a timeout"), fromA: true) }
             if deadlines.b <= now { b.handleTimeout(at: now); route(c.drain(&b, "peer b timeout"), fromA: false) }
-            if sentMedia == 60 && toA.isEmpty && toB.isEmpty { break }
+            if sentMedia == 60 && net.nextDelivery == nil { break }
         }
         #expect(connected.a && connected.b)
         #expect(sentMedia == 60)
