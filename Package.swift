@@ -78,7 +78,7 @@ let package = Package(
             dependencies: ["ICE", "STUN", "SDP", "DTLS", "SRTP", "RTP", "RTPStreams", "SessionCore"],
             swiftSettings: strict
         ),
-        .target(name: "SessionDriver", dependencies: ["SessionPeer", "DTLS", "SessionCore"], swiftSettings: strict),
+        .target(name: "SessionDriver", dependencies: ["SessionPeer", "ICE", "DTLS", "SessionCore"], swiftSettings: strict),
 
         // The kernel's uevent socket and the uevents' parsing, read by Devices and Render alike.
         .target(name: "Uevents", swiftSettings: strict),
@@ -98,7 +98,7 @@ let package = Package(
             name: "KioskCore",
             dependencies: [
                 "Devices", "Render", "Media",
-                "SessionCore", "Signaling", "RTP", "DTLS", "Codecs", "SessionPeer", "SessionDriver",
+                "SessionCore", "Signaling", "ICE", "RTP", "DTLS", "Codecs", "SessionPeer", "SessionDriver",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "WSClient", package: "swift-websocket"),
             ],
@@ -107,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "kioskd",
             dependencies: [
-                "KioskCore", "Devices", "Render", "TOML", "Media", "Signaling", "SessionPeer", "SessionDriver",
+                "KioskCore", "Devices", "Render", "TOML", "Media", "Signaling", "ICE", "SessionPeer", "SessionDriver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

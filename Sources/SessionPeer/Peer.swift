@@ -77,6 +77,7 @@ public final class Peer: SansIOMachine {
     public var stats: PeerStats {
         var s = media?.stats ?? PeerStats()
         s.iceState = transportStats.iceState
+        s.selectedPair = transportStats.selectedPair
         s.dtlsVersion = transportStats.dtlsVersion
         s.srtpProfile = transportStats.srtpProfile
         s.srtpErrors = transportStats.srtpErrors
@@ -149,7 +150,8 @@ public final class Peer: SansIOMachine {
             emit(.localCandidate(candidate: candidate.trickleString, mid: mid, mLineIndex: 0))
         case .gatheringComplete:
             emit(.gatheringComplete)
-        case .selectedPair:
+        case .selectedPair(let local, let remote):
+            transportStats.selectedPair = "\(local.kind.rawValue)-\(remote.kind.rawValue)"
             startDTLSIfClient(now)
         case .stateChanged(let state):
             transportStats.iceState = state.rawValue

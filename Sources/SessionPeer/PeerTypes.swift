@@ -123,5 +123,8 @@ public struct PeerStats: Sendable, Equatable, Codable {
     public var dtlsVersion: String?
     public var srtpProfile: String?
     public var iceState: String = "new"
+    /// The selected pair's candidate types, local then remote (`host-host`, `relay-srflx`, …):
+    /// whether the call runs direct or through a relay. Types only, never addresses.
+    public var selectedPair: String?
     public init() {}
 }

@@ -1,6 +1,6 @@
-import Synchronization
 import Foundation
 import Media
+import Synchronization
 import Testing
 @testable import Devices
 

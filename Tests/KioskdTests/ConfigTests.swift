@@ -43,6 +43,11 @@ import Testing
         ("[display]\nmode = \"big\"\n", 2, "display.mode", "allowed: preferred, WIDTHxHEIGHT, WIDTHxHEIGHT@HZ"),
         ("[practice]\nurl = \"ws://clinic.example/ws\"\n", 2, "practice.url", "only allowed to a loopback host"),
         ("[call]\nturn_servers = [1]\n", 2, "call.turn_servers", "expected an array of strings"),
+        ("[call]\n\nturn_servers = [\"turns:relay.example:443\"]\n", 3, "call.turn_servers", "only turn: over UDP is supported"),
+        ("[call]\nturn_servers = [\"stun:relay.example\"]\n", 2, "call.turn_servers", "is not a turn server"),
+        ("[call]\nstun_servers = [\"stun:u@relay.example\"]\n", 2, "call.stun_servers", "no user, password or path"),
+        ("[call]\nice_transport_policy = \"none\"\n", 2, "call.ice_transport_policy", "allowed values: all, relay"),
+        ("[call]\nturn_password_file = \"secret.txt\"\n", 2, "call.turn_password_file", "absolute"),
         ("[kiosk]\nid = \"has space\"\n", 2, "kiosk.id", "not a valid kiosk ID"),
     ])
     func badValuesNameLineKeyAndAllowed(text: String, line: Int, key: String, fragment: String) {

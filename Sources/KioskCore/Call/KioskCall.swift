@@ -1,4 +1,5 @@
 import DTLS
+import ICE
 import Foundation
 import Logging
 import RTP
@@ -13,8 +14,13 @@ import Synchronization
 public actor KioskCall {
     public struct Options: Sendable {
         public var peer: PeerConfiguration
+        /// The kiosk's own STUN/TURN servers (its configuration), used beside the practice's.
+        public var iceServers: [ICEServerResolver.Server]
 
-        public init(peer: PeerConfiguration) { self.peer = peer }
+        public init(peer: PeerConfiguration, iceServers: [ICEServerResolver.Server] = []) {
+            self.peer = peer
+            self.iceServers = iceServers
+        }
     }
 
     let link: SignalingLink
@@ -36,6 +42,10 @@ public actor KioskCall {
     public private(set) var lastError: String?
     public private(set) var state = "idle"
     private var certificate: DTLSCertificate?
+    /// The servers of the last `welcome` and the configuration, resolved (DNS off the actor,
+    /// before any call starts); each welcome replaces them (TURN REST credentials expire).
+    private var servers = ICEServerResolver.Resolved()
+    private var serversGeneration = 0
 
     public init(link: SignalingLink, media: MediaPipeline, options: Options, logger: Logger,
                 observer: @escaping @Sendable (CallEvent) -> Void = { _ in }) {
@@ -101,14 +111,16 @@ public actor KioskCall {
 
     private func handle(_ event: SignalingClient.Event) async {
         switch event {
-        case .ready:
+        case .ready(let welcome):
             logger.info("signaling ready")
+            useServers(of: welcome)
             observer(.signalingReady)
         case .signalingLost:
             logger.warning("signaling lost; the call continues")
             observer(.signalingLost)
-        case .signalingRestored:
+        case .signalingRestored(let welcome):
             logger.info("signaling restored")
+            useServers(of: welcome)
             observer(.signalingReady)
         case .invalidMessage(let error):
             logger.warning("invalid signaling message", metadata: ["error": "\(error)"])
@@ -210,6 +222,34 @@ public actor KioskCall {
         }
     }
 
+    /// The practice's servers (invalid URLs logged and left out) and the kiosk's own, resolved
+    /// in the background; a later welcome's answer wins over an earlier one still resolving.
+    private func useServers(of welcome: SignalingWelcome) {
+        var list: [ICEServerResolver.Server] = []
+        var invalid = 0
+        for server in welcome.iceServers {
+            for text in server.urls {
+                guard let url = try? ICEServerURL(parsing: text) else { invalid += 1; continue }
+                list.append(.init(url: url, username: server.username, credential: server.credential))
+            }
+        }
+        if invalid > 0 { logger.warning("practice sent invalid ICE server URLs; left out", metadata: ["count": "\(invalid)"]) }
+        list += options.iceServers
+        serversGeneration += 1
+        let generation = serversGeneration
+        Task.detached { [logger] in
+            let resolved = ICEServerResolver.resolve(list)
+            for line in resolved.skipped { logger.warning("ICE server left out", metadata: ["why": "\(line)"]) }
+            await self.setServers(resolved, generation: generation)
+        }
+    }
+
+    private func setServers(_ resolved: ICEServerResolver.Resolved, generation: Int) {
+        guard generation == serversGeneration else { return }
+        servers = resolved
+        logger.info("ICE servers ready", metadata: ["stun": "\(resolved.stun.count)", "turn": "\(resolved.turn.count)"])
+    }
+
     private func startPeer() {
         endPeer()
         // Only ever under the patient's consent; `CallConsent` admitted what led here.
@@ -219,6 +259,8 @@ public actor KioskCall {
             if certificate == nil { certificate = try DTLSCertificate() }
             guard let certificate else { return }
             var configuration = options.peer
+            configuration.ice.stunServers = servers.stun
+            configuration.ice.turnServers = servers.turn
             configuration.ntpClock = NTPClock(unixNanoseconds: WallClock.unixNanoseconds(), at: MonotonicClock.now())
             let media = self.media
             let outgoing = self.outgoing

@@ -1,3 +1,4 @@
+import ICE
 /// The complete list of configuration keys. docs/configuration.md mirrors it, and a test
 /// checks that every key here is documented there and shown in examples/kioskd.toml.
 enum ConfigKeys {
@@ -38,7 +39,13 @@ enum ConfigKeys {
             .strings("call", "stun_servers", \.call.stunServers, each: validICEServer(scheme: "stun"),
                      help: "Extra STUN servers (stun:host:port), added to those the practice sends."),
             .strings("call", "turn_servers", \.call.turnServers, each: validICEServer(scheme: "turn"),
-                     help: "Extra TURN servers (turn:host:port); credentials come from the practice."),
+                     help: "Extra TURN servers (turn:host[:port][?transport=udp]), used with call.turn_username and call.turn_password_file."),
+            .string("call", "turn_username", \.call.turnUsername, pattern: { $0.utf8.count > 256 ? "expected at most 256 bytes" : nil },
+                    help: "Long-term TURN user name for call.turn_servers (the practice's own servers bring theirs)."),
+            .string("call", "turn_password_file", \.call.turnPasswordFile, pattern: { $0.isEmpty ? nil : absolutePath($0) },
+                    help: "Absolute path of the file holding the TURN password for call.turn_servers."),
+            .string("call", "ice_transport_policy", \.call.iceTransportPolicy, allowed: ["all", "relay"],
+                    help: "all, or relay: only relayed candidates, so the peer never learns the kiosk's addresses."),
             .integer("call", "max_video_bitrate_kbps", \.call.maxVideoBitrateKbps, range: 100...8000,
                      help: "Upper bound on the video bitrate the kiosk sends."),
             .integer("call", "audio_bitrate_kbps", \.call.audioBitrateKbps, range: 8...128,
@@ -98,11 +105,18 @@ enum ConfigKeys {
 
     static func validICEServer(scheme: String) -> @Sendable (String) -> String? {
         { s in
-            let prefix = scheme + ":"
-            guard s.hasPrefix(prefix), s.count > prefix.count else {
-                return "'\(s)' is not a \(scheme) server (allowed: \(scheme):host[:port])"
+            do {
+                let url = try ICEServerURL(parsing: s)
+                guard url.isTURN == (scheme == "turn") else {
+                    return "'\(s)' is not a \(scheme) server (allowed: \(scheme):host[:port])"
+                }
+                guard url.isUsableByAgent else {
+                    return "'\(s)': only \(scheme): over UDP is supported (no \(scheme)s: and no ?transport=tcp yet)"
+                }
+                return nil
+            } catch {
+                return "'\(s)' is not a \(scheme) server URL: \(error)"
             }
-            return nil
         }
     }
 }

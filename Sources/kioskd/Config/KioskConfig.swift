@@ -35,6 +35,9 @@ struct KioskConfig: Equatable, Sendable {
     struct Call: Equatable, Sendable {
         var stunServers: [String] = []
         var turnServers: [String] = []
+        var turnUsername = ""
+        var turnPasswordFile = ""
+        var iceTransportPolicy = "all"
         var maxVideoBitrateKbps = 1500
         var audioBitrateKbps = 32
     }

@@ -1,5 +1,6 @@
 import Devices
 import Foundation
+import ICE
 import KioskCore
 import Logging
 import Render
@@ -15,8 +16,27 @@ struct KioskService: Service {
     /// The call engine's settings. No seed: ICE credentials, SSRCs and transaction IDs come
     /// from the system CSPRNG. Loopback too: a clinician's browser on the same machine (the
     /// lab, tests) pairs over it.
-    static func peerConfiguration() -> PeerConfiguration {
-        PeerConfiguration(localAddresses: LocalAddresses.list(includeLoopback: true))
+    static func peerConfiguration(_ call: KioskConfig.Call = .init()) -> PeerConfiguration {
+        var peer = PeerConfiguration(localAddresses: LocalAddresses.list(includeLoopback: true))
+        peer.ice.transportPolicy = call.iceTransportPolicy == "relay" ? .relay : .all
+        return peer
+    }
+
+    /// The configuration's own STUN/TURN servers (validated by the config check). TURN needs
+    /// the user name and the password file; without them the servers are left out, loudly.
+    static func iceServers(_ call: KioskConfig.Call, logger: Logger) -> [ICEServerResolver.Server] {
+        var servers = call.stunServers.compactMap { try? ICEServerURL(parsing: $0) }.map { ICEServerResolver.Server(url: $0) }
+        guard !call.turnServers.isEmpty else { return servers }
+        let password = FileManager.default.contents(atPath: call.turnPasswordFile)
+            .map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        guard !call.turnUsername.isEmpty, !password.isEmpty else {
+            logger.error("call.turn_servers left out: set call.turn_username and a readable call.turn_password_file",
+                         metadata: ["file": "\(call.turnPasswordFile)"])
+            return servers
+        }
+        servers += call.turnServers.compactMap { try? ICEServerURL(parsing: $0) }
+            .map { ICEServerResolver.Server(url: $0, username: call.turnUsername, credential: password) }
+        return servers
     }
 
     let config: KioskConfig
@@ -34,9 +54,10 @@ struct KioskService: Service {
                                  hello: SignalingHello(role: .kiosk, kioskId: config.kiosk.id, token: readToken(),
                                                        software: "kioskd/\(KioskdVersion.string)"),
                                  logger: logger)
-        let peer = Self.peerConfiguration()
+        let peer = Self.peerConfiguration(config.call)
         let events = AsyncStream<CallEvent>.makeStream()
-        let call = KioskCall(link: link, media: media, options: .init(peer: peer), logger: logger,
+        let call = KioskCall(link: link, media: media,
+                             options: .init(peer: peer, iceServers: Self.iceServers(config.call, logger: logger)), logger: logger,
                              observer: { events.1.yield($0) })
         var settings = KioskFlow.Settings()
         settings.endedTimeout = .seconds(config.kiosk.endedScreenSeconds)
