@@ -18,6 +18,9 @@ struct DemoRun {
     /// Stops the practice endpoint this many seconds into the call, to show that media keeps
     /// flowing peer to peer while signaling is gone.
     var stopSignalingAfter: Int? = nil
+    /// Through Debian's coturn on loopback: the practice hands its credentials out in the
+    /// welcome and the kiosk offers and pairs relay candidates only.
+    var relay = false
     var logger: Logger
 
     struct Summary: Codable {
@@ -29,6 +32,8 @@ struct DemoRun {
         var verdict: String
         /// Frames the kiosk had decoded when the endpoint was stopped (if it was).
         var framesDecodedWhenSignalingStopped: Int?
+        /// With `--relay`: the allocations coturn granted.
+        var relayAllocations: Int?
 
         struct KioskSide: Codable {
             var state: String
@@ -60,7 +65,10 @@ struct DemoRun {
     func run() async throws -> Summary {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let binDir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        let practice = try PracticeDevProcess(executableDirectory: binDir)
+        let coturn = relay ? try CoturnProcess() : nil
+        defer { coturn?.stop() }
+        let iceServer = coturn.map { ["--ice-server", "\($0.url),\($0.username),\($0.password)"] } ?? []
+        let practice = try PracticeDevProcess(executableDirectory: binDir, arguments: iceServer)
         defer { practice.stop() }
         let pageURL = "\(practice.baseURL)/?clinician=dr-demo&appointment=demo-1&autojoin=1&statsLog=1&offer=\(kioskOffers ? 0 : 1)"
         print("demo: practice endpoint at \(practice.baseURL); clinician page: \(pageURL)")
@@ -74,8 +82,10 @@ struct DemoRun {
                                  logger: logger)
         let loopback = TransportAddress(host: "127.0.0.1", port: 0)!
         let events = AsyncStream<CallEvent>.makeStream()
+        var peer = PeerConfiguration(localAddresses: [loopback])
+        if relay { peer.ice.transportPolicy = .relay }
         let call = KioskCall(link: link, media: media,
-                             options: .init(peer: PeerConfiguration(localAddresses: [loopback])),
+                             options: .init(peer: peer),
                              logger: logger, observer: { events.1.yield($0) })
         // The kiosk's own flow and screens, drawn off-screen; the demo taps for the patient.
         let size = PixelSize(width: 1280, height: 720)
@@ -88,9 +98,15 @@ struct DemoRun {
 
         let browser = startBrowser ? try await ChromiumClinician.start(url: pageURL) : nil
         do {
-            let summary = try await runCall(practice: practice, media: media, call: call, screen: screen,
+            var summary = try await runCall(practice: practice, media: media, call: call, screen: screen,
                                             controller: controller, flowTask: flowTask, browser: browser)
             await browser?.stop()
+            if let coturn {
+                summary.relayAllocations = coturn.allocations
+                let relayed = summary.kiosk.transport?.selectedPair?.hasPrefix("relay-") == true
+                if !relayed { summary.ok = false; summary.verdict += "; the call did not run through the relay" }
+            }
+            try write(summary)
             return summary
         } catch {
             await browser?.stop()
@@ -159,10 +175,13 @@ struct DemoRun {
             kiosk: .init(state: await call.state, dtlsVersion: security?.dtlsVersion, srtpProfile: security.map { "\($0.srtpProfile)" },
                          transport: peerStats, media: counters, snapshots: snapshots, screens: screens, error: await call.lastError),
             clinician: clinician, ok: ok, verdict: verdict, framesDecodedWhenSignalingStopped: framesAtStop)
+        return summary
+    }
+
+    private func write(_ summary: Summary) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(summary).write(to: URL(fileURLWithPath: "\(out)/summary.json"))
-        return summary
     }
 
     /// Taps the middle of `button` once it is on screen (a first tap wakes a hidden tray).

@@ -20,14 +20,14 @@ public final class PracticeDevProcess: @unchecked Sendable {
     }
 
     /// Starts `practice-dev --dev` from `executableDirectory` on a free loopback port.
-    public init(executableDirectory: URL, port: Int? = nil) throws {
+    public init(executableDirectory: URL, port: Int? = nil, arguments: [String] = []) throws {
         let binary = executableDirectory.appendingPathComponent("practice-dev")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw Failure.missing(binary.path)
         }
         self.port = port ?? PracticeDevProcess.freePort()
         process.executableURL = binary
-        process.arguments = ["--dev", "--host", "127.0.0.1", "--port", String(self.port)]
+        process.arguments = ["--dev", "--host", "127.0.0.1", "--port", String(self.port)] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

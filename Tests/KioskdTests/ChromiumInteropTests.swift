@@ -7,7 +7,7 @@ import Testing
     struct Summary: Decodable {
         struct Kiosk: Decodable {
             struct Media: Decodable { var videoFramesDecoded: Int; var audioPacketsDecoded: Int; var decodedWidth: Int }
-            struct Transport: Decodable { var audioPacketsReceived: Int; var videoFramesSent: Int }
+            struct Transport: Decodable { var audioPacketsReceived: Int; var videoFramesSent: Int; var selectedPair: String? }
             var dtlsVersion: String?
             var srtpProfile: String?
             var media: Media
@@ -23,6 +23,7 @@ import Testing
         }
         var ok: Bool
         var framesDecodedWhenSignalingStopped: Int?
+        var relayAllocations: Int?
         var kiosk: Kiosk
         var clinician: Clinician?
     }
@@ -61,5 +62,19 @@ import Testing
         #expect(s.kiosk.media.videoFramesDecoded - atStop > 100, "kiosk decoded \(atStop) then \(s.kiosk.media.videoFramesDecoded)")
         let browser = try #require(s.clinician)
         #expect(browser.videoFramesDecoded > 200)
+    }
+
+    /// Through Debian's coturn: the practice's welcome carries the TURN server and its
+    /// credentials, the kiosk (relay-only) allocates, and the call runs on a relayed pair.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/turnserver"), "coturn not installed"))
+    func mediaFlowsThroughCoturn() throws {
+        let s = try runDemo(offerer: "clinician", extra: ["--relay"])
+        #expect(s.kiosk.transport?.selectedPair?.hasPrefix("relay-") == true, "selected \(s.kiosk.transport?.selectedPair ?? "none")")
+        #expect((s.relayAllocations ?? 0) >= 1, "coturn granted \(s.relayAllocations ?? 0) allocations")
+        let browser = try #require(s.clinician)
+        #expect(browser.videoFramesDecoded > 200, "Chromium decoded \(browser.videoFramesDecoded) frames over the relay")
+        #expect(s.kiosk.media.videoFramesDecoded > 200, "kioskd decoded \(s.kiosk.media.videoFramesDecoded) frames over the relay")
+        #expect(s.kiosk.media.audioPacketsDecoded > 300)
+        #expect(s.ok)
     }
 }
