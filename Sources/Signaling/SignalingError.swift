@@ -63,6 +63,9 @@ public struct SignalingErrorCode: RawRepresentable, Hashable, Sendable, CustomSt
     public static let unknownAppointment = SignalingErrorCode(rawValue: "unknown-appointment")
     public static let notEligible = SignalingErrorCode(rawValue: "not-eligible")
     public static let notInSession = SignalingErrorCode(rawValue: "not-in-session")
+    /// The kiosk's call could not connect (no media path within its connect limit, or ICE
+    /// failed); the message says which. Sent by the kiosk to the endpoint, not in reply.
+    public static let connectFailed = SignalingErrorCode(rawValue: "connect-failed")
     public static let peerAbsent = SignalingErrorCode(rawValue: "peer-absent")
     public static let noSessionToRejoin = SignalingErrorCode(rawValue: "no-session-to-rejoin")
     // Connection management.

@@ -340,4 +340,70 @@ import Testing
         h.feed(.call(.connected))
         #expect(h.texts.allSatisfy { !$0.contains("muted") }, "the old media state is forgotten")
     }
+
+    /// Both in the room: to the step of the clinician's `peer-joined` (the engine connecting).
+    static func connecting() -> Harness {
+        var h = Harness()
+        h.feed(.call(.assignment(appointment())))
+        h.feed(.pressed(.join))
+        h.feed(.devicesOpened(camera: "Front camera", microphone: "Array mic"))
+        h.feed(.pressed(.continueToCall))
+        h.feed(.call(.joined(appointmentId: "appt-7", peerPresent: true)))
+        h.feed(.call(.peerJoined(appointmentId: "appt-7")))
+        h.actions = []
+        return h
+    }
+
+    @Test func aCallThatCannotConnectGivesUpAtTheLimitSaysWhyAndTriesAgain() {
+        var h = Self.connecting()
+        #expect(h.advance(.seconds(29)).isEmpty)
+        #expect(h.name == "connecting")
+        let failed = h.advance(.seconds(1))
+        #expect(failed.filter { if case .show = $0 { false } else { true } } == [
+            .consent(appointmentId: nil), .stopCall,
+            .signal(.sendError(SignalingErrorPayload(code: .connectFailed, message: "no media path within 30 s"))),
+            .signal(.leave(appointmentId: "appt-7")),
+            .status("Could not connect (appointment appt-7): no media path within 30 s; trying again"),
+        ])
+        #expect(h.name == "connect-failed")
+        #expect(h.texts.contains("Could not connect to Dr. Rivera"))
+        #expect(h.buttons == [.leave])
+        #expect(h.flow.consentedAppointment == nil, "out of the room: nothing is admitted")
+        #expect(!h.actions.contains(.closeDevices), "the patient stays ready")
+        // Ten seconds later the kiosk re-enters the room; the clinician's page starts afresh.
+        h.actions = []
+        #expect(h.advance(.seconds(9)).isEmpty)
+        let retry = h.advance(.seconds(1))
+        #expect(retry.first == .consent(appointmentId: "appt-7"))
+        #expect(retry.contains(.signal(.join(appointmentId: "appt-7"))))
+        #expect(h.name == "waiting")
+        h.feed(.call(.peerJoined(appointmentId: "appt-7")))
+        h.feed(.call(.connected))
+        #expect(h.name == "in-call")
+        // The limit counts from each peer-joined, not from the first attempt.
+        #expect(h.advance(.seconds(60)).allSatisfy { if case .signal(.sendError) = $0 { false } else { true } })
+    }
+
+    @Test func anEngineFailureWhileConnectingFailsAtOnceWithItsReason() {
+        var h = Self.connecting()
+        h.feed(.call(.failed("no network path to the peer (ICE failed)")))
+        #expect(h.intents == [.sendError(SignalingErrorPayload(code: .connectFailed, message: "no network path to the peer (ICE failed)")),
+                              .leave(appointmentId: "appt-7")])
+        #expect(h.name == "connect-failed")
+        // Leave from there: back to the appointment with the camera closed, nothing more sent.
+        h.actions = []
+        h.feed(.pressed(.leave))
+        #expect(h.name == "appointment")
+        #expect(h.actions.contains(.closeDevices))
+        #expect(h.intents.isEmpty)
+        #expect(h.advance(.seconds(20)).allSatisfy { if case .signal = $0 { false } else { true } }, "no retry after Leave")
+    }
+
+    @Test func anEngineFailureMidCallStillWaitsForTheClinician() {
+        var h = Self.inCall()
+        h.actions = []
+        h.feed(.call(.failed("the peer stopped answering consent checks")))
+        #expect(h.name == "waiting")
+        #expect(h.intents.isEmpty)
+    }
 }

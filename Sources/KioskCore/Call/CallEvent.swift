@@ -13,6 +13,7 @@ public enum CallEvent: Sendable, Equatable {
     case peerLeft(appointmentId: String)
     case sessionEnded(appointmentId: String, by: SignalingRole)
     case connected
-    case failed
+    /// The engine failed (ICE, DTLS, consent); the reason in words without addresses.
+    case failed(String?)
     case remoteMediaState(SignalingMediaState)
 }

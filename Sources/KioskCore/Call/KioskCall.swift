@@ -306,7 +306,7 @@ public actor KioskCall {
             // A fresh offer (the clinician retrying) must meet a fresh engine, not this one.
             endPeer()
             consent.engineEnded()
-            observer(.failed)
+            observer(.failed("\(error)"))
         case .iceStateChanged(let s):
             logger.info("ice state", metadata: ["state": "\(s.rawValue)"])
         case .remoteBye:

@@ -20,6 +20,11 @@ public struct KioskFlow {
         /// A device check nobody touches for this long closes the camera and goes back to the
         /// appointment (the patient walked away).
         public var deviceCheckTimeout: Duration = .seconds(180)
+        /// Both in the room and no media path by then: the call gives up, says so, and the
+        /// practice is told why.
+        public var connectLimit: Duration = .seconds(30)
+        /// After a failed connection, the kiosk re-enters the room this long later.
+        public var connectRetry: Duration = .seconds(10)
 
         public init() {}
     }
@@ -33,6 +38,9 @@ public struct KioskFlow {
         /// Both are in the room; the call is being set up.
         case connecting
         case inCall
+        /// The call could not connect; the kiosk left the room and re-enters it at `since` +
+        /// `connectRetry` (Leave goes back to the appointment).
+        case connectFailed(since: Instant)
         case ended(since: Instant)
     }
 
@@ -58,6 +66,8 @@ public struct KioskFlow {
     /// front desk (or a confused endpoint) never cuts off a patient mid-visit.
     private var deferredAssignment: SignalingAppointment??
     private var shown: KioskPresentation?
+    /// When the current connection attempt began (the clinician's `peer-joined`).
+    private var connectingSince: Instant?
     private var announcedConsent: String?
 
     init(settings: Settings = Settings(), now: Instant) {
@@ -108,7 +118,7 @@ public struct KioskFlow {
     var consentedAppointment: String? {
         switch phase {
         case .waiting, .connecting, .inCall: return appointment?.id
-        case .idle, .appointment, .deviceCheck, .ended: return nil
+        case .idle, .appointment, .deviceCheck, .connectFailed, .ended: return nil
         }
     }
 
@@ -134,6 +144,7 @@ public struct KioskFlow {
             actions.append(.status("Waiting for the clinician (appointment \(id))"))
         case .peerJoined(let id):
             guard id == appointment?.id, phase == .waiting || phase == .inCall else { break }
+            if phase != .connecting { connectingSince = now }
             phase = .connecting
             actions.append(.signal(.sendMediaState(ownMediaState)))
         case .connected:
@@ -142,9 +153,12 @@ public struct KioskFlow {
             lastTouch = now
             trayVisible = true
             actions.append(.status("In a call (appointment \(appointment?.id ?? "?"))"))
-        case .failed:
-            guard phase == .connecting || phase == .inCall else { break }
-            phase = .waiting
+        case .failed(let why):
+            if phase == .connecting {
+                connectFailed(why ?? "the connection failed", at: now, &actions)
+            } else if phase == .inCall {
+                phase = .waiting
+            }
         case .peerLeft(let id):
             guard id == appointment?.id, phase == .connecting || phase == .inCall else { break }
             phase = .waiting
@@ -215,6 +229,10 @@ public struct KioskFlow {
             actions.append(.signal(.leave(appointmentId: id)))
             phase = .appointment
             closeDevices(&actions)
+        case (.leave, .connectFailed):
+            // Already out of the room: back to the appointment, camera closed.
+            phase = .appointment
+            closeDevices(&actions)
         case (.rejoin, .ended):
             guard let a = appointment else { return }
             openDevices(&actions)
@@ -273,7 +291,26 @@ public struct KioskFlow {
         }
     }
 
+    /// The call could not connect: the engine goes, the practice learns why (an `error` it can
+    /// log and show the clinician), the kiosk leaves the room so that both sides start afresh
+    /// when it re-enters, and the patient reads what is happening.
+    private mutating func connectFailed(_ why: String, at now: Instant, _ actions: inout [Action]) {
+        guard let id = appointment?.id else { return }
+        actions.append(.stopCall)
+        actions.append(.signal(.sendError(SignalingErrorPayload(code: .connectFailed, message: why))))
+        actions.append(.signal(.leave(appointmentId: id)))
+        actions.append(.status("Could not connect (appointment \(id)): \(why); trying again"))
+        phase = .connectFailed(since: now)
+        connectingSince = nil
+    }
+
     private mutating func tick(at now: Instant, _ actions: inout [Action]) {
+        if phase == .connecting, let since = connectingSince, now - since >= settings.connectLimit {
+            connectFailed("no media path within \(settings.connectLimit.components.seconds) s", at: now, &actions)
+        }
+        if case .connectFailed(let since) = phase, now - since >= settings.connectRetry, let a = appointment {
+            join(a.id, &actions)
+        }
         if case .ended(let since) = phase, now - since >= settings.endedTimeout {
             phase = .idle
             appointment = nil
@@ -313,6 +350,7 @@ public struct KioskFlow {
 
     private mutating func leaveEverything(room: String?, _ actions: inout [Action]) {
         if let id = room, phase == .waiting || phase == .connecting || phase == .inCall {
+            // (connectFailed has already left the room.)
             actions.append(.signal(.leave(appointmentId: id)))
         }
         actions.append(.stopCall)

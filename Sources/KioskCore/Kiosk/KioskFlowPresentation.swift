@@ -13,7 +13,7 @@ extension KioskFlow {
     /// Phases that hold the camera and microphone open.
     var wantsDevices: Bool {
         switch phase {
-        case .deviceCheck, .waiting, .connecting, .inCall: return true
+        case .deviceCheck, .waiting, .connecting, .connectFailed, .inCall: return true
         default: return false
         }
     }
@@ -47,6 +47,8 @@ extension KioskFlow {
             return KioskPresentation(screen: words.waiting, remoteVideo: false, selfVideo: false, name: "waiting")
         case .connecting:
             return KioskPresentation(screen: words.connecting, remoteVideo: false, selfVideo: false, name: "connecting")
+        case .connectFailed:
+            return KioskPresentation(screen: words.connectFailed, remoteVideo: false, selfVideo: false, name: "connect-failed")
         case .inCall:
             let controls = CallControls(cameraOn: cameraOn, microphoneMuted: microphoneMuted, trayVisible: trayVisible,
                                         remoteNotice: words.remoteNotice(remote))

@@ -24,6 +24,12 @@ struct KioskWording {
         .waiting(title: "Connecting to \(clinician)", detail: "This takes a few seconds.")
     }
 
+    /// A waiting room (its Leave button included): the patient stays, the kiosk tries again.
+    var connectFailed: KioskScreen {
+        .waitingRoom(title: "Could not connect to \(clinician)",
+                     detail: "The network here may be blocking the video call. Trying again in a moment. Please ask the front desk if this lasts.")
+    }
+
     var unreachable: KioskScreen {
         .error(title: "Cannot reach the practice", detail: "Checking the connection again. Please ask the front desk if this lasts.",
                diagnostics: [])
