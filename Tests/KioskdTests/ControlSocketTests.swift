@@ -12,18 +12,21 @@ import Testing
 
     @Test func answersEachLineAndIsPrivateToTheGroup() async throws {
         let path = Self.socketPath()
-        let socket = try ControlSocket(path: path, logger: Logger(label: "test")) { line in "{\"echo\":\(line.count)}" }
+        let socket = try ControlSocket(path: path, logger: Logger(label: "test")) { line, peer in "{\"echo\":\(line.count),\"uid\":\(peer.uid)}" }
         socket.start()
         defer { socket.stop() }
         var st = stat()
         #expect(stat(path, &st) == 0 && st.st_mode & 0o777 == 0o660, "mode \(String(st.st_mode & 0o777, radix: 8))")
-        let echo = try await offPool { try ControlClient(path: path).request(#"{"command":"status"}"#)["echo"] as? Int }
-        #expect(echo == 20)
+        let reply = try await offPool { () -> [Int?] in
+            let r = try ControlClient(path: path).request(#"{"command":"status"}"#)
+            return [r["echo"] as? Int, r["uid"] as? Int]
+        }
+        #expect(reply == [20, Int(getuid())], "the line, and the peer's uid from SO_PEERCRED")
     }
 
     @Test func aFifthIdleClientIsTurnedAwayAndAHugeLineIsRefused() async throws {
         let path = Self.socketPath()
-        let socket = try ControlSocket(path: path, logger: Logger(label: "test")) { _ in "{}" }
+        let socket = try ControlSocket(path: path, logger: Logger(label: "test")) { _, _ in "{}" }
         socket.start()
         defer { socket.stop() }
         let idle = try (0..<ControlSocket.maximumConnections).map { _ in try RawUnixClient(path: path) }
@@ -37,6 +40,31 @@ import Testing
         big.send(String(repeating: "x", count: 70_000))
         #expect(await offPool { big.readLine() }.contains("request too large"))
         // Still serving afterwards.
+        let served = try await offPool { try ControlClient(path: path).request(#"{"command":"status"}"#).isEmpty }
+        #expect(served)
+    }
+
+    @Test func idleAndDribblingClientsAreClosedWithinSeconds() async throws {
+        let path = Self.socketPath()
+        let socket = try ControlSocket(path: path, logger: Logger(label: "test")) { _, _ in "{}" }
+        socket.start()
+        defer { socket.stop() }
+        let start = ContinuousClock.now
+        // Four silent clients: closed after the idle limit, so a technician gets in.
+        let idle = try (0..<ControlSocket.maximumConnections).map { _ in try RawUnixClient(path: path) }
+        #expect(await offPool { idle[0].readLine() }.isEmpty, "closed without a reply")
+        let idleFor = ContinuousClock.now - start
+        #expect(idleFor >= .seconds(ControlSocket.idleSeconds) && idleFor < .seconds(ControlSocket.idleSeconds + 3))
+        idle.forEach { $0.close() }
+        try await Task.sleep(for: .milliseconds(200))
+        // One byte a second never makes a request: refused once the line is 5 s old.
+        let slow = try RawUnixClient(path: path)
+        let dribble = Task.detached {
+            for _ in 0..<9 { slow.send("x"); try? await Task.sleep(for: .seconds(1)) }
+        }
+        #expect(await offPool { slow.readLine() }.contains("request too slow"))
+        dribble.cancel()
+        slow.close()
         let empty = try await offPool { try ControlClient(path: path).request(#"{"command":"status"}"#).isEmpty }
         #expect(empty)
     }

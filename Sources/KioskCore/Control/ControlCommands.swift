@@ -52,7 +52,7 @@ public struct ControlStatus: Codable, Equatable {
 }
 
 extension KioskController {
-    public func control(_ line: String, screenshotsAllowed: Bool) async -> String {
+    public func control(_ line: String, from peer: ControlSocket.Peer, screenshotsAllowed: Bool) async -> String {
         guard let request = try? JSONDecoder().decode(ControlRequest.self, from: Data(line.utf8)) else {
             return Self.error("expected one JSON object per line, e.g. {\"command\":\"status\"}")
         }
@@ -62,11 +62,15 @@ extension KioskController {
         case "tap":
             guard let x = request.x, let y = request.y else { return Self.error("tap needs integer x and y") }
             let button = await tap(x: x, y: y)
+            // Who pressed what, from the socket (a tap through it is a person or a script acting
+            // for the patient): the uid, never more.
+            logger.notice("control tap", metadata: ["uid": "\(peer.uid)", "button": "\(button?.rawValue ?? "none")"])
             return Self.encode(["button": button?.rawValue])
         case "screenshot":
             guard screenshotsAllowed else { return Self.error("screenshots are off (service.control_screenshots)") }
             let png = await screen.screenshot()
             guard !png.isEmpty else { return Self.error("nothing on screen yet") }
+            logger.notice("control screenshot", metadata: ["uid": "\(peer.uid)"])
             return Self.encode(["png": Data(png).base64EncodedString()])
         default:
             return Self.error("unknown command '\(request.command.prefix(32))' (status, tap, screenshot)")

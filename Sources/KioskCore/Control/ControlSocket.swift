@@ -9,15 +9,24 @@ import Synchronization
 /// per line (see `ControlCommands`). The socket file is created mode 0660 in the service's
 /// runtime directory, so only root and the kioskd group reach it.
 public final class ControlSocket: Sendable {
+    /// Who is on the other end (SO_PEERCRED), for the log of every tap and press.
+    public struct Peer: Sendable, Equatable {
+        public var uid: UInt32
+        public var pid: Int32
+    }
+
     let path: String
     private let fd: Int32
-    private let handler: @Sendable (String) async -> String
+    private let handler: @Sendable (String, Peer) async -> String
     private let logger: Logger
     /// Connections being served; more are refused so a stuck client cannot eat the service's threads.
     private let active = Mutex(0)
     static let maximumConnections = 4
-    /// A client silent this long is disconnected.
-    static let idleSeconds = 30
+    /// A client silent this long is disconnected, and a request line must be complete this
+    /// long after its first byte (a client dribbling bytes is not idle, but is not let stay):
+    /// idle clients cannot lock a technician out for more than a few seconds.
+    static let idleSeconds = 5
+    static let requestSeconds: Double = 5
 
     public enum Failure: Error, CustomStringConvertible {
         case socket(path: String, errno: Int32)
@@ -28,7 +37,7 @@ public final class ControlSocket: Sendable {
         }
     }
 
-    public init(path: String, logger: Logger, handler: @escaping @Sendable (String) async -> String) throws(Failure) {
+    public init(path: String, logger: Logger, handler: @escaping @Sendable (String, Peer) async -> String) throws(Failure) {
         self.path = path
         self.logger = logger
         self.handler = handler
@@ -84,16 +93,20 @@ public final class ControlSocket: Sendable {
     /// Requests over 64 KiB per line are refused and the connection closed.
     private func serve(_ c: Int32) {
         defer { close(c) }
+        let peer = Self.peer(of: c)
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
+        var lineStarted: ContinuousClock.Instant?
         while true {
             let n = read(c, &chunk, chunk.count)
             if n <= 0 { return }
+            if buffer.isEmpty { lineStarted = .now }
             buffer.append(contentsOf: chunk[0..<n])
             while let nl = buffer.firstIndex(of: 0x0a) {
                 let line = String(decoding: buffer[..<nl], as: UTF8.self)
                 buffer.removeSubrange(...nl)
-                let reply = Self.wait { await self.handler(line) } + "\n"
+                lineStarted = buffer.isEmpty ? nil : .now
+                let reply = Self.wait { await self.handler(line, peer) } + "\n"
                 var out = Array(reply.utf8)
                 var sent = 0
                 while sent < out.count {
@@ -107,7 +120,19 @@ public final class ControlSocket: Sendable {
                 _ = Array("{\"error\":\"request too large\"}\n".utf8).withUnsafeBytes { write(c, $0.baseAddress, $0.count) }
                 return
             }
+            if let started = lineStarted, ContinuousClock.now - started > .seconds(Self.requestSeconds) {
+                _ = Array("{\"error\":\"request too slow\"}\n".utf8).withUnsafeBytes { write(c, $0.baseAddress, $0.count) }
+                return
+            }
         }
+    }
+
+    private static func peer(of c: Int32) -> Peer {
+        // struct ucred {pid_t pid; uid_t uid; gid_t gid}: Glibc hides it behind _GNU_SOURCE.
+        var cred: (pid: Int32, uid: UInt32, gid: UInt32) = (0, 0, 0)
+        var length = socklen_t(MemoryLayout.size(ofValue: cred))
+        guard getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &length) == 0 else { return Peer(uid: .max, pid: -1) }
+        return Peer(uid: cred.uid, pid: cred.pid)
     }
 
     /// Runs async work from this plain thread and waits for it.

@@ -70,8 +70,8 @@ struct KioskService: Service {
         let screenshots = config.service.controlScreenshots
         let control: ControlSocket?
         do {
-            control = try ControlSocket(path: config.service.controlSocket, logger: logger) { line in
-                await controller.control(line, screenshotsAllowed: screenshots)
+            control = try ControlSocket(path: config.service.controlSocket, logger: logger) { line, peer in
+                await controller.control(line, from: peer, screenshotsAllowed: screenshots)
             }
             control?.start()
         } catch {
