@@ -24,6 +24,7 @@ let package = Package(
         fuzzTarget("FuzzRTP", "Session"),
         fuzzTarget("FuzzRTCP", "Session"),
         fuzzTarget("FuzzSignaling", "Session"),
+        fuzzTarget("FuzzICEServerURL", "Session"),
         // The practice API's request bodies, through PracticeKit (practice-dev's library).
         fuzzTarget("FuzzPracticeAPI", "PracticeKit"),
     ]
