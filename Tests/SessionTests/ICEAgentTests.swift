@@ -31,6 +31,7 @@ struct ICESim {
     var lastResponse: [Instant?] = [nil, nil]
     var silent: Set<Int> = []
     var bindingRequestsSent: [[(Instant, STUNTransactionID)]] = [[], []]
+    var bindingDestinations: [[TransportAddress]] = [[], []]
     var steps = 0
 
     static let addrA = TransportAddress(host: "192.0.2.1", port: 5000)!
@@ -78,6 +79,7 @@ struct ICESim {
             case .transmit(let t):
                 if let m = try? STUNMessage.parse(t.bytes), m.type == .bindingRequest {
                     bindingRequestsSent[i].append((now, m.transactionID))
+                    bindingDestinations[i].append(t.to)
                 }
                 send(from: t.from, to: t.to, t.bytes, by: i)
             case .event(let e):
@@ -411,6 +413,28 @@ extension ICESim: CustomStringConvertible {
         #expect(starts.count >= 6)
         for (a, b) in zip(starts, starts.dropFirst()) { #expect(b - a >= .milliseconds(50)) }
         #expect(sim.sameSelectedPath())
+    }
+
+    @Test func aHostileCandidateListCostsAtMostTheDocumentedChecks() throws {
+        var sim = ICESim()
+        // 100 unicast strangers, then multicast, broadcast and "this network" addresses.
+        for i in 0..<100 {
+            let c = ICECandidate(foundation: "s\(i)", priority: 2_130_000_000 - UInt32(i),
+                                 address: TransportAddress(host: "198.18.\(i / 250).\(i % 250 + 1)", port: 9)!, kind: .host)
+            sim.agents[0].addRemoteCandidate(c, at: sim.now)
+        }
+        for host in ["224.0.0.251", "239.255.255.250", "255.255.255.255", "0.1.2.3", "ff02::1"] {
+            sim.agents[0].addRemoteCandidate(ICECandidate(foundation: host, priority: 2_130_900_000,
+                                                          address: TransportAddress(host: host, port: 5353)!, kind: .host), at: sim.now)
+        }
+        sim.drain(0)
+        sim.run(for: .seconds(60))
+        // The first 32 strangers fill the list (B's trickled candidate comes too late: whoever
+        // controls signaling controls the call anyway); each is checked 7 times, then given up.
+        let destinations = sim.bindingDestinations[0]
+        #expect(Set(destinations).count == ICEAgent.maxRemoteCandidates)
+        #expect(destinations.count == ICEAgent.maxRemoteCandidates * STUNRetransmitPolicy.checks.maxTransmissions)
+        #expect(destinations.allSatisfy { $0.hostString.hasPrefix("198.18.") }, "no multicast, broadcast or 0/8 destination")
     }
 
     @Test func tcpAndMDNSCandidatesAreIgnored() throws {

@@ -8,7 +8,7 @@ extension ICEAgent {
     /// from the socket whose address is `transmit.from`.
     public mutating func addLocalHost(_ address: TransportAddress, at now: Instant) {
         defer { advance(now) }
-        guard !hosts.contains(address), !isUnspecified(address) else { return }
+        guard !hosts.contains(address), !isNotUnicast(address) else { return }
         hosts.append(address)
         let preference = UInt16(truncatingIfNeeded: 65535 - min(hosts.count - 1, 1000))
         let candidate = ICECandidate(foundation: ICEPriority.foundation(.host, base: address), priority:

@@ -68,7 +68,10 @@ public struct ICEAgent: SansIOMachine, Sendable {
 
     var outputs = OutputQueue<ICEOutput>(capacity: 32)
 
-    static let maxRemoteCandidates = 64
+    /// Remote candidates kept per ICE generation (signalled and peer-reflexive alike); more
+    /// are ignored. A browser signals well under 10; with `STUNRetransmitPolicy.checks` (7
+    /// transmissions) a hostile list costs at most 32 × 7 = 224 checks, paced by Ta.
+    public static let maxRemoteCandidates = 32
     static let maxPairs = 256
 
     public init(config: ICEAgentConfig = ICEAgentConfig(), credentials: ICECredentials, isControlling: Bool,
@@ -94,7 +97,7 @@ public struct ICEAgent: SansIOMachine, Sendable {
     public mutating func addRemoteCandidate(_ candidate: ICECandidate, at now: Instant) {
         defer { advance(now) }
         guard candidate.transport == .udp, candidate.component == 1, let address = candidate.address,
-              address.port != 0, !isUnspecified(address) else { return }
+              address.port != 0, !isNotUnicast(address) else { return }
         if let u = candidate.ufrag, let rc = remoteCredentials, u != rc.ufrag { return }
         if let known = remotes.firstIndex(where: { $0.address == address }) {
             // A peer-reflexive candidate learnt from a check, now signalled: take the signalled
@@ -212,10 +215,13 @@ public struct ICEAgent: SansIOMachine, Sendable {
         }
     }
 
-    func isUnspecified(_ a: TransportAddress) -> Bool {
+    /// Addresses no check may go to: unspecified, "this network" (0/8), multicast
+    /// (224/4, ff00::/8) and broadcast. A signalled candidate is a unicast peer or nothing,
+    /// so a hostile endpoint cannot turn checks into a multicast or broadcast flood.
+    func isNotUnicast(_ a: TransportAddress) -> Bool {
         switch a.ip {
-        case .v4(let v): return v == 0
-        case .v6(let hi, let lo): return hi == 0 && lo == 0
+        case .v4(let v): return v >> 24 == 0 || v >> 28 == 0xE || v == 0xFFFF_FFFF
+        case .v6(let hi, let lo): return (hi == 0 && lo == 0) || hi >> 56 == 0xFF
         }
     }
 
