@@ -49,6 +49,9 @@ import Testing
         ("[call]\nice_transport_policy = \"none\"\n", 2, "call.ice_transport_policy", "allowed values: all, relay"),
         ("[call]\nturn_password_file = \"secret.txt\"\n", 2, "call.turn_password_file", "absolute"),
         ("[kiosk]\nid = \"has space\"\n", 2, "kiosk.id", "not a valid kiosk ID"),
+        ("[practice]\nurl = \"wss://192.0.2.7/ws\"\n", 2, "practice.url", "not an IP address"),
+        ("[practice]\nurl = \"wss://[2001:db8::7]:443/ws\"\n", 2, "practice.url", "not an IP address"),
+        ("[practice]\nca_file = \"ca.pem\"\n", 2, "practice.ca_file", "absolute"),
     ])
     func badValuesNameLineKeyAndAllowed(text: String, line: Int, key: String, fragment: String) {
         do {

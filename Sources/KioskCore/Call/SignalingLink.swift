@@ -1,4 +1,5 @@
 import Logging
+import NIOSSL
 import SessionCore
 import SessionDriver
 import Signaling
@@ -10,6 +11,7 @@ import WSClient
 public actor SignalingLink {
     private var client: SignalingClient
     private let url: String
+    private let tls: TLSConfiguration?
     private let logger: Logger
     private var outgoing: AsyncStream<String>.Continuation?
     private var connection: Task<Void, Never>?
@@ -17,11 +19,20 @@ public actor SignalingLink {
     private let eventSink: AsyncStream<SignalingClient.Event>.Continuation
     nonisolated let events: AsyncStream<SignalingClient.Event>
 
-    public init(url: String, hello: SignalingHello, logger: Logger) {
+    /// - Parameter caFile: PEM CA certificates trusted for `wss://` besides the system's
+    ///   (`practice.ca_file`).
+    public init(url: String, hello: SignalingHello, caFile: String? = nil, logger: Logger) {
         var configuration = SignalingClient.Configuration(hello: hello)
         configuration.jitterSeed = UInt64.random(in: 1...UInt64.max)
         client = SignalingClient(configuration: configuration)
         self.url = url
+        if url.hasPrefix("wss://") {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            if let caFile, !caFile.isEmpty { tls.additionalTrustRoots = [.file(caFile)] }
+            self.tls = tls
+        } else {
+            tls = nil
+        }
         self.logger = logger
         (events, eventSink) = AsyncStream<SignalingClient.Event>.makeStream()
     }
@@ -90,12 +101,16 @@ public actor SignalingLink {
 
     private func connect() {
         connection?.cancel()
-        let url = self.url
+        let url = self.url, tls = self.tls
         let logger = self.logger
         let link = UncheckedSendable(WeakLink(self))
+        // Frames up to 128 KiB: a message of the documented 64 KiB must not be cut off by the
+        // WebSocket layer's 16 KiB default; the decoder refuses larger ones with a reason.
+        let configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 17)
         connection = Task {
             do {
-                try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
+                try await WebSocketClient.connect(url: url, configuration: configuration, tlsConfiguration: tls,
+                                                  logger: logger) { inbound, outbound, _ in
                     let (texts, sink) = AsyncStream<String>.makeStream()
                     await link.value.link?.attached(sink)
                     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -109,10 +124,29 @@ public actor SignalingLink {
                     }
                 }
             } catch {
-                logger.info("signaling connection ended", metadata: ["reason": "\(type(of: error))"])
+                logger.info("signaling connection ended", metadata: ["reason": "\(Self.reason(for: error))"])
             }
             await link.value.link?.detached()
         }
+    }
+}
+
+extension SignalingLink {
+    /// Why a connection failed, in words for IT, from the error's own text: TLS reasons named,
+    /// everything else by type only (NIO's connect errors carry the address, which the log
+    /// must not).
+    nonisolated static func reason(for error: any Error) -> String {
+        let text = String(describing: error)
+        let tls: [(String, String)] = [
+            ("CERTIFICATE_VERIFY_FAILED", "TLS: the practice's certificate is not trusted (unknown CA, expired or not yet valid; see practice.ca_file)"),
+            ("failedToValidateHostname", "TLS: the practice's certificate does not name this host"),
+            ("WRONG_VERSION_NUMBER", "TLS: the server did not answer with TLS (wss:// to a plain port?)"),
+            ("uncleanShutdown", "TLS: the server closed the connection mid-handshake"),
+        ]
+        for (marker, reason) in tls where text.contains(marker) { return reason }
+        if text.contains("connectTimeout") { return "timed out connecting" }
+        if text.contains("connection refused") || text.contains("Connection refused") { return "connection refused" }
+        return "\(type(of: error))"
     }
 }
 

@@ -12,6 +12,8 @@ enum ConfigKeys {
                     help: "Signaling endpoint: wss://host[:port]/path (ws:// only for loopback hosts)."),
             .string("practice", "token_file", \.practice.tokenFile, pattern: absolutePath,
                     help: "Absolute path of the file holding the kiosk's enrolment token."),
+            .string("practice", "ca_file", \.practice.caFile, pattern: { $0.isEmpty ? nil : absolutePath($0) },
+                    help: "PEM file of a private CA trusted for the practice's wss:// certificate, besides the system's."),
             .string("devices", "camera", \.devices.camera, pattern: deviceSelector,
                     help: "\"auto\", \"synthetic\", \"none\" or a stable camera ID from `kioskd devices`."),
             .string("devices", "microphone", \.devices.microphone, pattern: deviceSelector,
@@ -94,7 +96,14 @@ enum ConfigKeys {
     }
 
     static let validSignalingURL: @Sendable (String) -> String? = { s in
-        if s.hasPrefix("wss://"), s.count > 6 { return nil }
+        if s.hasPrefix("wss://"), s.count > 6 {
+            let authority = s.dropFirst(6).prefix { $0 != "/" }
+            let host = authority.hasPrefix("[") ? authority : authority.prefix { $0 != ":" }
+            if host.hasPrefix("[") || (!host.isEmpty && host.allSatisfy { $0.isNumber || $0 == "." }) {
+                return "wss:// needs the host name its certificate names, not an IP address"
+            }
+            return nil
+        }
         if s.hasPrefix("ws://") {
             let host = s.dropFirst(5).prefix { $0 != "/" && $0 != ":" }
             if host == "127.0.0.1" || host == "localhost" || s.dropFirst(5).hasPrefix("[::1]") { return nil }

@@ -12,6 +12,8 @@ struct KioskConfig: Equatable, Sendable {
         var url = "ws://127.0.0.1:8080/ws"
         /// File holding the kiosk's enrolment token (kept out of the config file).
         var tokenFile = "/etc/kioskd/token"
+        /// A PEM file of CA certificates trusted for wss:// besides the system's ("" for none).
+        var caFile = ""
     }
 
     struct Devices: Equatable, Sendable {

@@ -53,7 +53,7 @@ struct KioskService: Service {
         let link = SignalingLink(url: config.practice.url,
                                  hello: SignalingHello(role: .kiosk, kioskId: config.kiosk.id, token: readToken(),
                                                        software: "kioskd/\(KioskdVersion.string)"),
-                                 logger: logger)
+                                 caFile: config.practice.caFile, logger: logger)
         let peer = Self.peerConfiguration(config.call)
         let events = AsyncStream<CallEvent>.makeStream()
         let call = KioskCall(link: link, media: media,
