@@ -181,6 +181,9 @@ import Testing
             let first = h.take(k).first
             if accepted {
                 guard case .welcome = first else { Issue.record("\(kiosk) refused its own token"); continue }
+            } else if token == nil {
+                // The protocol itself requires a kiosk's token (docs/signaling.md).
+                #expect(first == .error(.init(code: .invalidField, message: "missing field token", inReplyTo: "h\(n)")))
             } else {
                 #expect(first == .error(.init(code: .unauthorized, message: "unknown kiosk or wrong token", inReplyTo: "h\(n)")),
                         "\(kiosk) \(token ?? "none")")

@@ -38,9 +38,14 @@ struct AccessControl: Sendable {
     func webSocketClinician(_ request: Request) -> String? {
         guard let auth, let session = auth.session(cookie: Self.cookie(in: request)),
               session.principal.role == .clinician else { return nil }
-        if let origin = request.headers[.origin] {
+        // A browser names the page's web origin; another site's page, or an opaque one
+        // ("null": a sandboxed frame), gets no session. Non-browser clients may send a ws(s)
+        // origin or none: they are not what CSRF protection is about.
+        for origin in request.headers[values: .origin] {
+            let lower = origin.lowercased()
+            guard lower.hasPrefix("http://") || lower.hasPrefix("https://") || lower == "null" else { continue }
             guard let authority = request.head.authority,
-                  origin == "https://\(authority)" || origin == "http://\(authority)" else { return nil }
+                  lower == "https://\(authority.lowercased())" || lower == "http://\(authority.lowercased())" else { return nil }
         }
         return session.principal.userId
     }

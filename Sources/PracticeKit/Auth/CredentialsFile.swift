@@ -83,9 +83,9 @@ public enum CredentialsFile {
             throw CredentialsFileError(file: file, line: 0, key: "file", message: "larger than \(maximumBytes) bytes")
         }
         var out: [(Int, [String])] = []
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw[...]
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        // "\r\n" is one Character in Swift, so both line ends are named; a lone "\r" is blank.
+        for (i, line) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
             guard let first = fields.first, !first.hasPrefix("#") else { continue }
             out.append((i + 1, fields))
         }
