@@ -278,6 +278,9 @@ public struct Relay {
                 log(.notice, "kiosk refused", ["kiosk": kioskId])
                 return refuse(c, id, .unauthorized, "unknown kiosk or wrong token")
             }
+            // A browser playing the kiosk may carry a clinician's cookie; it is not this
+            // connection's identity, and that clinician signing out does not end the kiosk.
+            connections[c]?.signedInClinician = nil
             identity = kioskId
         case .clinician:
             if let a = conn.clinicianFromURL, let b = h.clinicianId, a != b {
