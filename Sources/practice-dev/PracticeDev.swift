@@ -145,6 +145,10 @@ struct NewKioskToken: ParsableCommand {
 
     @Argument(help: "The kiosk's id.") var kioskId: String
 
+    func validate() throws {
+        guard KioskCredentials.isValidKioskId(kioskId) else { throw ValidationError("a kiosk id is 1-128 characters of A-Z a-z 0-9 . _ : -") }
+    }
+
     func run() throws {
         let token = KioskCredentials.newToken()
         print(token)

@@ -120,6 +120,9 @@ public struct KioskCredentials: Sendable, Equatable, ExpressibleByDictionaryLite
         return token != nil && constantTimeEqual(presented, expected)
     }
 
+    /// Whether `id` can name a kiosk (the protocol's identifier: 1-128 of A-Z a-z 0-9 . _ : -).
+    public static func isValidKioskId(_ id: String) -> Bool { AppointmentInput.isIdentifier(id) }
+
     /// 256 random bits, base64url.
     public static func newToken() -> String { RandomSecret.token() }
 
