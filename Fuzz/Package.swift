@@ -27,5 +27,7 @@ let package = Package(
         fuzzTarget("FuzzICEServerURL", "Session"),
         // The practice API's request bodies, through PracticeKit (practice-dev's library).
         fuzzTarget("FuzzPracticeAPI", "PracticeKit"),
+        // practice-dev's users and kiosks files and password-hash strings.
+        fuzzTarget("FuzzCredentials", "PracticeKit"),
     ]
 )

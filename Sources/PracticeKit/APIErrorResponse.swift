@@ -15,8 +15,8 @@ extension APIError {
             case .notFound: return .notFound(nil, "no such API route")
             case .contentTooLarge: return .bodyTooLarge
             case .methodNotAllowed: return APIError(status: Int(e.status.code), code: "method-not-allowed", field: nil, message: "method not allowed here")
-            case .unauthorized: return APIError(status: Int(e.status.code), code: "unauthorized", field: nil, message: "a valid bearer token is required")
-            case .forbidden: return APIError(status: Int(e.status.code), code: "forbidden", field: nil, message: "the API is closed: start practice-dev with --api-token")
+            case .unauthorized: return .unauthorized
+            case .forbidden: return .forbidden
             default:
                 let serverSide = e.status.kind == .serverError
                 return APIError(status: Int(e.status.code), code: serverSide ? "internal" : "bad-request", field: nil,

@@ -10,54 +10,60 @@ struct PracticeAPI: Sendable {
     static let maximumBodyBytes = APIError.maximumBodyBytes
 
     let hub: PracticeHub
-    let dev: Bool
-    let apiToken: String?
+    let access: AccessControl
 
+    var dev: Bool { access.isDev }
+
+    /// Who may call what (docs/practice-api.md#routes). A clinician's reads are narrowed to their
+    /// own appointments; another's reads as 404, the same as one that does not exist.
     func register(on router: Router<BasicWebSocketRequestContext>) {
         let api = router.group("api")
+        SessionRoutes(access: access, hub: hub).register(on: api)
         api.get("appointments") { request, _ -> Response in
-            try authorize(request)
+            let principal = try access.authorize(request, [.clinician, .frontdesk])
             let now = await hub.now
-            let clinician = request.uri.queryParameters["clinician"].map(String.init)
-            let list = await hub.appointments().filter { clinician == nil || $0.0.clinician.id == clinician }
+            let asked = request.uri.queryParameters["clinician"].map(String.init)
+            let list = await hub.appointments().filter { a in
+                (asked == nil || a.0.clinician.id == asked) && Self.visible(a.0, to: principal)
+            }
             return Self.jsonResponse(.array(list.map { Self.output($0.0, draft: $0.1, at: now) }))
         }
         api.post("appointments") { request, _ -> Response in
-            try authorize(request)
-            let change = try AppointmentInput.change(try await body(request))
+            try access.authorize(request, [.frontdesk])
+            let change = try AppointmentInput.change(try await Self.body(request))
             let a = try await hub.create(change)
             return Self.jsonResponse(Self.output(a, draft: nil, at: await hub.now), status: .created)
         }
         api.get("appointments/:id") { request, context -> Response in
-            try authorize(request)
-            let (a, draft) = try await appointment(context)
+            let principal = try access.authorize(request, [.clinician, .frontdesk])
+            let (a, draft) = try await appointment(context, for: principal)
             return Self.jsonResponse(Self.output(a, draft: draft, at: await hub.now))
         }
         api.patch("appointments/:id") { request, context -> Response in
-            try authorize(request)
+            try access.authorize(request, [.frontdesk])
             let id = try context.parameters.require("id")
-            let change = try AppointmentInput.change(try await body(request))
+            let change = try AppointmentInput.change(try await Self.body(request))
             let a = try await hub.save(change, to: id)
             return Self.jsonResponse(Self.output(a, draft: nil, at: await hub.now))
         }
         api.put("appointments/:id/draft") { request, context -> Response in
-            try authorize(request)
+            let principal = try access.authorize(request, [.frontdesk])
             let id = try context.parameters.require("id")
-            let change = try AppointmentInput.change(try await body(request))
+            let change = try AppointmentInput.change(try await Self.body(request))
             try await hub.setDraft(change, for: id)
-            let (a, draft) = try await appointment(context)
+            let (a, draft) = try await appointment(context, for: principal)
             return Self.jsonResponse(Self.output(a, draft: draft, at: await hub.now))
         }
         api.delete("appointments/:id/draft") { request, context -> Response in
-            try authorize(request)
+            let principal = try access.authorize(request, [.frontdesk])
             let id = try context.parameters.require("id")
             try await hub.setDraft(nil, for: id)
-            let (a, _) = try await appointment(context)
+            let (a, _) = try await appointment(context, for: principal)
             return Self.jsonResponse(Self.output(a, draft: nil, at: await hub.now))
         }
         api.get("appointments/:id/telehealth") { request, context -> Response in
-            try authorize(request)
-            let (a, _) = try await appointment(context)
+            let principal = try access.authorize(request, [.clinician, .frontdesk])
+            let (a, _) = try await appointment(context, for: principal)
             var at = await hub.now
             // Production ignores `at`: the rules are evaluated at the real time, whatever is asked.
             if dev, let text = request.uri.queryParameters["at"].map(String.init) {
@@ -69,18 +75,20 @@ struct PracticeAPI: Sendable {
                 case .failure(let error): throw APIError.invalidField("at", AppointmentInput.dateMessage("at", error))
                 }
             }
-            let clinician = request.uri.queryParameters["clinician"].map(String.init)
+            // A signed-in clinician asks as themselves, whatever the query names.
+            let clinician = principal?.role == .clinician
+                ? principal?.userId : request.uri.queryParameters["clinician"].map(String.init)
             return Self.jsonResponse(Self.telehealth(a, at: at, clinicianId: clinician))
         }
         api.get("kiosks/:kioskId/assignment") { request, context -> Response in
-            try authorize(request)
+            try access.authorize(request, [.frontdesk])
             let kiosk = try kioskId(context)
             return Self.jsonResponse(Self.assignment(kiosk, await hub.assignment(kioskId: kiosk)))
         }
         api.post("kiosks/:kioskId/assignment") { request, context -> Response in
-            try authorize(request)
+            try access.authorize(request, [.frontdesk])
             let kiosk = try kioskId(context)
-            let appointmentId = try AppointmentInput.assignment(try await body(request))
+            let appointmentId = try AppointmentInput.assignment(try await Self.body(request))
             if let appointmentId, await hub.appointment(appointmentId) == nil {
                 throw APIError.notFound("appointmentId", "no appointment \(appointmentId)")
             }
@@ -91,25 +99,24 @@ struct PracticeAPI: Sendable {
 
     // MARK: - Request helpers
 
-    private func authorize(_ request: Request) throws(APIError) {
-        if dev { return }
-        guard let apiToken else {
-            throw APIError(status: 403, code: "forbidden", field: nil, message: "the API is closed: start practice-dev with --api-token")
-        }
-        guard request.headers[.authorization] == "Bearer \(apiToken)" else {
-            throw APIError(status: 401, code: "unauthorized", field: nil, message: "a valid bearer token is required")
-        }
+    /// Dev mode (no principal) and the front desk see every appointment; a clinician their own.
+    static func visible(_ a: Appointment, to principal: Principal?) -> Bool {
+        guard let principal, principal.role == .clinician else { return true }
+        return a.clinician.id == principal.userId
     }
 
     /// The whole body, at most `maximumBodyBytes` (NIO's too-many-bytes error becomes 413).
-    private func body(_ request: Request) async throws -> [UInt8] {
+    static func body(_ request: Request) async throws -> [UInt8] {
         let buffer = try await request.body.collect(upTo: Self.maximumBodyBytes)
         return Array(buffer.readableBytesView)
     }
 
-    private func appointment(_ context: BasicWebSocketRequestContext) async throws -> (Appointment, AppointmentChange?) {
+    private func appointment(_ context: BasicWebSocketRequestContext, for principal: Principal?) async throws
+        -> (Appointment, AppointmentChange?) {
         let id = try context.parameters.require("id")
-        guard let found = await hub.appointment(id) else { throw APIError.notFound("id", "no appointment \(id)") }
+        guard let found = await hub.appointment(id), Self.visible(found.0, to: principal) else {
+            throw APIError.notFound("id", "no appointment \(id)")
+        }
         return found
     }
 

@@ -25,12 +25,12 @@ actor PracticeHub {
     }
 
     /// A new WebSocket connection; its writer drains the returned stream.
-    func open(clinicianFromURL: String?) -> (RelayConnectionID, AsyncStream<HubCommand>) {
+    func open(clinicianFromURL: String?, signedInClinician: String? = nil) -> (RelayConnectionID, AsyncStream<HubCommand>) {
         let id = RelayConnectionID(raw: nextConnection)
         nextConnection += 1
         let (stream, continuation) = AsyncStream<HubCommand>.makeStream(bufferingPolicy: .bufferingNewest(1024))
         writers[id] = continuation
-        perform(relay.opened(id, clinicianFromURL: clinicianFromURL, at: clock()))
+        perform(relay.opened(id, clinicianFromURL: clinicianFromURL, signedInClinician: signedInClinician, at: clock()))
         return (id, stream)
     }
 
@@ -45,6 +45,10 @@ actor PracticeHub {
     func closed(_ id: RelayConnectionID) {
         writers.removeValue(forKey: id)?.finish()
         perform(relay.closed(id, at: clock()))
+    }
+
+    func signedOut(clinicianId: String) {
+        perform(relay.signedOut(clinicianId: clinicianId, at: clock()))
     }
 
     func tick() {

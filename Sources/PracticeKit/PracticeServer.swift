@@ -12,20 +12,20 @@ public struct PracticeServer {
         public var host = "127.0.0.1"
         public var port = 8080
         public var relay = Relay.Settings()
-        /// Bearer token for `/api` outside dev mode (the API is closed without one).
-        public var apiToken: String?
+        /// Who may sign in outside dev mode (the users file); unused in dev mode.
+        public var users: [PracticeUser] = []
         /// PEM files; both or neither.
         public var tlsCertificate: String?
         public var tlsKey: String?
         /// The clinician page's folder; nil = the bundled `Public` resources.
         public var publicDirectory: String?
 
-        public init(host: String = "127.0.0.1", port: Int = 8080, relay: Relay.Settings = Relay.Settings(), apiToken: String? = nil,
+        public init(host: String = "127.0.0.1", port: Int = 8080, relay: Relay.Settings = Relay.Settings(), users: [PracticeUser] = [],
                     tlsCertificate: String? = nil, tlsKey: String? = nil, publicDirectory: String? = nil) {
             self.host = host
             self.port = port
             self.relay = relay
-            self.apiToken = apiToken
+            self.users = users
             self.tlsCertificate = tlsCertificate
             self.tlsKey = tlsKey
             self.publicDirectory = publicDirectory
@@ -35,11 +35,19 @@ public struct PracticeServer {
     let options: Options
     let hub: PracticeHub
     let logger: Logger
+    /// nil in dev mode: no sign-in, everything open (loopback only, checked by the command line).
+    let auth: PracticeAuth?
 
     public init(options: Options, book: AppointmentBook, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.init(options: options, book: book, logger: logger, authPolicy: PracticeAuth.Policy(), clock: clock)
+    }
+
+    init(options: Options, book: AppointmentBook, logger: Logger, authPolicy: PracticeAuth.Policy,
+         clock: @escaping @Sendable () -> Date = { Date() }) {
         self.options = options
         self.logger = logger
         self.hub = PracticeHub(relay: Relay(settings: options.relay, book: book), logger: logger, clock: clock)
+        self.auth = options.relay.dev ? nil : PracticeAuth(users: options.users, policy: authPolicy, clock: clock)
     }
 
     /// Runs until cancelled or (with signals) SIGTERM/SIGINT. `onListening` gets the bound port.
@@ -89,14 +97,16 @@ public struct PracticeServer {
         } else {
             logger.warning("clinician page not found; pass --public-dir")
         }
-        PracticeAPI(hub: hub, dev: options.relay.dev, apiToken: options.apiToken).register(on: router)
+        let access = AccessControl(auth: auth)
+        PracticeAPI(hub: hub, access: access).register(on: router)
         router.get("/healthz") { _, _ in "ok" }
 
         router.ws("/ws") { _, _ in
             .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             let clinician = context.request.uri.queryParameters["clinician"].map(String.init)
-            let (id, commands) = await hub.open(clinicianFromURL: clinician)
+            let signedIn = access.webSocketClinician(context.request)
+            let (id, commands) = await hub.open(clinicianFromURL: clinician, signedInClinician: signedIn)
             do {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
@@ -143,14 +153,19 @@ public struct PracticeServer {
     }
 }
 
-public enum PracticeServerError: Error, CustomStringConvertible {
+public enum PracticeServerError: Error, Equatable, CustomStringConvertible {
     case tlsNeedsCertificateAndKey
     case tlsRequired
+    case usersRequired
+    case devNeedsLoopback(String)
 
     public var description: String {
         switch self {
         case .tlsNeedsCertificateAndKey: return "--tls-cert and --tls-key go together"
         case .tlsRequired: return "without --dev, practice-dev serves TLS only: pass --tls-cert and --tls-key"
+        case .usersRequired: return "without --dev, clinicians sign in: pass --users FILE (see practice-dev hash-password)"
+        case .devNeedsLoopback(let host):
+            return "--dev has no sign-in and accepts any kiosk, so it listens on loopback only (127.0.0.1, ::1, localhost), not \(host)"
         }
     }
 }

@@ -21,24 +21,25 @@ public struct Relay {
         public var deadAfterHeartbeats: Int
         public var helloTimeout: TimeInterval
         public var iceServers: [SignalingICEServer]
-        /// kioskId → token (not used in dev mode, where any token is accepted).
-        public var kioskTokens: [String: String]
-        /// clinicianId → token (not used in dev mode).
-        public var clinicianTokens: [String: String]
+        /// Time-limited TURN credentials issued to each connection in its `welcome`, after
+        /// `iceServers`.
+        public var turn: TURNCredentials?
+        /// Each kiosk's own token (not used in dev mode, where any token is accepted).
+        public var kioskTokens: KioskCredentials
         /// Messages kept for a session while its connection is down.
         public var pendingLimit: Int
 
         public init(dev: Bool = false, heartbeatIntervalMs: Int = 15_000, grace: TimeInterval = 30, deadAfterHeartbeats: Int = 3,
-                    helloTimeout: TimeInterval = 10, iceServers: [SignalingICEServer] = [], kioskTokens: [String: String] = [:],
-                    clinicianTokens: [String: String] = [:], pendingLimit: Int = 256) {
+                    helloTimeout: TimeInterval = 10, iceServers: [SignalingICEServer] = [], turn: TURNCredentials? = nil,
+                    kioskTokens: KioskCredentials = [:], pendingLimit: Int = 256) {
             self.dev = dev
             self.heartbeatIntervalMs = heartbeatIntervalMs
             self.grace = grace
             self.deadAfterHeartbeats = deadAfterHeartbeats
             self.helloTimeout = helloTimeout
             self.iceServers = iceServers
+            self.turn = turn
             self.kioskTokens = kioskTokens
-            self.clinicianTokens = clinicianTokens
             self.pendingLimit = pendingLimit
         }
     }
@@ -51,6 +52,8 @@ public struct Relay {
 
     private struct Connection {
         var clinicianFromURL: String?
+        /// The signed-in clinician whose session cookie came with the WebSocket upgrade.
+        var signedInClinician: String?
         var sessionId: String?
         var openedAt: Date
         var lastReceived: Date
@@ -95,8 +98,10 @@ public struct Relay {
 
     // MARK: - Inputs
 
-    mutating func opened(_ c: RelayConnectionID, clinicianFromURL: String?, at now: Date) -> [Output] {
-        connections[c] = Connection(clinicianFromURL: clinicianFromURL, openedAt: now, lastReceived: now)
+    mutating func opened(_ c: RelayConnectionID, clinicianFromURL: String?, signedInClinician: String? = nil,
+                         at now: Date) -> [Output] {
+        connections[c] = Connection(clinicianFromURL: clinicianFromURL, signedInClinician: signedInClinician,
+                                    openedAt: now, lastReceived: now)
         log(.info, "connection opened", ["conn": c.description])
         return take()
     }
@@ -155,6 +160,22 @@ public struct Relay {
                 outputs.append(.close(c))
                 log(.notice, "closing silent connection", ["conn": c.description])
             }
+        }
+        return take()
+    }
+
+    /// A clinician signed out or was removed: their signaling session ends and its connection
+    /// closes, so a WebSocket opened with the old cookie does not outlive it.
+    mutating func signedOut(clinicianId: String, at now: Date) -> [Output] {
+        let key = Self.identityKey(.clinician, clinicianId)
+        for (c, conn) in connections where conn.signedInClinician == clinicianId {
+            reply(c, .init(code: .notAuthenticated, message: "signed out"))
+            outputs.append(.close(c))
+            connections[c]?.signedInClinician = nil
+        }
+        if let sid = sessionByIdentity[key] {
+            removeSession(sid, peerReason: .left)
+            log(.info, "clinician signed out", ["session": sid])
         }
         return take()
     }
@@ -252,23 +273,37 @@ public struct Relay {
         switch h.role {
         case .kiosk:
             guard let kioskId = h.kioskId else { return refuse(c, id, .invalidField, "kioskId is required") }
-            if !settings.dev, settings.kioskTokens[kioskId] == nil || settings.kioskTokens[kioskId] != h.token {
+            if !settings.dev, !settings.kioskTokens.verify(kioskId: kioskId, token: h.token) {
+                // The id only: the token presented is never logged.
                 log(.notice, "kiosk refused", ["kiosk": kioskId])
                 return refuse(c, id, .unauthorized, "unknown kiosk or wrong token")
             }
+            // A browser playing the kiosk may carry a clinician's cookie; it is not this
+            // connection's identity, and that clinician signing out does not end the kiosk.
+            connections[c]?.signedInClinician = nil
             identity = kioskId
         case .clinician:
             if let a = conn.clinicianFromURL, let b = h.clinicianId, a != b {
                 return refuse(c, id, .unauthorized, "clinicianId differs from the connection's clinician")
             }
-            guard let who = conn.clinicianFromURL ?? h.clinicianId else {
-                return refuse(c, id, .unauthorized, "name the clinician (clinicianId or ?clinician=)")
+            if settings.dev {
+                guard let who = conn.clinicianFromURL ?? h.clinicianId else {
+                    return refuse(c, id, .unauthorized, "name the clinician (clinicianId or ?clinician=)")
+                }
+                identity = who
+            } else {
+                // Outside dev mode the session cookie says who this is; a name in the hello or the
+                // URL may only repeat it.
+                guard let who = conn.signedInClinician else {
+                    log(.notice, "clinician refused", ["conn": c.description, "reason": "not-signed-in"])
+                    return refuse(c, id, .unauthorized, "sign in as a clinician first")
+                }
+                if let named = h.clinicianId ?? conn.clinicianFromURL, named != who {
+                    log(.notice, "clinician refused", ["conn": c.description, "reason": "other-clinician"])
+                    return refuse(c, id, .unauthorized, "signed in as another clinician")
+                }
+                identity = who
             }
-            if !settings.dev, settings.clinicianTokens[who] == nil || settings.clinicianTokens[who] != h.token {
-                log(.notice, "clinician refused", ["role": "clinician"])
-                return refuse(c, id, .unauthorized, "unknown clinician or wrong token")
-            }
-            identity = who
         }
         let key = Self.identityKey(h.role, identity)
 
@@ -291,9 +326,11 @@ public struct Relay {
             sessionByIdentity[key] = sid
         }
         connections[c]?.sessionId = sid
+        // TURN credentials are issued afresh on every welcome (a resume too), each naming its holder.
+        let iceServers = settings.iceServers + (settings.turn.map { [$0.iceServer(for: identity, at: now)] } ?? [])
         send(c, SignalingEnvelope(.welcome(SignalingWelcome(
             sessionId: sid, heartbeatIntervalMs: settings.heartbeatIntervalMs,
-            iceServers: settings.iceServers, resumed: resumed))))
+            iceServers: iceServers, resumed: resumed))))
         if h.role == .kiosk {
             sendAssignment(kioskId: identity, to: sid, at: now)
         }

@@ -14,39 +14,44 @@ import Testing
     struct Reply: Sendable {
         var status: Int
         var text: String
+        /// The session cookie's value, when the response set one.
+        var cookie: String?
         var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] }
         var error: [String: Any]? { json?["error"] as? [String: Any] }
     }
 
     /// One request; `body` is sent as is.
-    static func call(_ method: String, _ url: String, _ body: String? = nil, token: String? = nil) async throws -> Reply {
-        try await call(method, url, data: body.map { Data($0.utf8) }, token: token)
+    static func call(_ method: String, _ url: String, _ body: String? = nil, cookie: String? = nil) async throws -> Reply {
+        try await call(method, url, data: body.map { Data($0.utf8) }, cookie: cookie)
     }
 
-    static func call(_ method: String, _ url: String, data: Data?, token: String? = nil) async throws -> Reply {
+    static func call(_ method: String, _ url: String, data: Data?, cookie: String? = nil) async throws -> Reply {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
         if let data {
             request.httpBody = data
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let cookie { request.setValue("practice_session=\(cookie)", forHTTPHeaderField: "Cookie") }
         return try await withCheckedThrowingContinuation { continuation in
-            URLSession.shared.dataTask(with: request) { data, response, error in
+            AuthorizationTests.session.dataTask(with: request) { data, response, error in
                 if let error { continuation.resume(throwing: error); return }
-                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                continuation.resume(returning: Reply(status: status, text: String(decoding: data ?? Data(), as: UTF8.self)))
+                let http = response as? HTTPURLResponse
+                let setCookie = http?.value(forHTTPHeaderField: "Set-Cookie")
+                let cookie = setCookie?.split(separator: ";").first.map { String($0.dropFirst("practice_session=".count)) }
+                continuation.resume(returning: Reply(status: http?.statusCode ?? 0, text: String(decoding: data ?? Data(), as: UTF8.self),
+                                                     cookie: cookie))
             }.resume()
         }
     }
 
     /// practice-dev on an ephemeral port with a fixed clock; `base` is `http://127.0.0.1:PORT`.
-    static func withServer(dev: Bool = true, apiToken: String? = nil, book: AppointmentBook = .demo(now: now),
+    static func withServer(dev: Bool = true, users: [PracticeUser] = [], book: AppointmentBook = .demo(now: now),
                            logs: LogCapture, _ body: @Sendable (_ base: String) async throws -> Void) async throws {
         var options = PracticeServer.Options()
         options.port = 0
         options.relay = Relay.Settings(dev: dev)
-        options.apiToken = apiToken
+        options.users = users
         let server = PracticeServer(options: options, book: book, logger: logs.logger(level: .debug), clock: { now })
         let (ports, portSignal) = AsyncStream<Int>.makeStream()
         let task = Task { try await server.run(handleSignals: false) { portSignal.yield($0) } }
@@ -333,22 +338,25 @@ import Testing
         }
     }
 
-    @Test func atIsIgnoredAndATokenRequiredWithoutDevMode() async throws {
+    @Test func atIsIgnoredAndASessionRequiredWithoutDevMode() async throws {
         var book = AppointmentBook.demo(now: Self.now)
         book.assign(kioskId: "kiosk-1", appointmentId: nil)
-        try await Self.withServer(dev: false, apiToken: "T", book: book, logs: LogCapture()) { base in
+        let desk = PracticeUser(id: "desk", role: .frontdesk, password: try PasswordHash.make("front desk password"))
+        try await Self.withServer(dev: false, users: [desk], book: book, logs: LogCapture()) { base in
+            let signIn = try await Self.call("POST", "\(base)/api/session", #"{"id":"desk","password":"front desk password"}"#)
+            let cookie = try #require(signIn.cookie)
             let url = "\(base)/api/appointments/demo-1/telehealth"
             // An instant outside the window changes nothing: production evaluates now.
-            let at = try await Self.call("GET", url + "?at=2020-01-01T00:00:00Z", token: "T")
+            let at = try await Self.call("GET", url + "?at=2020-01-01T00:00:00Z", cookie: cookie)
             #expect(at.status == 200 && at.json?["eligible"] as? Bool == true)
             #expect(at.json?["evaluatedAt"] as? String == PracticeTime.format(Self.now))
-            let plain = try await Self.call("GET", url, token: "T")
+            let plain = try await Self.call("GET", url, cookie: cookie)
             #expect(plain.status == 200 && plain.json?["eligible"] as? Bool == true)
             let anonymous = try await Self.call("GET", url)
             #expect(anonymous.status == 401 && anonymous.error?["code"] as? String == "unauthorized")
-            let wrong = try await Self.call("POST", "\(base)/api/appointments", Self.ada, token: "nope")
+            let wrong = try await Self.call("POST", "\(base)/api/appointments", Self.ada, cookie: "nope")
             #expect(wrong.status == 401)
-            #expect(try await Self.call("GET", "\(base)/api/appointments/appt-1", token: "T").status == 404, "nothing was created")
+            #expect(try await Self.call("GET", "\(base)/api/appointments/appt-1", cookie: cookie).status == 404, "nothing was created")
         }
     }
 }

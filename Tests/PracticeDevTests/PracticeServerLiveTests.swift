@@ -178,11 +178,11 @@ import Signaling
         }
     }
 
-    @Test func theAPIIsClosedOutsideDevModeWithoutAToken() async throws {
+    @Test func theAPIIsClosedOutsideDevModeWithoutASession() async throws {
         let logs = LogCapture()
         try await withPracticeServer(settings: Relay.Settings(dev: false), book: AppointmentBook(), logger: logs.logger(level: .critical)) { port in
             let (status, _) = try await Self.http("GET", "http://127.0.0.1:\(port)/api/appointments")
-            #expect(status == 403)
+            #expect(status == 401)
             let (at, _) = try await Self.http("GET", "http://127.0.0.1:\(port)/healthz")
             #expect(at == 200)
         }

@@ -152,7 +152,7 @@ struct WSPeer {
     let outbox: AsyncStream<String?>.Continuation
     let task: Task<Void, any Error>
 
-    static func connect(_ url: String) async throws -> WSPeer {
+    static func connect(_ url: String, headers: [String: String] = [:]) async throws -> WSPeer {
         let inbox = Inbox()
         let (outgoing, outbox) = AsyncStream<String?>.makeStream()
         let (ready, readySignal) = AsyncStream<Void>.makeStream()
@@ -160,7 +160,8 @@ struct WSPeer {
         logger.logLevel = .critical
         let task = Task {
             defer { readySignal.finish() }
-            try await WebSocketClientRunner.run(url: url, logger: logger, inbox: inbox, outgoing: outgoing, ready: readySignal)
+            try await WebSocketClientRunner.run(url: url, headers: headers, logger: logger, inbox: inbox, outgoing: outgoing,
+                                                ready: readySignal)
         }
         var it = ready.makeAsyncIterator()
         guard await it.next() != nil else {

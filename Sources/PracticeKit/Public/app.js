@@ -2,8 +2,12 @@
 // Speaks docs/signaling.md (protocol v1) over /ws with role "clinician".
 // Flow: schedule (list) → appointment with the telehealth banner → "Select Your Camera and
 // Microphone" → waiting → in call → "Your Telehealth Session Has Ended" with Rejoin.
+// Production endpoints: the clinician signs in (POST /api/session sets an HttpOnly session cookie
+// and returns a CSRF token, sent as X-CSRF-Token on every state-changing request); the WebSocket
+// is authenticated by the same cookie. Dev endpoints (GET /api/session says mode "dev") have no
+// sign-in and go by ?clinician=.
 // URL parameters (for people and for automation):
-//   clinician=ID     who we are (dev endpoints authenticate clinicians by this)
+//   clinician=ID     who we are (dev only; in production the sign-in decides)
 //   appointment=ID   open this appointment directly
 //   autojoin=1       join at once with the default devices (no dialog)
 //   offer=1|0        who creates the offer once both sides are in: 1 = this page (default), 0 = the kiosk
@@ -23,6 +27,8 @@ const telehealth = {
   role: params.get('role') === 'kiosk' ? 'kiosk' : 'clinician',
   kioskId: params.get('kiosk'),
   clinician: params.get('clinician'),
+  mode: null,                // 'dev' | 'production', from GET /api/session
+  csrfToken: null,           // production: repeated in X-CSRF-Token (the cookie itself is unreadable)
   appointmentId: params.get('appointment'),
   offerer: params.get('offer') === '0' ? 'kiosk' : 'clinician',
   phase: 'list',             // list | appointment | device-check | joining | waiting | in-call | ended
@@ -516,11 +522,53 @@ let appointments = [];
 let current = null;          // the open appointment
 let bannerTimer = null;
 
-async function api(path) {
-  const res = await fetch(path, { headers: { accept: 'application/json' } });
+async function api(path, method = 'GET', json = undefined) {
+  const headers = { accept: 'application/json' };
+  if (method !== 'GET' && telehealth.csrfToken) headers['X-CSRF-Token'] = telehealth.csrfToken;
+  if (json !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(path, { method, headers, credentials: 'same-origin',
+                                  body: json === undefined ? undefined : JSON.stringify(json) });
   const body = await res.json().catch(() => null);
-  if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
+  if (!res.ok) {
+    const err = new Error(body?.error?.message ?? `HTTP ${res.status}`);
+    err.status = res.status;
+    throw err;
+  }
   return body;
+}
+
+// ---------------------------------------------------------------- sign-in (production)
+
+// Resolves to the session ({mode: 'dev'} or {mode: 'production', id, role, csrfToken}), or null
+// when a production endpoint has no session for us.
+async function currentSession() {
+  try { return await api('/api/session'); } catch (e) { if (e.status === 401) return null; throw e; }
+}
+
+function showSignIn(message = '') {
+  setPhase('list');
+  $('list-view').hidden = true;
+  $('sign-in').hidden = false;
+  $('sign-out').hidden = true;
+  $('signed-in').textContent = '';
+  $('sign-in-status').textContent = message;
+  $('sign-in').onsubmit = async (e) => {
+    e.preventDefault();
+    $('sign-in-status').textContent = 'Signing in…';
+    try {
+      const session = await api('/api/session', 'POST', { id: $('sign-in-id').value, password: $('sign-in-password').value });
+      $('sign-in-password').value = '';
+      $('sign-in').hidden = true;
+      await startSignedIn(session);
+    } catch (err) {
+      $('sign-in-status').textContent = err.status === 401 ? 'Unknown user id or wrong password.' : `Could not sign in: ${err.message}`;
+    }
+  };
+}
+
+async function signOut() {
+  try { await api('/api/session', 'DELETE'); } catch (e) { telehealth.errors.push(String(e)); }
+  location.replace(location.pathname);
 }
 
 async function loadAppointments() {
@@ -653,7 +701,26 @@ async function start() {
     connect();
     return;
   }
-  if (!telehealth.clinician) {
+  const session = await currentSession();
+  telehealth.mode = session?.mode ?? 'production';
+  if (!session) return showSignIn();
+  await startSignedIn(session);
+}
+
+async function startSignedIn(session) {
+  if (session.mode === 'production') {
+    telehealth.csrfToken = session.csrfToken;
+    $('sign-out').hidden = false;
+    $('sign-out').onclick = () => signOut();
+    if (session.role !== 'clinician') {
+      setPhase('list');
+      $('list-view').hidden = true;
+      $('signed-in').textContent = `Signed in as ${session.id}`;
+      status(`This page is for clinicians; ${session.id} signed in as ${session.role}.`);
+      return;
+    }
+    telehealth.clinician = session.id;
+  } else if (!telehealth.clinician) {
     setPhase('list');
     $('who').hidden = false;
     $('who').onsubmit = (e) => { e.preventDefault(); location.search = '?clinician=' + encodeURIComponent($('clinician-input').value); };
