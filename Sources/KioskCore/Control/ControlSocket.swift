@@ -25,8 +25,12 @@ public final class ControlSocket: Sendable {
     /// A client silent this long is disconnected, and a request line must be complete this
     /// long after its first byte (a client dribbling bytes is not idle, but is not let stay):
     /// idle clients cannot lock a technician out for more than a few seconds.
-    static let idleSeconds = 5
-    static let requestSeconds: Double = 5
+    public struct Timeouts: Sendable {
+        public var idleSeconds = 5
+        public var requestSeconds: Double = 5
+        public init() {}
+    }
+    private let timeouts: Timeouts
 
     public enum Failure: Error, CustomStringConvertible {
         case socket(path: String, errno: Int32)
@@ -37,8 +41,10 @@ public final class ControlSocket: Sendable {
         }
     }
 
-    public init(path: String, logger: Logger, handler: @escaping @Sendable (String, Peer) async -> String) throws(Failure) {
+    public init(path: String, logger: Logger, timeouts: Timeouts = Timeouts(),
+                handler: @escaping @Sendable (String, Peer) async -> String) throws(Failure) {
         self.path = path
+        self.timeouts = timeouts
         self.logger = logger
         self.handler = handler
         let s = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -80,7 +86,7 @@ public final class ControlSocket: Sendable {
                 close(c)
                 continue
             }
-            var timeout = timeval(tv_sec: Self.idleSeconds, tv_usec: 0)
+            var timeout = timeval(tv_sec: timeouts.idleSeconds, tv_usec: 0)
             _ = setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             _ = setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             Thread {
@@ -120,7 +126,7 @@ public final class ControlSocket: Sendable {
                 _ = Array("{\"error\":\"request too large\"}\n".utf8).withUnsafeBytes { write(c, $0.baseAddress, $0.count) }
                 return
             }
-            if let started = lineStarted, ContinuousClock.now - started > .seconds(Self.requestSeconds) {
+            if let started = lineStarted, ContinuousClock.now - started > .seconds(timeouts.requestSeconds) {
                 _ = Array("{\"error\":\"request too slow\"}\n".utf8).withUnsafeBytes { write(c, $0.baseAddress, $0.count) }
                 return
             }
