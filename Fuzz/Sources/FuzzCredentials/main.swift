@@ -7,7 +7,8 @@ import PracticeKit
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
-    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count
+    // Counted as the parser counts them: "\r\n" is one Character, so it is a separator of its own.
+    let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).count
     for parse in [{ _ = try CredentialsFile.users(text, file: "users") }, { _ = try CredentialsFile.kiosks(text, file: "kiosks") }] {
         do {
             try parse()
