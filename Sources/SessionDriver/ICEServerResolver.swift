@@ -43,17 +43,21 @@ public enum ICEServerResolver {
                 out.skipped.append("\(url): not supported yet (STUN and TURN over UDP only)")
                 continue
             }
-            if url.isTURN, server.username == nil || server.credential == nil {
-                out.skipped.append("\(url): no credentials")
-                continue
+            var credentials: (username: String, password: String)?
+            if url.isTURN {
+                guard let username = server.username, let password = server.credential else {
+                    out.skipped.append("\(url): no credentials")
+                    continue
+                }
+                credentials = (username, password)
             }
             let addresses = resolveName(url.host, url.port).prefix(maxAddressesPerName)
             if addresses.isEmpty { out.skipped.append("\(url): the name does not resolve") }
             for address in addresses where out.stun.count + out.turn.count < maxServers {
-                if url.isTURN, let user = server.username, let password = server.credential {
-                    let turn = ICETURNServer(address: address, username: user, password: password)
+                if let credentials {
+                    let turn = ICETURNServer(address: address, username: credentials.username, password: credentials.password)
                     if !out.turn.contains(turn) { out.turn.append(turn) }
-                } else if !url.isTURN, !out.stun.contains(address) {
+                } else if !out.stun.contains(address) {
                     out.stun.append(address)
                 }
             }

@@ -1,6 +1,6 @@
 import DTLS
-import ICE
 import Foundation
+import ICE
 import Logging
 import RTP
 import SessionDriver

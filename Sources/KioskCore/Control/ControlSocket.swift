@@ -12,7 +12,6 @@ public final class ControlSocket: Sendable {
     /// Who is on the other end (SO_PEERCRED), for the log of every tap and press.
     public struct Peer: Sendable, Equatable {
         public var uid: UInt32
-        public var pid: Int32
     }
 
     let path: String
@@ -137,8 +136,8 @@ public final class ControlSocket: Sendable {
         // struct ucred {pid_t pid; uid_t uid; gid_t gid}: Glibc hides it behind _GNU_SOURCE.
         var cred: (pid: Int32, uid: UInt32, gid: UInt32) = (0, 0, 0)
         var length = socklen_t(MemoryLayout.size(ofValue: cred))
-        guard getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &length) == 0 else { return Peer(uid: .max, pid: -1) }
-        return Peer(uid: cred.uid, pid: cred.pid)
+        guard getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &length) == 0 else { return Peer(uid: .max) }
+        return Peer(uid: cred.uid)
     }
 
     /// Runs async work from this plain thread and waits for it.
