@@ -95,7 +95,6 @@ public struct NetworkEmulator: Sendable {
         let node = directions.count
         directions.append(Direction(config: uplink))
         nats.append(nil)
-        ownAddresses.append([])
         servers.append((Set(ips), node))
         return Side(index: node)
     }
@@ -130,7 +129,8 @@ public struct NetworkEmulator: Sendable {
             return
         }
         var datagram = datagram
-        ownAddresses[d].insert(datagram.from)
+        // Where a server's answer goes; servers own IPs, not addresses.
+        if d < 2 { ownAddresses[d].insert(datagram.from) }
         if nats[d] != nil { datagram.from = mapOutbound(datagram.from, to: datagram.to, side: d) }
         let config = directions[d].config
         let impaired = config.impairs.contains(kind)
