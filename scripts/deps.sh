@@ -5,7 +5,7 @@ set -euo pipefail
 what=${1:-build}
 build=(pkg-config libv4l-dev libasound2-dev libpulse-dev libdrm-dev libgbm-dev libopus-dev libvpx-dev
        libsrtp2-dev libssl-dev libyuv-dev libturbojpeg0-dev libfreetype-dev fonts-dejavu-core)
-test=(systemd python3 python3-jsonschema pulseaudio chromium coturn)
+test=(systemd python3 python3-jsonschema pulseaudio chromium coturn openssl)
 demo=(chromium)
 want=("${build[@]}")
 case "$what" in
