@@ -5,7 +5,7 @@ set -euo pipefail
 what=${1:-build}
 build=(pkg-config libv4l-dev libasound2-dev libpulse-dev libdrm-dev libgbm-dev libopus-dev libvpx-dev
        libsrtp2-dev libssl-dev libyuv-dev libturbojpeg0-dev libfreetype-dev fonts-dejavu-core)
-test=(systemd python3 python3-jsonschema pulseaudio chromium coturn openssl)
+test=(systemd python3 python3-jsonschema pulseaudio chromium coturn openssl nftables iproute2)
 demo=(chromium)
 want=("${build[@]}")
 case "$what" in
@@ -20,5 +20,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends "${missing[@]}" >/dev/null
 fi

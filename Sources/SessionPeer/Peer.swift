@@ -161,6 +161,8 @@ public final class Peer: SansIOMachine {
             fail(.consentLost)
         case .roleChanged:
             break
+        case .relayFailed(let error):
+            emit(.relayFailed(error))
         }
     }
 

@@ -60,6 +60,8 @@ public enum PeerEvent: Sendable, Equatable {
     case keyframeRequested
     /// The remote side said goodbye (RTCP BYE).
     case remoteBye
+    /// A TURN server gave no relay or lost one; the call goes on with other candidates.
+    case relayFailed(TURNError)
 }
 
 public struct PeerSecurityInfo: Sendable, Equatable {

@@ -32,6 +32,9 @@ public final class ChromiumBrowser: Sendable {
         public var launchTimeout: Duration = .seconds(20)
         /// Timeout of each protocol command unless a call says otherwise.
         public var commandTimeout: Duration = .seconds(10)
+        /// Runs the browser in this network namespace (`ip netns exec`), driven over
+        /// `--remote-debugging-pipe` since its loopback port would be out of reach.
+        public var networkNamespace: String?
         public init() {}
     }
 
@@ -95,6 +98,9 @@ public final class ChromiumBrowser: Sendable {
             "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
             "--disable-backgrounding-occluded-windows",
         ] + options.extraArguments + ["about:blank"]
+        if let namespace = options.networkNamespace {
+            return try await launchInNamespace(namespace, options: options, arguments: arguments, root: root, logPath: logPath)
+        }
         let process = try ChromiumProcess.spawn(executable: options.executable, arguments: arguments, logPath: logPath)
 
         func fail(_ why: String) async -> DevToolsError {
@@ -129,6 +135,39 @@ public final class ChromiumBrowser: Sendable {
             throw await fail("\(error)")
         }
         return ChromiumBrowser(options: options, connection: connection, process: process, root: root, logPath: logPath)
+    }
+
+    private static func launchInNamespace(_ namespace: String, options: Options, arguments: [String], root: URL,
+                                          logPath: String) async throws -> ChromiumBrowser {
+        var toBrowser: [Int32] = [-1, -1], fromBrowser: [Int32] = [-1, -1]
+        guard pipe(&toBrowser) == 0, pipe(&fromBrowser) == 0 else { throw DevToolsError.launchFailed("pipe: \(errno)") }
+        // Our ends must not leak into the browser (it would never see end-of-file).
+        _ = fcntl(toBrowser[1], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fromBrowser[0], F_SETFD, FD_CLOEXEC)
+        let pipeArguments = arguments.map { $0 == "--remote-debugging-port=0" ? "--remote-debugging-pipe" : $0 }
+        let process: ChromiumProcess
+        do {
+            process = try ChromiumProcess.spawn(executable: "/usr/sbin/ip", arguments: ["netns", "exec", namespace, options.executable] + pipeArguments,
+                                                logPath: logPath, debuggingPipe: (toBrowser[0], fromBrowser[1]))
+        } catch {
+            for fd in toBrowser + fromBrowser { Glibc.close(fd) }
+            try? FileManager.default.removeItem(at: root)
+            throw error
+        }
+        Glibc.close(toBrowser[0])
+        Glibc.close(fromBrowser[1])
+        let connection = DevToolsConnection.openPipe(readFD: fromBrowser[0], writeFD: toBrowser[1])
+        let browser = ChromiumBrowser(options: options, connection: connection, process: process, root: root, logPath: logPath)
+        // The pipe is open at once; the browser is up when it answers.
+        let deadline = ContinuousClock.now + options.launchTimeout
+        while true {
+            if (try? await connection.send("Browser.getVersion", timeout: .seconds(2))) != nil { return browser }
+            if !process.isRunning() || ContinuousClock.now >= deadline {
+                let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+                await browser.close()
+                throw DevToolsError.launchFailed("the browser in \(namespace) did not answer on its pipe\n\(log.split(separator: "\n").suffix(15).joined(separator: "\n"))")
+            }
+        }
     }
 
     /// The tab the browser opened at launch (`about:blank`).

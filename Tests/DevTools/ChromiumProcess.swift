@@ -8,7 +8,10 @@ import Glibc
 struct ChromiumProcess: Sendable {
     let pid: pid_t
 
-    static func spawn(executable: String, arguments: [String], logPath: String) throws -> ChromiumProcess {
+    /// - Parameter debuggingPipe: descriptors that become the child's fd 3 (it reads DevTools
+    ///   commands there) and fd 4 (it writes), for `--remote-debugging-pipe`.
+    static func spawn(executable: String, arguments: [String], logPath: String,
+                      debuggingPipe: (childReads: Int32, childWrites: Int32)? = nil) throws -> ChromiumProcess {
         var actions = posix_spawn_file_actions_t()
         var attributes = posix_spawnattr_t()
         posix_spawn_file_actions_init(&actions)
@@ -20,6 +23,10 @@ struct ChromiumProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        if let debuggingPipe {
+            posix_spawn_file_actions_adddup2(&actions, debuggingPipe.childReads, 3)
+            posix_spawn_file_actions_adddup2(&actions, debuggingPipe.childWrites, 4)
+        }
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
         posix_spawnattr_setpgroup(&attributes, 0)
 

@@ -1,5 +1,9 @@
+import Foundation
 import Logging
 import WSClient
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One WebSocket to the browser endpoint (`/devtools/browser/…`); pages are flat sessions on it
 /// (`Target.attachToTarget {flatten: true}`), so one connection serves every tab.
@@ -87,6 +91,58 @@ actor DevToolsConnection {
     }
 
     private func setTask(_ t: Task<Void, Never>) { task = t }
+
+    /// Chromium's `--remote-debugging-pipe`: JSON messages each ended by a NUL byte, read from
+    /// `readFD` (the browser's fd 4) and written to `writeFD` (its fd 3). No port, so it works
+    /// for a browser in another network namespace. The descriptors are owned from now on.
+    static func openPipe(readFD: Int32, writeFD: Int32) -> DevToolsConnection {
+        let (stream, outgoing) = AsyncStream<String?>.makeStream()
+        let connection = DevToolsConnection(outgoing: outgoing)
+        let (inbound, inboundSink) = AsyncStream<String>.makeStream()
+        // A thread blocks in read(2); one task delivers what it reads, in order.
+        let reader = Thread {
+            var pending: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { read(readFD, $0.baseAddress, $0.count) }
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else { break }
+                var start = 0
+                for i in 0..<n where buffer[i] == 0 {
+                    pending.append(contentsOf: buffer[start..<i])
+                    inboundSink.yield(String(decoding: pending, as: UTF8.self))
+                    pending.removeAll(keepingCapacity: true)
+                    start = i + 1
+                }
+                pending.append(contentsOf: buffer[start..<n])
+            }
+            close(readFD)
+            inboundSink.finish()
+        }
+        reader.start()
+        let writer = Task.detached {
+            for await text in stream {
+                guard let text else { break }
+                var bytes = Array(text.utf8)
+                bytes.append(0)
+                var offset = 0
+                while offset < bytes.count {
+                    let n = bytes[offset...].withUnsafeBytes { write(writeFD, $0.baseAddress, $0.count) }
+                    if n < 0, errno == EINTR { continue }
+                    guard n > 0 else { return }
+                    offset += n
+                }
+            }
+            close(writeFD)
+        }
+        let task = Task {
+            for await text in inbound { await connection.received(text) }
+            writer.cancel()
+            await connection.closed("the browser closed the pipe")
+        }
+        Task { await connection.setTask(task) }
+        return connection
+    }
 
     /// Sends a command and returns its `result`; throws on a protocol error or after `timeout`.
     func send(_ method: String, _ params: JSONValue = [:], sessionId: String? = nil, timeout: Duration) async throws -> JSONValue {

@@ -6,6 +6,8 @@ public final class PracticeDevProcess: @unchecked Sendable {
     // @unchecked: the Process is only started and stopped from the owning task.
     private let process = Process()
     public let port: Int
+    /// Its log (stdout and stderr), for diagnosis.
+    public let logFile: String
 
     public enum Failure: Error, CustomStringConvertible {
         case missing(String)
@@ -28,14 +30,19 @@ public final class PracticeDevProcess: @unchecked Sendable {
         self.port = port ?? PracticeDevProcess.freePort()
         process.executableURL = binary
         process.arguments = ["--dev", "--host", "127.0.0.1", "--port", String(self.port)] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("practice-dev-\(self.port).log").path
+        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
+        let log = FileHandle(forWritingAtPath: logFile) ?? FileHandle.nullDevice
+        process.standardOutput = log
+        process.standardError = log
         try process.run()
         guard PracticeDevProcess.waitForListen(port: self.port, timeout: 15) else {
             process.terminate()
             throw Failure.didNotStart
         }
     }
+
+    public var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
     public var signalingURL: String { "ws://127.0.0.1:\(port)/ws" }

@@ -78,6 +78,11 @@ final class HostileEndpoint: Sendable {
         }
     }
 
+    /// Sends raw text frames (valid or not) as fast as the WebSocket takes them.
+    func sendRaw(_ texts: [String]) {
+        state.withLock { s in for t in texts { s.sink?.yield(t) } }
+    }
+
     var connected: Bool { state.withLock { $0.sink != nil } }
     /// Everything the kiosk sent but hello and ping, in order.
     var received: [SignalingEnvelope] { state.withLock { $0.received } }

@@ -142,4 +142,57 @@ import Testing
         let refusals = endpoint.received.filter { if case .error = $0.message { true } else { false } }.count
         #expect(refusedLines >= 1 && refusedLines < refusals, "refusals are logged within a budget (\(refusedLines) lines, \(refusals) refusals)")
     }
+
+    /// A talkative endpoint: 20 000 messages a second for 30 s (refusable call messages,
+    /// unknown types, malformed JSON). kioskd's memory comes back to within 10 MB of its idle
+    /// figure, its log stays short (refusals are counted, not each logged), and it still works.
+    @Test func aFloodOfMessagesLeavesMemoryAndTheLogBounded() async throws {
+        let endpoint = try await HostileEndpoint()
+        defer { endpoint.stop() }
+        let kiosk = try RunningKiosk(signalingURL: endpoint.signalingURL, kioskId: "kiosk-flood")
+        defer { kiosk.stop() }
+        try await eventually("the kiosk connected", timeout: 60) { endpoint.connected }
+        endpoint.send(.assignment(Self.appointment))
+        try await eventually("appointment") { try kiosk.control.status().screen == "appointment" }
+        try await Task.sleep(for: .seconds(2))
+        let pid = kiosk.process.processIdentifier
+        let idle = try #require(Self.residentKiB(pid))
+        let linesBefore = kiosk.log.split(separator: "\n").count
+
+        let kinds = [
+            SignalingEnvelope(.candidate(SignalingCandidate(candidate: "candidate:1 1 udp 2122260223 192.0.2.7 5000 typ host", sdpMid: "0", sdpMLineIndex: 0)), id: "f").text,
+            SignalingEnvelope(.endOfCandidates, id: "f").text,
+            #"{"v":1,"type":"no-such-type","id":"f"}"#,
+            #"{"v":1,"type":"candidate","#,
+        ]
+        let batch = (0..<200).map { kinds[$0 % kinds.count] }
+        let start = ContinuousClock.now
+        var sent = 0
+        // 200 every 10 ms: 20 000 a second, paced by the clock so a slow receiver cannot slow it.
+        while ContinuousClock.now - start < .seconds(30) {
+            let due = Int((ContinuousClock.now - start) / .milliseconds(10)) * 200
+            while sent < due {
+                endpoint.sendRaw(batch)
+                sent += batch.count
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let peak = Self.residentKiB(pid) ?? 0
+        try await Task.sleep(for: .seconds(5))
+        let after = try #require(Self.residentKiB(pid), "kioskd is still running")
+        let lines = kiosk.log.split(separator: "\n").count - linesBefore
+        print("flood: \(sent) messages in 30 s; kioskd RSS idle \(idle / 1024) MiB, at the end \(peak / 1024) MiB, 5 s later \(after / 1024) MiB; \(lines) log lines")
+        #expect(after - idle <= 10 * 1024, "RSS \(idle) KiB idle, \(after) KiB after the flood")
+        #expect(lines < 100, "\(lines) log lines during the flood")
+        // Still itself: the screen answers, and the patient can still join.
+        #expect(try kiosk.control.status().screen == "appointment")
+        #expect(try kiosk.control.press("join") == "join")
+        try await eventually("device check") { try kiosk.control.status().screen == "device-check" }
+    }
+
+    static func residentKiB(_ pid: Int32) -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
+        return Int(line.split(separator: " ").dropFirst().first ?? "")
+    }
 }

@@ -46,7 +46,7 @@ enum PracticeClock {
 /// `kioskd run` with synthetic devices, an off-screen display and a control socket, its log
 /// in a file (never a pipe that could fill and stall it).
 final class RunningKiosk: @unchecked Sendable {
-    let process = Process()
+    private(set) var process = Process()
     let directory: String
     let control: ControlClient
 
@@ -54,16 +54,26 @@ final class RunningKiosk: @unchecked Sendable {
         try self.init(signalingURL: practice.signalingURL, kioskId: kioskId, camera: camera)
     }
 
-    init(signalingURL: String, kioskId: String = "kiosk-e2e", camera: String = "synthetic") throws {
+    /// Runs `kioskd run` in this network namespace (`ip netns exec`), e.g. the network lab's.
+    let namespace: String?
+
+    /// - Parameters: `token` the kiosk's credential; `practiceCA` a PEM file trusted for the
+    ///   practice's wss://; `callSettings` extra `[call]` lines.
+    init(signalingURL: String, kioskId: String = "kiosk-e2e", camera: String = "synthetic", token: String = "dev",
+         practiceCA: String? = nil, callSettings: String = "", namespace: String? = nil) throws {
+        self.namespace = namespace
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-e2e-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try "dev\n".write(toFile: "\(directory)/token", atomically: true, encoding: .utf8)
+        try "\(token)\n".write(toFile: "\(directory)/token", atomically: true, encoding: .utf8)
         let config = """
         [kiosk]
         id = "\(kioskId)"
         [practice]
         url = "\(signalingURL)"
         token_file = "\(directory)/token"
+        \(practiceCA.map { "ca_file = \"\($0)\"" } ?? "")
+        [call]
+        \(callSettings)
         [devices]
         camera = "\(camera)"
         microphone = "synthetic"
@@ -79,9 +89,24 @@ final class RunningKiosk: @unchecked Sendable {
         """
         try config.write(toFile: "\(directory)/kioskd.toml", atomically: true, encoding: .utf8)
         _ = FileManager.default.createFile(atPath: "\(directory)/kioskd.log", contents: nil)
+        control = ControlClient(path: "\(directory)/control.sock")
+        try launch()
+    }
+
+    /// Starts `kioskd run` on this kiosk's configuration and state directory, its log appended
+    /// to the same file, and waits for its control socket.
+    private func launch() throws {
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(directory)/kioskd.log"))
-        process.executableURL = KioskdProcess.binary
-        process.arguments = ["run", "--config", "\(directory)/kioskd.toml"]
+        log.seekToEndOfFile()
+        process = Process()
+        let run = ["run", "--config", "\(directory)/kioskd.toml"]
+        if let namespace {
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            process.arguments = ["netns", "exec", namespace, KioskdProcess.binary.path] + run
+        } else {
+            process.executableURL = KioskdProcess.binary
+            process.arguments = run
+        }
         var env = ProcessInfo.processInfo.environment
         env["NOTIFY_SOCKET"] = nil
         env["WATCHDOG_USEC"] = nil
@@ -89,11 +114,22 @@ final class RunningKiosk: @unchecked Sendable {
         process.environment = env
         process.standardOutput = log
         process.standardError = log
+        try? FileManager.default.removeItem(atPath: "\(directory)/control.sock")
         try process.run()
-        control = ControlClient(path: "\(directory)/control.sock")
         // A debug build on a loaded 2-core machine can take many seconds to come up.
         let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: "\(directory)/control.sock") && Date() < deadline { usleep(50_000) }
+        while !FileManager.default.fileExists(atPath: "\(directory)/control.sock") && Date() < deadline { usleep(20_000) }
+    }
+
+    /// What systemd does after a crash (`Restart=on-failure`): the same kiosk again.
+    func restart() throws {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        try launch()
+    }
+
+    func signal(_ number: Int32) {
+        kill(process.processIdentifier, number)
     }
 
     var log: String { (try? String(contentsOfFile: "\(directory)/kioskd.log", encoding: .utf8)) ?? "" }

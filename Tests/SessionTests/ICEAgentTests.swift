@@ -502,3 +502,28 @@ extension ICESim: CustomStringConvertible {
         }
     }
 }
+
+/// The kiosk binds 127.0.0.1 beside its LAN address (a clinician on the same machine pairs over
+/// it), and loopback comes first from getifaddrs: servers elsewhere must be asked from the LAN
+/// socket, or no relay and no reflexive address is ever found.
+@Suite struct ICEGatheringSocketTests {
+    @Test func serversAreAskedOnlyFromASocketThatCanReachThem() {
+        var config = ICEAgentConfig()
+        config.stunServers = [ICESim.turnAddress]
+        config.turnServers = [ICESim.turnServer, ICETURNServer(address: TransportAddress(host: "127.0.0.1", port: 3478)!, username: "u", password: "p")]
+        var random = STUNRandom(seed: 9)
+        var agent = ICEAgent(config: config, credentials: ICECredentials.random(using: &random), isControlling: true, random: random)
+        let loopback = TransportAddress(host: "127.0.0.1", port: 4000)!, lan = TransportAddress(host: "10.0.0.5", port: 4001)!
+        agent.addLocalHost(loopback, at: .zero)
+        agent.addLocalHost(lan, at: .zero)
+        var sent: [(from: TransportAddress, to: TransportAddress)] = []
+        while let output = agent.poll() {
+            if case .transmit(let t) = output { sent.append((t.from, t.to)) }
+        }
+        let toRemote = sent.filter { $0.to == ICESim.turnAddress }
+        #expect(toRemote.count == 2, "one STUN Binding and one TURN Allocate: \(sent)")
+        #expect(toRemote.allSatisfy { $0.from == lan })
+        let toLocal = sent.filter { $0.to.isLoopback }
+        #expect(toLocal.count == 1 && toLocal.allSatisfy { $0.from == loopback }, "\(sent)")
+    }
+}

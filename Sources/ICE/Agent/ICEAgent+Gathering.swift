@@ -17,15 +17,18 @@ extension ICEAgent {
         addLocal(ICELocal(candidate: candidate, address: address, socket: address, relay: nil,
                           localPreference: preference), at: now)
 
-        for server in config.stunServers where server.isIPv4 == address.isIPv4 {
+        // A loopback socket reaches only loopback servers, and the other way round (the kiosk
+        // binds 127.0.0.1 too, for a clinician on the same machine; it is first in the list).
+        for server in config.stunServers where server.isIPv4 == address.isIPv4 && server.isLoopback == address.isLoopback {
             let request = STUNMessage(type: .bindingRequest, transactionID: .random(using: &random))
             let bytes = request.encode(fingerprint: true)
             gathers[request.transactionID] = ICEGather(socket: address, server: server, bytes: bytes,
                                                        timer: STUNRetransmitTimer(policy: config.gatherRetransmit, sentAt: now))
             emit(.transmit(ICETransmit(from: address, to: server, bytes: bytes)))
         }
-        // One allocation per TURN server, on the first socket of its family.
-        for server in config.turnServers where server.address.isIPv4 == address.isIPv4 {
+        // One allocation per TURN server, on the first socket that can reach it.
+        for server in config.turnServers
+        where server.address.isIPv4 == address.isIPv4 && server.address.isLoopback == address.isLoopback {
             guard !relays.contains(where: { $0.server == server.address }) else { continue }
             let turnConfig = TURNClient.Config(server: server.address, username: server.username, password: server.password,
                                                retransmit: config.gatherRetransmit, software: config.software)
@@ -88,7 +91,8 @@ extension ICEAgent {
                 relays[k].candidate = locals.count
                 addLocal(ICELocal(candidate: candidate, address: relayed, socket: relays[k].socket, relay: k,
                                   localPreference: host.localPreference), at: now)
-            case .event(.failed):
+            case .event(.failed(let error)):
+                emit(.event(.relayFailed(error)))
                 // Pairs on a lost allocation can no longer be checked.
                 if let c = relays[k].candidate {
                     for p in pairs.indices where pairs[p].local == c { pairs[p].state = .failed; pairs[p].valid = false }

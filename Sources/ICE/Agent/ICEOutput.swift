@@ -25,6 +25,9 @@ public enum ICEEvent: Equatable, Sendable {
     case consentLost
     /// Role conflict resolution (RFC 8445 §7.3.1.1) switched this agent's role.
     case roleChanged(isControlling: Bool)
+    /// A TURN server gave no relay (refused credentials, an error, no answer), or lost one:
+    /// the call goes on with the other candidates, and IT needs to read why.
+    case relayFailed(TURNError)
 }
 
 public enum ICEOutput: Equatable, TimedOutput {

@@ -1,5 +1,5 @@
 /// Why a TURN datagram or allocation failed.
-public enum TURNError: Error, Equatable, Sendable {
+public enum TURNError: Error, Equatable, Sendable, CustomStringConvertible {
     /// ChannelData shorter than its header or its length field.
     case truncated
     /// The first byte is not 0x40–0x4F, or the number is outside 0x4000–0x4FFF (RFC 8656 §12).
@@ -12,4 +12,17 @@ public enum TURNError: Error, Equatable, Sendable {
     case unauthorized
     /// A success response without the attributes the method requires.
     case malformedResponse
+
+    /// In words for IT's log; no server address (the caller names the server by index at most).
+    public var description: String {
+        switch self {
+        case .truncated: "a relayed packet was cut short"
+        case .invalidChannel(let n): "a relayed packet named channel \(n), outside 0x4000-0x4FFF"
+        case .timedOut: "the TURN server did not answer"
+        case .rejected(let code): "the TURN server refused the request (error \(code))"
+        case .unauthorized:
+            "the TURN server refused the credentials: wrong user name or password, or expired (time-limited credentials from the practice expire)"
+        case .malformedResponse: "the TURN server's answer lacked required attributes"
+        }
+    }
 }

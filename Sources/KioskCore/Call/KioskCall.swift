@@ -46,6 +46,7 @@ public actor KioskCall {
     /// before any call starts); each welcome replaces them (TURN REST credentials expire).
     private var servers = ICEServerResolver.Resolved()
     private var serversGeneration = 0
+    private var pumpTask: Task<Void, Never>?
 
     public init(link: SignalingLink, media: MediaPipeline, options: Options, logger: Logger,
                 observer: @escaping @Sendable (CallEvent) -> Void = { _ in }) {
@@ -91,14 +92,29 @@ public actor KioskCall {
         let pump = Task {
             for await intent in queue { await link.send(intent) }
         }
+        pumpTask = pump
         for await event in link.events {
             await handle(event)
         }
         pump.cancel()
     }
 
-    func stop() async {
+    /// Ends the media and signaling. `leaving` (the visit the patient was in) goes out as a
+    /// `leave` after everything already queued, and the link closes gracefully, all within a
+    /// second, so the clinician's page shows at once that the patient left.
+    func stop(leaving appointment: String? = nil) async {
         endPeer()
+        if let appointment {
+            logger.notice("leaving the visit: kioskd is stopping", metadata: ["appointment": "\(appointment)"])
+            outgoing.yield(.leave(appointmentId: appointment))
+        }
+        outgoing.finish()
+        if let pumpTask {
+            let drained = Task { await pumpTask.value }
+            let deadline = Task { try? await Task.sleep(for: .milliseconds(300)); pumpTask.cancel() }
+            await drained.value
+            deadline.cancel()
+        }
         await link.stop()
     }
 
@@ -311,6 +327,8 @@ public actor KioskCall {
             logger.info("ice state", metadata: ["state": "\(s.rawValue)"])
         case .remoteBye:
             logger.info("remote said goodbye")
+        case .relayFailed(let error):
+            logger.warning("TURN relay unavailable", metadata: ["reason": "\(error)"])
         default:
             break
         }

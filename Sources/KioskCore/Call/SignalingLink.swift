@@ -16,6 +16,8 @@ public actor SignalingLink {
     private var outgoing: AsyncStream<String>.Continuation?
     private var connection: Task<Void, Never>?
     private var timer: Task<Void, Never>?
+    /// Set by `stop`: the close is graceful (the writer drains, then closes the WebSocket).
+    private var stopping = false
     private let eventSink: AsyncStream<SignalingClient.Event>.Continuation
     nonisolated let events: AsyncStream<SignalingClient.Event>
 
@@ -39,10 +41,18 @@ public actor SignalingLink {
 
     func start() { feed(.start) }
 
-    func stop() {
+    /// Closes for good. What was sent before is still written and the WebSocket closed
+    /// properly (so the endpoint sees a `leave` and a close, not a dropped connection), unless
+    /// that takes longer than `closeTimeout`.
+    func stop(closeTimeout: Duration = .milliseconds(700)) async {
+        stopping = true
         feed(.stop)
-        connection?.cancel()
         timer?.cancel()
+        if let connection {
+            let deadline = Task { try? await Task.sleep(for: closeTimeout); connection.cancel() }
+            await connection.value
+            deadline.cancel()
+        }
         eventSink.finish()
     }
 
@@ -65,7 +75,7 @@ public actor SignalingLink {
                 outgoing?.yield(text)
             case .close:
                 outgoing?.finish()
-                connection?.cancel()
+                if !stopping { connection?.cancel() }
             case .event(let event):
                 eventSink.yield(event)
             case .timeout(let deadline):
@@ -107,7 +117,10 @@ public actor SignalingLink {
         // Frames up to 128 KiB: a message of the documented 64 KiB must not be cut off by the
         // WebSocket layer's 16 KiB default; the decoder refuses larger ones with a reason.
         let configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 17)
-        connection = Task {
+        // Detached: the WebSocket client closes itself on ServiceLifecycle's graceful shutdown,
+        // which it would find in our task-locals, before the kiosk's `leave` could go out;
+        // `stop` closes it instead, after that.
+        connection = Task.detached {
             do {
                 try await WebSocketClient.connect(url: url, configuration: configuration, tlsConfiguration: tls,
                                                   logger: logger) { inbound, outbound, _ in
@@ -116,6 +129,9 @@ public actor SignalingLink {
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {
                             for await text in texts { try await outbound.write(.text(text)) }
+                            // The link finished the stream: it is closing (stop, or a dead or
+                            // refused connection, which is cancelled anyway).
+                            try await outbound.close(.normalClosure, reason: nil)
                         }
                         for try await message in inbound.messages(maxSize: 1 << 17) {
                             if case .text(let text) = message { await link.value.link?.received(text) }

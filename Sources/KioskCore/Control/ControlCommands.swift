@@ -37,6 +37,8 @@ public struct ControlStatus: Codable, Equatable {
         var audioFramesPlayed: Int
         /// The appointment the patient joined, for which a call may run; nil: none may.
         var consentedAppointment: String?
+        /// The media path's candidate types, e.g. "relay-relay" (types only, never addresses).
+        var selectedPair: String?
     }
 
     var screen: String
@@ -92,7 +94,8 @@ extension KioskController {
             call: .init(state: await call.state, videoFramesCaptured: counters.videoFramesCaptured,
                         videoFramesEncoded: counters.videoFramesEncoded, videoFramesDecoded: counters.videoFramesDecoded,
                         audioFramesEncoded: counters.audioFramesEncoded, audioPacketsDecoded: counters.audioPacketsDecoded,
-                        audioFramesPlayed: counters.audioFramesPlayed, consentedAppointment: await call.consentedAppointment),
+                        audioFramesPlayed: counters.audioFramesPlayed, consentedAppointment: await call.consentedAppointment,
+                        selectedPair: await call.stats()?.selectedPair),
             devicesOpen: media.devicesOpen,
             framesPresented: screen.framesPresented)
     }

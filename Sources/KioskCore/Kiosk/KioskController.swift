@@ -17,6 +17,8 @@ public actor KioskController {
     private var queue: [KioskFlow.Input] = []
     private var processing = false
     private var lastStatus = ""
+    /// Where the visit in progress is noted (nil: nowhere, e.g. the demo).
+    private let visits: VisitStore?
 
     /// The call's events, in order; `KioskCall`'s observer writes here.
     nonisolated let callEvents: AsyncStream<CallEvent>
@@ -24,7 +26,8 @@ public actor KioskController {
 
     public init(call: KioskCall, media: MediaPipeline, screen: ScreenLoop, settings: KioskFlow.Settings = KioskFlow.Settings(),
                 callEvents: (AsyncStream<CallEvent>, AsyncStream<CallEvent>.Continuation),
-                logger: Logger, notifyStatus: @escaping @Sendable (String) -> Void = { _ in }) {
+                logger: Logger, visits: VisitStore? = nil, notifyStatus: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.visits = visits
         self.call = call
         self.media = media
         self.screen = screen
@@ -38,6 +41,11 @@ public actor KioskController {
     public func run() async {
         screen.start()
         await input(.tick)
+        if let record = visits?.load() {
+            logger.notice("visit in progress before kioskd stopped; resuming it once the practice confirms",
+                          metadata: ["appointment": "\(record.appointmentId)"])
+            await input(.resumeVisit(appointmentId: record.appointmentId))
+        }
         let call = self.call
         let callTask = Task { await call.run() }
         let events = Task {
@@ -49,7 +57,10 @@ public actor KioskController {
             await input(.tick)
         }
         events.cancel()
-        await call.stop()
+        // A stop (SIGTERM) in a visit is the patient leaving: the practice hears it at once,
+        // and the note goes, so the next start does not walk back in.
+        await call.stop(leaving: flow.visitInProgress)
+        visits?.clear()
         callTask.cancel()
         media.stop()
         media.closeDevices()
@@ -116,6 +127,14 @@ public actor KioskController {
             media.setMicrophoneMuted(muted)
         case .reconnectSignaling:
             await call.link.reconnectNow()
+        case .rememberVisit(let id, let closesAt):
+            guard let visits else { return }
+            guard let id else { return visits.clear() }
+            do {
+                try visits.save(VisitRecord(appointmentId: id, closesAt: closesAt, notedAt: Date()))
+            } catch {
+                logger.warning("cannot note the visit; a restart would need the patient's tap", metadata: ["error": "\(error)"])
+            }
         case .status(let text):
             guard text != lastStatus else { return }
             lastStatus = text

@@ -69,6 +69,9 @@ public struct KioskFlow {
     /// When the current connection attempt began (the clinician's `peer-joined`).
     private var connectingSince: Instant?
     private var announcedConsent: String?
+    /// A visit to resume after a crash, until the practice's assignment confirms or drops it.
+    private var pendingResume: String?
+    private var announcedVisit: String?
 
     init(settings: Settings = Settings(), now: Instant) {
         self.settings = settings
@@ -99,11 +102,18 @@ public struct KioskFlow {
             audioLevel = level
         case .tick:
             tick(at: now, &actions)
+        case .resumeVisit(let id):
+            if phase == .idle || phase == .appointment { pendingResume = id }
         }
         let consent = consentedAppointment
         if consent != announcedConsent {
             announcedConsent = consent
             actions.insert(.consent(appointmentId: consent), at: 0)
+        }
+        let visit = pendingResume ?? visitInProgress
+        if visit != announcedVisit {
+            announcedVisit = visit
+            actions.append(.rememberVisit(appointmentId: visit, closesAt: visit == nil ? nil : appointment?.telehealth.closesAt))
         }
         if let p = presentation(at: now), p != shown {
             shown = p
@@ -119,6 +129,15 @@ public struct KioskFlow {
         switch phase {
         case .waiting, .connecting, .inCall: return appointment?.id
         case .idle, .appointment, .deviceCheck, .connectFailed, .ended: return nil
+        }
+    }
+
+    /// The appointment whose visit the patient is in, connected or not: what a crash must not
+    /// end. Unlike consent it holds while a failed connection waits to try again.
+    var visitInProgress: String? {
+        switch phase {
+        case .waiting, .connecting, .inCall, .connectFailed: return appointment?.id
+        case .idle, .appointment, .deviceCheck, .ended: return nil
         }
     }
 
@@ -182,6 +201,17 @@ public struct KioskFlow {
         let previous = appointment?.id
         appointment = a
         refusal = nil
+        if let resume = pendingResume {
+            pendingResume = nil
+            if let a, a.id == resume, a.telehealth.eligible, phase == .idle || phase == .appointment {
+                // The patient joined this visit before kioskd stopped: back into the room,
+                // devices open, no device check (they already passed it).
+                actions.append(.status("Resuming the visit (appointment \(a.id))"))
+                openDevices(&actions)
+                join(a.id, &actions)
+                return
+            }
+        }
         guard let a else {
             // The front desk took the appointment away: whatever was on screen goes.
             if phase != .idle { leaveEverything(room: previous, &actions) }

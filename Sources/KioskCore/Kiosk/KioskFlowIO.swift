@@ -17,6 +17,10 @@ extension KioskFlow {
         case audioLevel(Double)
         /// Time passed (the driver ticks about once a second).
         case tick
+        /// At start-up: the state directory says the patient had joined this appointment and
+        /// neither side ended it (kioskd was killed mid-visit). Once the practice assigns the
+        /// same appointment again, the kiosk re-enters its room without a tap.
+        case resumeVisit(appointmentId: String)
     }
 
     enum DeviceProblem: Sendable, Equatable {
@@ -43,6 +47,9 @@ extension KioskFlow {
         case reconnectSignaling
         /// One line for systemd's STATUS= and the log (IDs only).
         case status(String)
+        /// Keep (or, with nil, forget) in the state directory that the patient is in this
+        /// visit, so that a crash does not end it; `closesAt` bounds how long the note holds.
+        case rememberVisit(appointmentId: String?, closesAt: String?)
     }
 }
 

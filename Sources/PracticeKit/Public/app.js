@@ -166,7 +166,9 @@ async function onSignal(msg) {
       showRemoteMedia();
       closePeerConnection();
       setPhase('waiting');
-      status(msg.reason === 'left' ? `${cap(peerName)} left. Waiting for them to return…` : `Lost ${peerName}. Waiting for them to return…`);
+      // 'left' is a decision; anything else (a kiosk restarting, a dropped link) comes back by
+      // itself, usually within seconds.
+      status(msg.reason === 'left' ? `${cap(peerName)} left. Waiting for them to return…` : `Reconnecting to ${peerName}…`);
       break;
     case 'session-ended':
       telehealth.joined = false;
@@ -347,7 +349,7 @@ async function stats() {
           out.candidatePair = Object.assign(pick(s, ['state', 'nominated', 'currentRoundTripTime', 'totalRoundTripTime',
             'responsesReceived', 'bytesSent', 'bytesReceived', 'availableOutgoingBitrate']), {
             localCandidateType: local?.candidateType, remoteCandidateType: remote?.candidateType,
-            protocol: local?.protocol, rtt: s.currentRoundTripTime });
+            protocol: local?.protocol, relayProtocol: local?.relayProtocol, rtt: s.currentRoundTripTime });
         }
         break;
       }

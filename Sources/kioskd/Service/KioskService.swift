@@ -66,6 +66,7 @@ struct KioskService: Service {
         let screen = ScreenLoop(openDisplay: { KioskHardware.openDisplay(config, logger: logger) }, media: media, logger: logger)
         let controller = KioskController(call: call, media: media, screen: screen,
                                          settings: settings, callEvents: events, logger: logger,
+                                         visits: VisitStore(directory: config.service.stateDirectory),
                                          notifyStatus: { notifier.status($0) })
         let screenshots = config.service.controlScreenshots
         let control: ControlSocket?

@@ -1,0 +1,269 @@
+import DevTools
+import Foundation
+import Testing
+@testable import KioskCore
+
+/// The call across real networks (`NetworkLab`): practice-dev in production mode (TLS, sign-in,
+/// a token per kiosk, TURN REST credentials in the welcome) and Debian's coturn on "the
+/// internet", `kioskd run` behind the clinic's router or NAT, the clinician in headless Chromium
+/// on another network. Root only (network namespaces); each test builds and removes the lab.
+@Suite(.serialized, .enabled(if: NetworkLab.available, "needs root, iproute2 and nftables (scripts/deps.sh test)"))
+struct NetworkLabTests {
+    static let clinician = "dr-net", clinicianPassword = "net clinician pw", desk = "desk-net", deskPassword = "net frontdesk pw"
+    static let kioskId = "kiosk-net"
+    static let practicePort = 8443, turnPort = 3478
+
+    /// Everything on the core side, started once per test.
+    final class Practice: @unchecked Sendable {
+        let dir: String
+        let coturn: NamespacedProcess
+        let practice: NamespacedProcess
+        let kioskToken: String
+        let turnSecret = UUID().uuidString
+        var certificate: String { "\(dir)/cert.pem" }
+
+        init() throws {
+            dir = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-\(UUID().uuidString.prefix(8))").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try NetworkLab.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                                "-days", "1", "-subj", "/CN=\(NetworkLab.practiceHost)",
+                                "-addext", "subjectAltName=DNS:\(NetworkLab.practiceHost),DNS:\(NetworkLab.turnHost)",
+                                "-keyout", "\(dir)/key.pem", "-out", "\(dir)/cert.pem"])
+            let tool = KioskdProcess.binary.deletingLastPathComponent().appendingPathComponent("practice-dev").path
+            let clinicianHash = try NetworkLab.run([tool, "hash-password"], input: NetworkLabTests.clinicianPassword)
+            let deskHash = try NetworkLab.run([tool, "hash-password"], input: NetworkLabTests.deskPassword)
+            try "\(NetworkLabTests.clinician) clinician \(clinicianHash.trimmed)\n\(NetworkLabTests.desk) frontdesk \(deskHash.trimmed)\n"
+                .write(toFile: "\(dir)/users", atomically: true, encoding: .utf8)
+            let token = try NetworkLab.run([tool, "new-kiosk-token", NetworkLabTests.kioskId]).split(separator: "\n")
+            kioskToken = String(token[0])
+            try "\(token[1])\n".write(toFile: "\(dir)/kiosks", atomically: true, encoding: .utf8)
+            try turnSecret.write(toFile: "\(dir)/turn-secret", atomically: true, encoding: .utf8)
+
+            coturn = try NamespacedProcess(namespace: NetworkLab.core, [
+                "stdbuf", "-oL", "/usr/bin/turnserver", "-n", "--no-cli",
+                "--listening-ip", NetworkLab.coreAddress, "--relay-ip", NetworkLab.relayAddress,
+                "--listening-port", String(NetworkLabTests.turnPort), "--min-port", "49160", "--max-port", "49260",
+                "--use-auth-secret", "--static-auth-secret", turnSecret, "--realm", "kiosk.test",
+                "--no-tls", "--no-dtls", "--no-software-attribute", "--log-file", "stdout", "--simple-log", "--verbose",
+            ], name: "coturn", readyWhen: "listener opened on")
+            practice = try NamespacedProcess(namespace: NetworkLab.core, [
+                tool, "--host", "0.0.0.0", "--port", String(NetworkLabTests.practicePort),
+                "--tls-cert", "\(dir)/cert.pem", "--tls-key", "\(dir)/key.pem",
+                "--users", "\(dir)/users", "--kiosks", "\(dir)/kiosks",
+                "--turn-url", "turn:\(NetworkLab.coreAddress):\(NetworkLabTests.turnPort)?transport=udp",
+                "--turn-secret-file", "\(dir)/turn-secret", "--turn-ttl", "600",
+            ], name: "practice", readyWhen: "listening")
+        }
+
+        var baseURL: String { "https://\(NetworkLab.practiceHost):\(NetworkLabTests.practicePort)" }
+        var signalingURL: String { "wss://\(NetworkLab.practiceHost):\(NetworkLabTests.practicePort)/ws" }
+
+        /// coturn's successful allocations (its verbose log).
+        var allocations: Int { coturn.log.components(separatedBy: "ALLOCATE processed, success").count - 1 }
+
+        func stop() {
+            practice.stop()
+            coturn.stop()
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+    }
+
+    /// The clinician's browser, in its own network.
+    static func browserOptions() -> ChromiumBrowser.Options {
+        var options = ChromiumBrowser.Options()
+        options.networkNamespace = NetworkLab.clinician
+        options.extraArguments = ["--ignore-certificate-errors", "--host-resolver-rules=MAP \(NetworkLab.practiceHost) \(NetworkLab.coreAddress)"]
+        return options
+    }
+
+    /// The front desk books an appointment for now and sends it to the kiosk, then the
+    /// clinician signs in and opens it (production mode: sessions, CSRF, roles).
+    static func book(_ appointment: String, on page: ChromiumPage, _ practice: Practice) async throws {
+        try await page.navigate("\(practice.baseURL)/")
+        try await page.waitFor("document.readyState === 'complete'", timeout: .seconds(20))
+        let booked = try await page.evaluate("""
+            (async () => {
+              const json = (method, path, body, csrf) => fetch(path, { method, headers: Object.assign({ 'Content-Type': 'application/json' },
+                  csrf ? { 'X-CSRF-Token': csrf } : {}), body: body ? JSON.stringify(body) : undefined });
+              const signIn = async (id, password) => (await (await json('POST', '/api/session', { id, password })).json()).csrfToken;
+              let csrf = await signIn(\(JSONValue.string(desk)), \(JSONValue.string(deskPassword)));
+              const made = await json('POST', '/api/appointments', { id: \(JSONValue.string(appointment)), type: 'Individual',
+                  scheduledAt: new Date().toISOString().replace(/\\.\\d+Z$/, 'Z'), timeZone: 'America/Chicago', status: 'Scheduled',
+                  patient: { name: 'Net Patient', portalAccount: true },
+                  clinician: { id: \(JSONValue.string(clinician)), name: 'Dr. Net', role: 'Clinician' } }, csrf);
+              const assigned = await json('POST', '/api/kiosks/\(kioskId)/assignment', { appointmentId: \(JSONValue.string(appointment)) }, csrf);
+              await json('DELETE', '/api/session', null, csrf);
+              await signIn(\(JSONValue.string(clinician)), \(JSONValue.string(clinicianPassword)));
+              return [made.status, assigned.status];
+            })()
+            """, timeout: .seconds(30))
+        #expect(booked == [201, 200], "front desk booking: \(booked)")
+        try await page.navigate("\(practice.baseURL)/?appointment=\(appointment)&autojoin=1")
+        try await page.waitFor("window.telehealth.state() === 'waiting'", timeout: .seconds(30))
+    }
+
+    /// Both sides in the call; the patient taps Join and Continue on the kiosk.
+    static func call(_ kiosk: RunningKiosk, _ page: ChromiumPage) async throws {
+        do { try await connect(kiosk, page) } catch {
+            Issue.record("kioskd's log ends:\n\(kiosk.log.split(separator: "\n").suffix(15).joined(separator: "\n"))")
+            throw error
+        }
+    }
+
+    private static func connect(_ kiosk: RunningKiosk, _ page: ChromiumPage) async throws {
+        let control = kiosk.control
+        try await eventually("the kiosk shows the appointment", timeout: 30) { try control.status().screen == "appointment" }
+        #expect(try control.press("join") == "join")
+        try await eventually("device check with Continue") { try control.status().buttons.map(\.button) == ["continueToCall"] }
+        #expect(try control.press("continueToCall") == "continueToCall")
+        try await eventually("the kiosk is in the call", timeout: 30) { try control.status().screen == "in-call" }
+        try await page.waitFor("window.telehealth.state() === 'in-call'", timeout: .seconds(20))
+    }
+
+    /// Media both ways for `seconds`: frames decoded on each side over that time.
+    static func mediaFor(_ seconds: Int, _ kiosk: RunningKiosk, _ page: ChromiumPage) async throws -> (kiosk: Int, page: Int) {
+        let frames = "window.telehealth.stats().then(s => s.inbound?.video?.framesDecoded || 0)"
+        let k0 = try kiosk.control.status().call.videoFramesDecoded
+        let p0 = try await page.evaluate(frames).int ?? 0
+        try await Task.sleep(for: .seconds(seconds))
+        let k1 = try kiosk.control.status().call.videoFramesDecoded
+        let p1 = try await page.evaluate(frames).int ?? 0
+        return (k1 - k0, p1 - p0)
+    }
+
+    static func pagePair(_ page: ChromiumPage) async throws -> JSONValue {
+        try await page.evaluate("window.telehealth.stats().then(s => s.candidatePair)")
+    }
+
+    /// The direct path is dropped: kiosk and clinician meet relay to relay through coturn, with
+    /// the time-limited credentials practice-dev handed both in their welcome.
+    @Test(.timeLimit(.minutes(3))) func relayToRelayOverTURNUDPWithRESTCredentials() async throws {
+        let lab = try NetworkLab()
+        try lab.blockDirectPath()
+        let practice = try Practice()
+        defer { practice.stop() }
+        let kiosk = try RunningKiosk(signalingURL: practice.signalingURL, kioskId: Self.kioskId, token: practice.kioskToken,
+                                     practiceCA: practice.certificate, namespace: NetworkLab.kiosk)
+        defer { kiosk.stop() }
+        try await ChromiumBrowser.with(options: Self.browserOptions()) { browser in
+            let page = try await browser.firstPage()
+            try await Self.book("net-relay", on: page, practice)
+            try await Self.call(kiosk, page)
+            let media = try await Self.mediaFor(10, kiosk, page)
+            print("netlab relay/udp: 10 s of call: kiosk decoded \(media.kiosk) frames, Chromium \(media.page); coturn allocations \(practice.allocations)")
+            #expect(media.kiosk > 100 && media.page > 100, "frames in 10 s: kiosk \(media.kiosk), Chromium \(media.page)")
+            #expect(try kiosk.control.status().call.selectedPair == "relay-relay")
+            let pair = try await Self.pagePair(page)
+            #expect(pair["localCandidateType"].string == "relay" && pair["remoteCandidateType"].string == "relay", "Chromium's pair: \(pair)")
+            #expect(practice.allocations >= 2, "both sides allocated on coturn: \(practice.allocations)")
+            #expect(!kiosk.log.contains("Net Patient") && !kiosk.log.contains(practice.kioskToken) && !kiosk.log.contains(practice.turnSecret))
+        }
+        _ = lab
+    }
+
+    /// The kiosk behind a masquerading NAT, the clinician on a public address: the kiosk learns
+    /// its public address from STUN and the call runs on it, no relay.
+    @Test(.timeLimit(.minutes(3))) func serverReflexivePairThroughAMasqueradingNAT() async throws {
+        let lab = try NetworkLab()
+        try lab.masquerade()
+        let practice = try Practice()
+        defer { practice.stop() }
+        let kiosk = try RunningKiosk(signalingURL: practice.signalingURL, kioskId: Self.kioskId, token: practice.kioskToken,
+                                     practiceCA: practice.certificate, namespace: NetworkLab.kiosk)
+        defer { kiosk.stop() }
+        try await ChromiumBrowser.with(options: Self.browserOptions()) { browser in
+            let page = try await browser.firstPage()
+            try await Self.book("net-nat", on: page, practice)
+            try await Self.call(kiosk, page)
+            let media = try await Self.mediaFor(5, kiosk, page)
+            let pair = try await Self.pagePair(page)
+            let kioskPair = try kiosk.control.status().call.selectedPair
+            print("netlab NAT: Chromium's pair \(pair), kiosk's \(kioskPair ?? "none"); 5 s: kiosk \(media.kiosk) frames, Chromium \(media.page)")
+            #expect(media.kiosk > 50 && media.page > 50)
+            #expect(pair["remoteCandidateType"].string == "srflx", "Chromium reaches the kiosk at its server-reflexive address: \(pair)")
+            #expect(pair["localCandidateType"].string == "host")
+            #expect(kioskPair?.hasPrefix("relay") == false, "no relay needed: \(kioskPair ?? "none")")
+        }
+        _ = lab
+    }
+
+    /// TURN credentials past their time (coturn's REST scheme: "expiry:user") are refused by the
+    /// relay, and the kiosk says so in words.
+    @Test(.timeLimit(.minutes(3))) func expiredTURNCredentialsAreRefusedWithAClearError() async throws {
+        let lab = try NetworkLab()
+        try lab.blockDirectPath()
+        let practice = try Practice()
+        defer { practice.stop() }
+        let username = "\(Int(Date().timeIntervalSince1970) - 3600):\(Self.kioskId)"
+        let password = try NetworkLab.run(["sh", "-c", "printf %s \"$0\" | openssl dgst -sha1 -hmac \"$1\" -binary | base64",
+                                           username, practice.turnSecret]).trimmed
+        try password.write(toFile: "\(practice.dir)/turn-password", atomically: true, encoding: .utf8)
+        let kiosk = try RunningKiosk(signalingURL: practice.signalingURL, kioskId: Self.kioskId, token: practice.kioskToken,
+                                     practiceCA: practice.certificate, callSettings: """
+                                        turn_servers = ["turn:\(NetworkLab.coreAddress):\(Self.turnPort)?transport=udp"]
+                                        turn_username = "\(username)"
+                                        turn_password_file = "\(practice.dir)/turn-password"
+                                        ice_transport_policy = "relay"
+                                        """, namespace: NetworkLab.kiosk)
+        defer { kiosk.stop() }
+        try await ChromiumBrowser.with(options: Self.browserOptions()) { browser in
+            let page = try await browser.firstPage()
+            try await Self.book("net-expired", on: page, practice)
+            let control = kiosk.control
+            try await eventually("the kiosk shows the appointment", timeout: 30) { try control.status().screen == "appointment" }
+            #expect(try control.press("join") == "join")
+            try await eventually("device check with Continue") { try control.status().buttons.map(\.button) == ["continueToCall"] }
+            #expect(try control.press("continueToCall") == "continueToCall")
+            try await eventually("the kiosk logs the relay's refusal", timeout: 20) { kiosk.log.contains("credentials") && kiosk.log.contains("TURN") }
+            let line = kiosk.log.split(separator: "\n").first { $0.contains("TURN") && $0.contains("credentials") }.map(String.init) ?? ""
+            print("netlab expired TURN credentials: \(line)")
+            #expect(!line.contains(password) && !line.contains(NetworkLab.coreAddress), "no secret or address in the log line")
+        }
+        _ = lab
+    }
+
+    /// The kiosk's address changes mid-call (moved veth address: a DHCP renewal, another access
+    /// point): ICE restarts on both sides and media flows again within 3 s, without Rejoin.
+    @Test(.timeLimit(.minutes(3))) func anAddressChangeMidCallRestartsICEAndTheVisitGoesOn() async throws {
+        let lab = try NetworkLab()
+        let practice = try Practice()
+        defer { practice.stop() }
+        let kiosk = try RunningKiosk(signalingURL: practice.signalingURL, kioskId: Self.kioskId, token: practice.kioskToken,
+                                     practiceCA: practice.certificate, namespace: NetworkLab.kiosk)
+        defer { kiosk.stop() }
+        try await ChromiumBrowser.with(options: Self.browserOptions()) { browser in
+            let page = try await browser.firstPage()
+            try await Self.book("net-move", on: page, practice)
+            try await Self.call(kiosk, page)
+            let before = try await Self.mediaFor(3, kiosk, page)
+            #expect(before.kiosk > 30 && before.page > 30)
+            let frames = "window.telehealth.stats().then(s => s.inbound?.video?.framesDecoded || 0)"
+            let k0 = try kiosk.control.status().call.videoFramesDecoded
+            let p0 = try await page.evaluate(frames).int ?? 0
+            let movedAt = ContinuousClock.now
+            try lab.moveKioskAddress(to: "10.231.1.3/24")
+            // Media again: both sides decode at least 15 new frames (half a second) after the
+            // frames already in flight when the address went away.
+            var kioskBack: Duration?, pageBack: Duration?
+            var kSeen = k0, pSeen = p0
+            while ContinuousClock.now - movedAt < .seconds(15), kioskBack == nil || pageBack == nil {
+                try await Task.sleep(for: .milliseconds(100))
+                let k = try kiosk.control.status().call.videoFramesDecoded
+                let p = try await page.evaluate(frames).int ?? 0
+                if ContinuousClock.now - movedAt < .milliseconds(300) { kSeen = k; pSeen = p; continue }
+                if kioskBack == nil, k >= kSeen + 15 { kioskBack = ContinuousClock.now - movedAt }
+                if pageBack == nil, p >= pSeen + 15 { pageBack = ContinuousClock.now - movedAt }
+            }
+            print("netlab address change: kiosk decoding again after \(kioskBack.map { "\($0)" } ?? "never"), Chromium after \(pageBack.map { "\($0)" } ?? "never")")
+            let back = try #require(kioskBack.flatMap { k in pageBack.map { max(k, $0) } }, "media did not come back")
+            #expect(back <= .seconds(3), "media both ways again \(back) after the address moved")
+            #expect(try kiosk.control.status().screen == "in-call", "no Rejoin")
+            #expect(kiosk.log.contains("ICE restart"), "the kiosk restarted ICE")
+        }
+        _ = lab
+    }
+}
+
+extension String {
+    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+}
