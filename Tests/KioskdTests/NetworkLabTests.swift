@@ -22,7 +22,8 @@ struct NetworkLabTests {
         let turnSecret = UUID().uuidString
         var certificate: String { "\(dir)/cert.pem" }
 
-        init() throws {
+        /// - Parameter restTURN: hand TURN REST credentials out in the welcome (else no TURN).
+        init(restTURN: Bool = true) throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-\(UUID().uuidString.prefix(8))").path
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try NetworkLab.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
@@ -50,9 +51,10 @@ struct NetworkLabTests {
                 tool, "--host", "0.0.0.0", "--port", String(NetworkLabTests.practicePort),
                 "--tls-cert", "\(dir)/cert.pem", "--tls-key", "\(dir)/key.pem",
                 "--users", "\(dir)/users", "--kiosks", "\(dir)/kiosks",
+            ] + (restTURN ? [
                 "--turn-url", "turn:\(NetworkLab.coreAddress):\(NetworkLabTests.turnPort)?transport=udp",
                 "--turn-secret-file", "\(dir)/turn-secret", "--turn-ttl", "600",
-            ], name: "practice", readyWhen: "listening")
+            ] : []), name: "practice", readyWhen: "listening")
         }
 
         var baseURL: String { "https://\(NetworkLab.practiceHost):\(NetworkLabTests.practicePort)" }
@@ -180,9 +182,12 @@ struct NetworkLabTests {
             let kioskPair = try kiosk.control.status().call.selectedPair
             print("netlab NAT: Chromium's pair \(pair), kiosk's \(kioskPair ?? "none"); 5 s: kiosk \(media.kiosk) frames, Chromium \(media.page)")
             #expect(media.kiosk > 50 && media.page > 50)
-            #expect(pair["remoteCandidateType"].string == "srflx", "Chromium reaches the kiosk at its server-reflexive address: \(pair)")
+            // Chromium may have learnt the address from the kiosk's first check (peer-reflexive)
+            // before the candidate arrived; the address is what counts: the NAT's.
+            #expect(["srflx", "prflx"].contains(pair["remoteCandidateType"].string ?? ""), "\(pair)")
+            #expect(pair["remoteAddress"].string == NetworkLab.natOutside, "Chromium reaches the kiosk at the NAT's address: \(pair)")
             #expect(pair["localCandidateType"].string == "host")
-            #expect(kioskPair?.hasPrefix("relay") == false, "no relay needed: \(kioskPair ?? "none")")
+            #expect(kioskPair == "srflx-host", "the kiosk's pair: \(kioskPair ?? "none")")
         }
         _ = lab
     }
@@ -192,7 +197,7 @@ struct NetworkLabTests {
     @Test(.timeLimit(.minutes(3))) func expiredTURNCredentialsAreRefusedWithAClearError() async throws {
         let lab = try NetworkLab()
         try lab.blockDirectPath()
-        let practice = try Practice()
+        let practice = try Practice(restTURN: false)
         defer { practice.stop() }
         let username = "\(Int(Date().timeIntervalSince1970) - 3600):\(Self.kioskId)"
         let password = try NetworkLab.run(["sh", "-c", "printf %s \"$0\" | openssl dgst -sha1 -hmac \"$1\" -binary | base64",

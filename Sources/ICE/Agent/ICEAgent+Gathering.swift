@@ -66,6 +66,18 @@ extension ICEAgent {
         let candidate = ICECandidate(foundation: ICEPriority.foundation(.srflx, base: socket, server: server), priority:
             ICEPriority.candidate(.srflx, localPreference: host.localPreference), address: mapped, kind: .srflx,
             relatedAddress: socket, generation: generation, ufrag: localCredentials.ufrag)
+        if let i = locals.firstIndex(where: { $0.address == mapped && $0.socket == socket && $0.candidate.kind == .prflx }) {
+            // A check through the NAT found this address first (as peer-reflexive): it is the
+            // server-reflexive one, so say so, to the peer and in the selected pair.
+            locals[i].candidate = candidate
+            if shouldSignal(locals[i]) { emit(.event(.localCandidate(candidate))) }
+            if var s = selected, s.local.address == mapped, s.local.kind == .prflx {
+                s.local = candidate
+                selected = s
+                emit(.event(.selectedPair(local: candidate, remote: s.remote)))
+            }
+            return
+        }
         addLocal(ICELocal(candidate: candidate, address: mapped, socket: socket, relay: nil,
                           localPreference: host.localPreference), at: now)
     }

@@ -349,7 +349,7 @@ async function stats() {
           out.candidatePair = Object.assign(pick(s, ['state', 'nominated', 'currentRoundTripTime', 'totalRoundTripTime',
             'responsesReceived', 'bytesSent', 'bytesReceived', 'availableOutgoingBitrate']), {
             localCandidateType: local?.candidateType, remoteCandidateType: remote?.candidateType,
-            protocol: local?.protocol, relayProtocol: local?.relayProtocol, rtt: s.currentRoundTripTime });
+            protocol: local?.protocol, relayProtocol: local?.relayProtocol, remoteAddress: remote?.address, rtt: s.currentRoundTripTime });
         }
         break;
       }
