@@ -31,6 +31,9 @@ public struct SignalingClient: SansIOMachine, Sendable {
     private var outputs = OutputQueue<Output>()
     private var nextId = 1
     private var jitter: SplitMix64
+    /// The inbound budget of this connection (a token bucket), and when it was last refilled.
+    private var inboundTokens = 0.0
+    private var inboundRefilledAt = Instant.zero
 
     public init(configuration: Configuration) {
         self.configuration = configuration
@@ -79,6 +82,8 @@ public struct SignalingClient: SansIOMachine, Sendable {
             hello.sessionId = sessionId
             let id = takeId()
             helloId = id
+            inboundTokens = Double(max(configuration.inboundBurst, 1))
+            inboundRefilledAt = now
             emit(.send(SignalingEnvelope(.hello(hello), id: id).text))
             state = .helloSent(deadline: now + configuration.helloTimeout)
         case .received(let text):
@@ -109,10 +114,17 @@ public struct SignalingClient: SansIOMachine, Sendable {
         case .helloSent:
             break
         }
+        guard takeInboundToken(at: now) else {
+            // Not decoded: a flood costs one token check per message until the close.
+            emit(.close)
+            emit(.event(.flooded))
+            if case .ready(let r) = state { connectionLost(r, at: now) } else { retryLater(at: now) }
+            return
+        }
         do {
             envelope = try SignalingEnvelope.decode(text)
         } catch {
-            emit(.event(.invalidMessage(error)))
+            emit(.event(.invalidMessage(error, inReplyTo: SignalingEnvelope.idHint(in: text))))
             return
         }
 
@@ -248,6 +260,16 @@ public struct SignalingClient: SansIOMachine, Sendable {
     }
 
     // MARK: - Helpers
+
+    private mutating func takeInboundToken(at now: Instant) -> Bool {
+        let burst = Double(max(configuration.inboundBurst, 1))
+        let elapsed = max(0, (now - inboundRefilledAt).secondsDouble)
+        inboundTokens = min(burst, inboundTokens + elapsed * Double(max(configuration.inboundPerSecond, 0)))
+        inboundRefilledAt = now
+        guard inboundTokens >= 1 else { return false }
+        inboundTokens -= 1
+        return true
+    }
 
     private func heartbeat(_ w: SignalingWelcome) -> Duration {
         w.heartbeatIntervalMs > 0 ? .milliseconds(w.heartbeatIntervalMs) : configuration.defaultHeartbeat

@@ -21,6 +21,13 @@ extension SignalingClient {
         public var deadAfterHeartbeats: Int = 2
         /// Messages kept while signaling is down (oldest dropped first).
         public var outboxLimit: Int = 256
+        /// What the endpoint may send on one connection: a burst of this many messages, then
+        /// `inboundPerSecond` on average. More is a flood (a broken or hostile endpoint): the
+        /// connection is closed and retried with backoff, so neither CPU nor memory follows it.
+        /// A call's set-up is tens of messages; a heartbeat one every few seconds.
+        public var inboundBurst: Int = defaultInboundBurst
+        public var inboundPerSecond: Int = defaultInboundPerSecond
+        public static let defaultInboundBurst = 500, defaultInboundPerSecond = 100
         /// Seed of the jitter generator (the driver passes a random one; tests a fixed one).
         public var jitterSeed: UInt64 = 0x5eed
 
@@ -111,10 +118,14 @@ extension SignalingClient {
         case signalingRestored(SignalingWelcome)
         /// A message from the endpoint or the peer (everything but welcome/ping/pong).
         case message(SignalingEnvelope)
-        /// The endpoint sent text that does not decode; it was ignored.
-        case invalidMessage(SignalingError)
+        /// The endpoint sent text that does not decode; it was ignored. `inReplyTo`: its `id`,
+        /// when one could be read, for the `error` reply docs/signaling.md asks for.
+        case invalidMessage(SignalingError, inReplyTo: String?)
         /// The endpoint refused `hello`; the client retries with backoff.
         case rejected(SignalingErrorPayload)
+        /// The endpoint sent more than the inbound budget allows: the connection was closed and
+        /// is retried with backoff (then `signalingLost` and, later, `signalingRestored`).
+        case flooded
     }
 }
 

@@ -264,7 +264,7 @@ private struct SignalingHarness {
         h.connectAndWelcome()
         h.input(.received("{\"v\":1,\"type\":\"teleport\"}"))
         h.input(.received("\u{0}\u{1}"))
-        #expect(h.events.suffix(2) == [.invalidMessage(.unknownType("teleport")), .invalidMessage(.malformedJSON)])
+        #expect(h.events.suffix(2) == [.invalidMessage(.unknownType("teleport"), inReplyTo: nil), .invalidMessage(.malformedJSON, inReplyTo: nil)])
         #expect(h.client.isReady)
     }
 
@@ -302,4 +302,39 @@ private struct SignalingHarness {
 }
 
 /// A test that meets a state it did not expect fails with it (never passes by returning).
-enum Unexpected: Error { case state(String) }
+enum Unexpected: Error { case state(String) 
+}
+
+@Suite struct SignalingFloodTests {
+    /// A flood from the endpoint: the burst and the steady rate are delivered; one message over
+    /// the budget closes the connection, undecoded, and the client retries with backoff.
+    @Test func aFloodBeyondTheInboundBudgetClosesAndRetries() {
+        var h = SignalingHarness { $0.inboundBurst = 10; $0.inboundPerSecond = 5; $0.jitter = 0 }
+        h.input(.start)
+        h.connectAndWelcome()
+        h.events.removeAll()
+        // The welcome took one token: nine more at once are fine.
+        for _ in 0..<9 { h.receive(.pong) }
+        #expect(h.events.isEmpty && h.closes == 0)
+        // Five a second is the steady rate: one every 200 ms for 10 s never floods.
+        for _ in 0..<50 {
+            h.advance(by: .milliseconds(200))
+            h.receive(.pong)
+        }
+        #expect(h.closes == 0 && h.client.isReady)
+        // Then, 200 ms later (one token), two at once: the second is the flood.
+        h.advance(by: .milliseconds(200))
+        h.receive(.pong)
+        #expect(h.closes == 0)
+        let at = h.now
+        h.receive(.sessionEnded(appointmentId: "a", by: .clinician))
+        #expect(h.closes == 1)
+        #expect(h.events == [.flooded, .signalingLost], "the message over the budget is not delivered")
+        #expect(h.client.state == .disconnected(retryAt: at + .milliseconds(500)))
+        // The next connection starts with a full budget.
+        h.advance(by: .milliseconds(500))
+        h.connectAndWelcome(resumed: true)
+        for _ in 0..<9 { h.receive(.pong) }
+        #expect(h.closes == 1 && h.client.isReady)
+    }
+}

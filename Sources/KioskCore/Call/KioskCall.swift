@@ -131,6 +131,10 @@ public actor KioskCall {
             logger.info("signaling ready")
             useServers(of: welcome)
             observer(.signalingReady)
+        case .flooded:
+            logger.warning("the practice endpoint sent messages faster than signaling allows; disconnected, retrying with backoff",
+                           metadata: ["burst": "\(SignalingClient.Configuration.defaultInboundBurst)",
+                                      "per_second": "\(SignalingClient.Configuration.defaultInboundPerSecond)"])
         case .signalingLost:
             logger.warning("signaling lost; the call continues")
             observer(.signalingLost)
@@ -138,8 +142,9 @@ public actor KioskCall {
             logger.info("signaling restored")
             useServers(of: welcome)
             observer(.signalingReady)
-        case .invalidMessage(let error):
-            logger.warning("invalid signaling message", metadata: ["error": "\(error)"])
+        case .invalidMessage(let error, let id):
+            // Within the same budget as refusals: a flood of garbage must not flood the journal.
+            refuse(type: "invalid", code: error.code, why: error.description, inReplyTo: id, line: "invalid signaling message")
         case .rejected(let payload):
             lastError = "\(payload.code)"
             logger.warning("endpoint refused hello", metadata: ["code": "\(payload.code)"])
@@ -155,19 +160,23 @@ public actor KioskCall {
     /// One `error` to the endpoint and one log line per refused message, both within a budget
     /// so a flood costs neither bandwidth nor the journal (the suppressed are counted).
     private func refuse(_ envelope: SignalingEnvelope, code: SignalingErrorCode, why: String) {
+        refuse(type: envelope.message.type.rawValue, code: code, why: why, inReplyTo: envelope.id, line: "refused a call message")
+    }
+
+    private func refuse(type: String, code: SignalingErrorCode, why: String, inReplyTo id: String?, line: Logger.Message) {
         let now = MonotonicClock.now()
         let (reply, log, suppressed) = refusals.take(at: now)
         if suppressed > 0 {
             logger.warning("refusals suppressed", metadata: ["count": "\(suppressed)"])
         }
         if log {
-            logger.warning("refused a call message", metadata: [
-                "type": "\(envelope.message.type.rawValue)", "code": "\(code)", "reason": "\(why)",
+            logger.warning(line, metadata: [
+                "type": "\(type)", "code": "\(code)", "reason": "\(why)",
                 "appointment": "\(consent.appointmentId ?? "none")",
             ])
         }
         if reply {
-            send(.sendError(SignalingErrorPayload(code: code, message: why, inReplyTo: envelope.id)))
+            send(.sendError(SignalingErrorPayload(code: code, message: why, inReplyTo: id)))
         }
     }
 
