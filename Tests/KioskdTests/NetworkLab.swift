@@ -97,6 +97,17 @@ final class NetworkLab: @unchecked Sendable {
             """)
     }
 
+    /// No UDP crosses the core at all, and no relay is offered: the call has no path.
+    func blockEveryMediaPath() throws {
+        try nft(Self.core, """
+            table inet kl-blocked {
+              chain kl_forward { type filter hook forward priority 0; policy accept;
+                meta l4proto udp counter drop comment "no UDP between networks"
+              }
+            }
+            """)
+    }
+
     /// kl-nat as a clinic's NAT: the kiosk's packets leave as 10.231.0.2, and nothing from
     /// outside reaches the kiosk unless it answers what the kiosk sent (conntrack).
     func masquerade() throws {

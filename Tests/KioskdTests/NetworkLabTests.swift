@@ -227,6 +227,38 @@ struct NetworkLabTests {
         _ = lab
     }
 
+    /// Every path blocked: the kiosk gives up at its connect limit (30 s) with words for the
+    /// patient, and the practice hears why.
+    @Test(.timeLimit(.minutes(3))) func everyPathBlockedFailsPlainlyWithinTheConnectLimit() async throws {
+        let lab = try NetworkLab()
+        try lab.blockEveryMediaPath()
+        let practice = try Practice(restTURN: false)
+        defer { practice.stop() }
+        let kiosk = try RunningKiosk(signalingURL: practice.signalingURL, kioskId: Self.kioskId, token: practice.kioskToken,
+                                     practiceCA: practice.certificate, namespace: NetworkLab.kiosk)
+        defer { kiosk.stop() }
+        try await ChromiumBrowser.with(options: Self.browserOptions()) { browser in
+            let page = try await browser.firstPage()
+            try await Self.book("net-blocked", on: page, practice)
+            let control = kiosk.control
+            try await eventually("the kiosk shows the appointment", timeout: 30) { try control.status().screen == "appointment" }
+            #expect(try control.press("join") == "join")
+            try await eventually("device check with Continue") { try control.status().buttons.map(\.button) == ["continueToCall"] }
+            #expect(try control.press("continueToCall") == "continueToCall")
+            try await eventually("connecting") { try control.status().screen == "connecting" }
+            let since = ContinuousClock.now
+            try await eventually("the kiosk gives up", timeout: 40) { try control.status().screen == "connect-failed" }
+            let elapsed = ContinuousClock.now - since
+            let texts = try control.status().texts
+            print("netlab blocked: gave up after \(elapsed): \(texts)")
+            #expect(elapsed <= .seconds(32), "gave up after \(elapsed)")
+            #expect(texts.first == "Could not connect to Dr. Net")
+            #expect(texts.contains { $0.contains("network here may be blocking the video call") })
+            try await eventually("the practice heard why") { practice.practice.log.contains("code=connect-failed") }
+        }
+        _ = lab
+    }
+
     /// The kiosk's address changes mid-call (moved veth address: a DHCP renewal, another access
     /// point): ICE restarts on both sides and media flows again within 3 s, without Rejoin.
     @Test(.timeLimit(.minutes(3))) func anAddressChangeMidCallRestartsICEAndTheVisitGoesOn() async throws {
