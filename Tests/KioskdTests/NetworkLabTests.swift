@@ -137,19 +137,31 @@ struct NetworkLabTests {
         try await page.evaluate("window.telehealth.stats().then(s => s.candidatePair)")
     }
 
+    /// One scenario: the lab shaped by `network`, the core's services, kioskd in the kiosk's
+    /// network and Chromium in the clinician's, with `appointment` booked and opened.
+    static func scenario(_ appointment: String, restTURN: Bool = true, network: (NetworkLab) throws -> Void = { _ in },
+                         callSettings: (Practice) throws -> String = { _ in "" },
+                         _ body: (NetworkLab, Practice, RunningKiosk, ChromiumPage) async throws -> Void) async throws {
+        let lab = try NetworkLab()
+        try network(lab)
+        let practice = try Practice(restTURN: restTURN)
+        defer { practice.stop() }
+        let kiosk = try RunningKiosk(signalingURL: practice.signalingURL, kioskId: kioskId, token: practice.kioskToken,
+                                     practiceCA: practice.certificate, callSettings: try callSettings(practice),
+                                     namespace: NetworkLab.kiosk)
+        defer { kiosk.stop() }
+        try await ChromiumBrowser.with(options: browserOptions()) { browser in
+            let page = try await browser.firstPage()
+            try await book(appointment, on: page, practice)
+            try await body(lab, practice, kiosk, page)
+        }
+        withExtendedLifetime(lab) {}
+    }
+
     /// The direct path is dropped: kiosk and clinician meet relay to relay through coturn, with
     /// the time-limited credentials practice-dev handed both in their welcome.
     @Test(.timeLimit(.minutes(3))) func relayToRelayOverTURNUDPWithRESTCredentials() async throws {
-        let lab = try NetworkLab()
-        try lab.blockDirectPath()
-        let practice = try Practice()
-        defer { practice.stop() }
-        let kiosk = try RunningKiosk(signalingURL: practice.signalingURL, kioskId: Self.kioskId, token: practice.kioskToken,
-                                     practiceCA: practice.certificate, namespace: NetworkLab.kiosk)
-        defer { kiosk.stop() }
-        try await ChromiumBrowser.with(options: Self.browserOptions()) { browser in
-            let page = try await browser.firstPage()
-            try await Self.book("net-relay", on: page, practice)
+        try await Self.scenario("net-relay", network: { try $0.blockDirectPath() }) { lab, practice, kiosk, page in
             try await Self.call(kiosk, page)
             let media = try await Self.mediaFor(10, kiosk, page)
             print("netlab relay/udp: 10 s of call: kiosk decoded \(media.kiosk) frames, Chromium \(media.page); coturn allocations \(practice.allocations)")
@@ -160,22 +172,12 @@ struct NetworkLabTests {
             #expect(practice.allocations >= 2, "both sides allocated on coturn: \(practice.allocations)")
             #expect(!kiosk.log.contains("Net Patient") && !kiosk.log.contains(practice.kioskToken) && !kiosk.log.contains(practice.turnSecret))
         }
-        _ = lab
     }
 
     /// The kiosk behind a masquerading NAT, the clinician on a public address: the kiosk learns
     /// its public address from STUN and the call runs on it, no relay.
     @Test(.timeLimit(.minutes(3))) func serverReflexivePairThroughAMasqueradingNAT() async throws {
-        let lab = try NetworkLab()
-        try lab.masquerade()
-        let practice = try Practice()
-        defer { practice.stop() }
-        let kiosk = try RunningKiosk(signalingURL: practice.signalingURL, kioskId: Self.kioskId, token: practice.kioskToken,
-                                     practiceCA: practice.certificate, namespace: NetworkLab.kiosk)
-        defer { kiosk.stop() }
-        try await ChromiumBrowser.with(options: Self.browserOptions()) { browser in
-            let page = try await browser.firstPage()
-            try await Self.book("net-nat", on: page, practice)
+        try await Self.scenario("net-nat", network: { try $0.masquerade() }) { lab, practice, kiosk, page in
             try await Self.call(kiosk, page)
             let media = try await Self.mediaFor(5, kiosk, page)
             let pair = try await Self.pagePair(page)
@@ -189,31 +191,24 @@ struct NetworkLabTests {
             #expect(pair["localCandidateType"].string == "host")
             #expect(kioskPair == "srflx-host", "the kiosk's pair: \(kioskPair ?? "none")")
         }
-        _ = lab
     }
 
     /// TURN credentials past their time (coturn's REST scheme: "expiry:user") are refused by the
     /// relay, and the kiosk says so in words.
     @Test(.timeLimit(.minutes(3))) func expiredTURNCredentialsAreRefusedWithAClearError() async throws {
-        let lab = try NetworkLab()
-        try lab.blockDirectPath()
-        let practice = try Practice(restTURN: false)
-        defer { practice.stop() }
         let username = "\(Int(Date().timeIntervalSince1970) - 3600):\(Self.kioskId)"
-        let password = try NetworkLab.run(["sh", "-c", "printf %s \"$0\" | openssl dgst -sha1 -hmac \"$1\" -binary | base64",
-                                           username, practice.turnSecret]).trimmed
-        try password.write(toFile: "\(practice.dir)/turn-password", atomically: true, encoding: .utf8)
-        let kiosk = try RunningKiosk(signalingURL: practice.signalingURL, kioskId: Self.kioskId, token: practice.kioskToken,
-                                     practiceCA: practice.certificate, callSettings: """
-                                        turn_servers = ["turn:\(NetworkLab.coreAddress):\(Self.turnPort)?transport=udp"]
-                                        turn_username = "\(username)"
-                                        turn_password_file = "\(practice.dir)/turn-password"
-                                        ice_transport_policy = "relay"
-                                        """, namespace: NetworkLab.kiosk)
-        defer { kiosk.stop() }
-        try await ChromiumBrowser.with(options: Self.browserOptions()) { browser in
-            let page = try await browser.firstPage()
-            try await Self.book("net-expired", on: page, practice)
+        try await Self.scenario("net-expired", restTURN: false, network: { try $0.blockDirectPath() }, callSettings: { practice in
+            let password = try NetworkLab.run(["sh", "-c", "printf %s \"$0\" | openssl dgst -sha1 -hmac \"$1\" -binary | base64",
+                                               username, practice.turnSecret]).trimmed
+            try password.write(toFile: "\(practice.dir)/turn-password", atomically: true, encoding: .utf8)
+            return """
+                turn_servers = ["turn:\(NetworkLab.coreAddress):\(Self.turnPort)?transport=udp"]
+                turn_username = "\(username)"
+                turn_password_file = "\(practice.dir)/turn-password"
+                ice_transport_policy = "relay"
+                """
+        }) { _, practice, kiosk, _ in
+            let password = try String(contentsOfFile: "\(practice.dir)/turn-password", encoding: .utf8)
             let control = kiosk.control
             try await eventually("the kiosk shows the appointment", timeout: 30) { try control.status().screen == "appointment" }
             #expect(try control.press("join") == "join")
@@ -224,22 +219,12 @@ struct NetworkLabTests {
             print("netlab expired TURN credentials: \(line)")
             #expect(!line.contains(password) && !line.contains(NetworkLab.coreAddress), "no secret or address in the log line")
         }
-        _ = lab
     }
 
     /// Every path blocked: the kiosk gives up at its connect limit (30 s) with words for the
     /// patient, and the practice hears why.
     @Test(.timeLimit(.minutes(3))) func everyPathBlockedFailsPlainlyWithinTheConnectLimit() async throws {
-        let lab = try NetworkLab()
-        try lab.blockEveryMediaPath()
-        let practice = try Practice(restTURN: false)
-        defer { practice.stop() }
-        let kiosk = try RunningKiosk(signalingURL: practice.signalingURL, kioskId: Self.kioskId, token: practice.kioskToken,
-                                     practiceCA: practice.certificate, namespace: NetworkLab.kiosk)
-        defer { kiosk.stop() }
-        try await ChromiumBrowser.with(options: Self.browserOptions()) { browser in
-            let page = try await browser.firstPage()
-            try await Self.book("net-blocked", on: page, practice)
+        try await Self.scenario("net-blocked", restTURN: false, network: { try $0.blockEveryMediaPath() }) { lab, practice, kiosk, page in
             let control = kiosk.control
             try await eventually("the kiosk shows the appointment", timeout: 30) { try control.status().screen == "appointment" }
             #expect(try control.press("join") == "join")
@@ -256,21 +241,12 @@ struct NetworkLabTests {
             #expect(texts.contains { $0.contains("network here may be blocking the video call") })
             try await eventually("the practice heard why") { practice.practice.log.contains("code=connect-failed") }
         }
-        _ = lab
     }
 
     /// The kiosk's address changes mid-call (moved veth address: a DHCP renewal, another access
     /// point): ICE restarts on both sides and media flows again within 3 s, without Rejoin.
     @Test(.timeLimit(.minutes(3))) func anAddressChangeMidCallRestartsICEAndTheVisitGoesOn() async throws {
-        let lab = try NetworkLab()
-        let practice = try Practice()
-        defer { practice.stop() }
-        let kiosk = try RunningKiosk(signalingURL: practice.signalingURL, kioskId: Self.kioskId, token: practice.kioskToken,
-                                     practiceCA: practice.certificate, namespace: NetworkLab.kiosk)
-        defer { kiosk.stop() }
-        try await ChromiumBrowser.with(options: Self.browserOptions()) { browser in
-            let page = try await browser.firstPage()
-            try await Self.book("net-move", on: page, practice)
+        try await Self.scenario("net-move") { lab, practice, kiosk, page in
             try await Self.call(kiosk, page)
             let before = try await Self.mediaFor(3, kiosk, page)
             #expect(before.kiosk > 30 && before.page > 30)
@@ -297,7 +273,6 @@ struct NetworkLabTests {
             #expect(try kiosk.control.status().screen == "in-call", "no Rejoin")
             #expect(kiosk.log.contains("ICE restart"), "the kiosk restarted ICE")
         }
-        _ = lab
     }
 }
 
