@@ -19,6 +19,8 @@ public struct PracticeServer {
         public var tlsKey: String?
         /// The clinician page's folder; nil = the bundled `Public` resources.
         public var publicDirectory: String?
+        /// How often a signed-in clinician's WebSocket checks that its session still lives.
+        public var sessionCheckInterval: Duration = .seconds(5)
 
         public init(host: String = "127.0.0.1", port: Int = 8080, relay: Relay.Settings = Relay.Settings(), users: [PracticeUser] = [],
                     tlsCertificate: String? = nil, tlsKey: String? = nil, publicDirectory: String? = nil) {
@@ -98,6 +100,7 @@ public struct PracticeServer {
             logger.warning("clinician page not found; pass --public-dir")
         }
         let access = AccessControl(auth: auth)
+        let auth = self.auth, checkInterval = options.sessionCheckInterval
         PracticeAPI(hub: hub, access: access).register(on: router)
         router.get("/healthz") { _, _ in "ok" }
 
@@ -106,6 +109,7 @@ public struct PracticeServer {
         } onUpgrade: { inbound, outbound, context in
             let clinician = context.request.uri.queryParameters["clinician"].map(String.init)
             let signedIn = access.webSocketClinician(context.request)
+            let sessionCookie = signedIn == nil ? nil : AccessControl.cookie(in: context.request)
             let (id, commands) = await hub.open(clinicianFromURL: clinician, signedInClinician: signedIn)
             do {
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -116,6 +120,23 @@ public struct PracticeServer {
                             case .close:
                                 try await outbound.close(.policyViolation, reason: nil)
                                 return
+                            }
+                        }
+                    }
+                    if let sessionCookie, let auth {
+                        // A signed-in clinician's signaling lasts as long as the session (signing
+                        // out and removing the user close it at once, through the hub; this
+                        // catches the session's end). An open page is in use, so each check also
+                        // counts as activity: the idle timeout runs from when the page closes,
+                        // the absolute lifetime (12 h) ends the signaling too.
+                        group.addTask {
+                            while true {
+                                try? await Task.sleep(for: checkInterval)
+                                if Task.isCancelled { return }
+                                if auth.session(cookie: sessionCookie) == nil {
+                                    try await outbound.close(.policyViolation, reason: "signed out")
+                                    return
+                                }
                             }
                         }
                     }

@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 @testable import PracticeKit
 import Signaling
+import Synchronization
 import Testing
 
 /// Production mode over real HTTP (in-process, plain HTTP on loopback: TLS is the page test's
@@ -83,13 +84,14 @@ import Testing
         return Credential(cookie: value, csrf: r.json?["csrfToken"] as? String ?? "")
     }
 
-    static func withServer(kiosks: KioskCredentials = [:], logs: LogCapture = LogCapture(),
-                           _ body: @Sendable (_ base: String, _ port: Int) async throws -> Void) async throws {
+    static func withServer(kiosks: KioskCredentials = [:], logs: LogCapture = LogCapture(), sessionCheck: Duration = .seconds(5),
+                           clock: @escaping @Sendable () -> Date = { now }, _ body: @Sendable (_ base: String, _ port: Int) async throws -> Void) async throws {
         var options = PracticeServer.Options()
         options.port = 0
         options.relay = Relay.Settings(dev: false, kioskTokens: kiosks)
         options.users = users
-        let server = PracticeServer(options: options, book: book(), logger: logs.logger(level: .debug), clock: { now })
+        options.sessionCheckInterval = sessionCheck
+        let server = PracticeServer(options: options, book: book(), logger: logs.logger(level: .debug), clock: clock)
         let (ports, portSignal) = AsyncStream<Int>.makeStream()
         let task = Task { try await server.run(handleSignals: false) { portSignal.yield($0) } }
         defer { task.cancel() }
@@ -246,6 +248,33 @@ import Testing
                                             method == "DELETE" ? nil : #"{"type":"Couples"}"#, cookie: desk.cookie)
                 #expect(r.status == 403 && r.errorCode == "csrf", "\(method)")
             }
+        }
+    }
+
+    /// A clinician's signaling ends with their session: an open page keeps the session from
+    /// idling out, but when its lifetime ends the WebSocket is closed, not left talking.
+    @Test(.timeLimit(.minutes(1))) func theClinicianWebSocketEndsWithTheSession() async throws {
+        let clock = Mutex(Self.now)
+        try await Self.withServer(sessionCheck: .milliseconds(100), clock: { clock.withLock { $0 } }) { base, port in
+            let credential = try await Self.signIn(base, "dr-a")
+            let ws = try await WSPeer.connect("ws://127.0.0.1:\(port)/ws", headers: [
+                "Cookie": "\(AccessControl.cookieName)=\(credential.cookie)", "Origin": base,
+            ])
+            ws.send(.hello(SignalingHello(role: .clinician, clinicianId: "dr-a", software: "t")), id: "h")
+            guard case .welcome = try await ws.nextMessage() else { Issue.record("no welcome"); return }
+            // 40 minutes in steps of 40 s, the page pinging as it does but making no HTTP
+            // request: past the 30-minute idle timeout counted from sign-in, yet the open
+            // WebSocket kept the session alive.
+            for step in 0..<60 {
+                clock.withLock { $0 += 40 }
+                try await Task.sleep(for: .milliseconds(120))
+                ws.send(.ping, id: "p\(step)")
+                #expect(try await ws.next() == SignalingEnvelope(.pong, id: "p\(step)"))
+            }
+            #expect(try await Self.call("GET", "\(base)/api/session", cookie: credential.cookie).status == 200)
+            // Past the session's 12-hour lifetime: the WebSocket is closed.
+            clock.withLock { $0 += 13 * 3600 }
+            #expect(try await ws.waitUntilClosed(within: .seconds(3)), "the WebSocket outlived its session")
         }
     }
 
