@@ -12,4 +12,22 @@ public enum TURNError: Error, Equatable, Sendable {
     case unauthorized
     /// A success response without the attributes the method requires.
     case malformedResponse
+    /// TURN over TCP or TLS: the connection to the server failed or closed (the driver logs
+    /// why); the allocation is gone with it (RFC 8656 §3.1).
+    case transportClosed
+}
+
+extension TURNError: CustomStringConvertible {
+    /// For logs: what went wrong, never an address or a credential.
+    public var description: String {
+        switch self {
+        case .truncated: "truncated ChannelData"
+        case .invalidChannel(let c): "invalid channel \(c)"
+        case .timedOut: "the TURN server did not answer"
+        case .rejected(let code): "the TURN server refused the request (error \(code))"
+        case .unauthorized: "the TURN server refused the credentials (401 Unauthorized)"
+        case .malformedResponse: "the TURN server's answer lacked required attributes"
+        case .transportClosed: "the connection to the TURN server closed"
+        }
+    }
 }
