@@ -39,6 +39,9 @@ struct DemoRun {
         /// accepted (its only listener in those variants, so the allocations came over them).
         var relayTransport: String?
         var relayStreamConnections: Int?
+        /// coturn's listeners ("TCP", "TLS", "UDP") and its sessions over TLS.
+        var relayListeners: [String]?
+        var relayTLSSessions: Int?
 
         struct KioskSide: Codable {
             var state: String
@@ -110,6 +113,8 @@ struct DemoRun {
                 summary.relayAllocations = coturn.allocations
                 summary.relayTransport = coturn.transport.rawValue
                 summary.relayStreamConnections = coturn.streamConnections
+                summary.relayListeners = coturn.listeners
+                summary.relayTLSSessions = coturn.tlsSessions
                 let relayed = summary.kiosk.transport?.selectedPair?.hasPrefix("relay-") == true
                 if !relayed { summary.ok = false; summary.verdict += "; the call did not run through the relay" }
             }

@@ -119,15 +119,26 @@ public final class CoturnProcess: @unchecked Sendable {
         log.split(separator: "\n").filter { $0.contains("ALLOCATE processed, success") }.count
     }
 
-    /// Client connections coturn accepted on a stream listener ("tcp or tls connected to").
-    /// With `.tcp` or `.tls` no other listener is open, so allocations came over these.
+    /// Connections coturn accepted on a stream listener ("tcp or tls connected to"), the
+    /// start-up probe's included.
     public var streamConnections: Int {
         log.split(separator: "\n").filter { $0.contains("tcp or tls connected") }.count
     }
 
-    /// Sessions coturn reports as TLS (its "TLS/TCP socket" lines when one ends).
-    public var tlsSessionLines: Int {
-        log.split(separator: "\n").filter { $0.contains("TLS/TCP socket") }.count
+    /// The kinds of listener coturn opened ("UDP", "TCP", "TLS"; its "listener opened" lines):
+    /// with only "TCP" or only "TLS", every allocation came over that.
+    public var listeners: [String] {
+        let kinds = log.split(separator: "\n").compactMap { line -> String? in
+            guard let r = line.range(of: " listener opened") else { return nil }
+            return line[..<r.lowerBound].split(separator: " ").last.map(String.init)
+        }
+        return Array(Set(kinds)).sorted()
+    }
+
+    /// Allocation sessions coturn opened over TLS: its "new, …, cipher=…, method=TLSv1.x"
+    /// lines (a session over TCP or UDP has no cipher).
+    public var tlsSessions: Int {
+        log.split(separator: "\n").filter { $0.contains(": new, ") && $0.contains("method=TLS") }.count
     }
 
     /// SIGTERM, then SIGKILL after 2 s: coturn can take far longer to wind down its relays.

@@ -26,6 +26,8 @@ import Testing
         var relayAllocations: Int?
         var relayTransport: String?
         var relayStreamConnections: Int?
+        var relayListeners: [String]?
+        var relayTLSSessions: Int?
         var kiosk: Kiosk
         var clinician: Clinician?
     }
@@ -74,13 +76,23 @@ import Testing
           arguments: ["udp", "tcp", "tls"])
     func mediaFlowsThroughCoturn(transport: String) throws {
         let s = try runDemo(offerer: "clinician", extra: ["--relay", "--relay-transport", transport])
-        print("coturn over \(transport): \(s.relayAllocations ?? 0) allocations, \(s.relayStreamConnections ?? 0) stream connections, "
+        print("coturn over \(transport): listeners \(s.relayListeners ?? []), \(s.relayAllocations ?? 0) allocations, "
+              + "\(s.relayStreamConnections ?? 0) stream connections (1 is the start-up probe), \(s.relayTLSSessions ?? 0) TLS sessions, "
               + "kiosk decoded \(s.kiosk.media.videoFramesDecoded), Chromium decoded \(s.clinician?.videoFramesDecoded ?? 0)")
         #expect(s.kiosk.transport?.selectedPair?.hasPrefix("relay-") == true, "selected \(s.kiosk.transport?.selectedPair ?? "none")")
         #expect((s.relayAllocations ?? 0) >= 1, "coturn granted \(s.relayAllocations ?? 0) allocations")
         #expect(s.relayTransport == transport)
-        if transport != "udp" {
-            #expect((s.relayStreamConnections ?? 0) >= 1, "coturn accepted \(s.relayStreamConnections ?? 0) \(transport) connections")
+        switch transport {
+        case "tcp":
+            #expect(s.relayListeners == ["TCP"], "coturn listened on \(s.relayListeners ?? [])")
+            // The start-up probe and at least the kiosk's connection.
+            #expect((s.relayStreamConnections ?? 0) >= 2, "coturn accepted \(s.relayStreamConnections ?? 0) TCP connections")
+            #expect(s.relayTLSSessions == 0)
+        case "tls":
+            #expect(s.relayListeners == ["TLS"], "coturn listened on \(s.relayListeners ?? [])")
+            #expect((s.relayTLSSessions ?? 0) >= 1, "coturn logged \(s.relayTLSSessions ?? 0) TLS sessions")
+        default:
+            #expect(s.relayListeners?.contains("UDP") == true)
         }
         let browser = try #require(s.clinician)
         #expect(browser.videoFramesDecoded > 200, "Chromium decoded \(browser.videoFramesDecoded) frames over the relay")

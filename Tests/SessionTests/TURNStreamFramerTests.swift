@@ -1,3 +1,5 @@
+import COpenSSL
+@testable import DTLS
 @testable import ICE
 import SessionCore
 import STUN
@@ -122,5 +124,44 @@ import Testing
         #expect(throws: TURNStreamError.overflow(buffered: 100, incoming: frame.count)) { try f.append(frame) }
         #expect(f.failure != nil)
         #expect(f.bufferedCount == 0)
+    }
+}
+
+
+/// OpenSSL's verification results as the reasons an operator reads (`TLSError`).
+@Suite struct TLSVerifyErrorTests {
+    @Test func verificationFailuresHaveTheirOwnCases() {
+        #expect(TLSClientStream.verifyError(Int(X509_V_ERR_CERT_HAS_EXPIRED)) == .certificateExpired)
+        #expect(TLSClientStream.verifyError(Int(X509_V_ERR_CERT_NOT_YET_VALID)) == .certificateNotYetValid)
+        #expect(TLSClientStream.verifyError(Int(X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT)) == .unknownCA)
+        #expect(TLSClientStream.verifyError(Int(X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY)) == .unknownCA)
+        #expect(TLSClientStream.verifyError(Int(X509_V_ERR_HOSTNAME_MISMATCH)) == .nameMismatch)
+        #expect(TLSClientStream.verifyError(Int(X509_V_ERR_IP_ADDRESS_MISMATCH)) == .nameMismatch)
+        #expect(TLSClientStream.verifyError(Int(X509_V_ERR_CERT_REVOKED)) == .certificateInvalid("certificate revoked"))
+    }
+
+    @Test func anUnreadableCAFileIsAnError() {
+        #expect {
+            _ = try TLSClientStream(configuration: .init(serverName: "turn.example", caFile: "/nonexistent/ca.pem"))
+        } throws: { error in
+            if case .configuration = error as? TLSError { true } else { false }
+        }
+    }
+
+    @Test func aClientHelloCarriesSNIForNamesOnly() throws {
+        let named = try TLSClientStream(configuration: .init(serverName: "turn.example"))
+        named.start()
+        var hello: [UInt8] = []
+        named.takeCiphertext(into: &hello)
+        #expect(hello.first == 22, "a TLS handshake record")
+        #expect(hello.count > 100)
+        let text = String(decoding: hello, as: UTF8.self)
+        #expect(text.contains("turn.example"))
+        let ip = try TLSClientStream(configuration: .init(serverName: "127.0.0.1"))
+        ip.start()
+        var hello2: [UInt8] = []
+        ip.takeCiphertext(into: &hello2)
+        #expect(!String(decoding: hello2, as: UTF8.self).contains("127.0.0.1"), "RFC 6066: no IP literal in SNI")
+        #expect(named.state == .handshaking)
     }
 }
