@@ -68,6 +68,18 @@ import Testing
         }
     }
 
+    /// RFC 7065: TURN over UDP, TCP and TLS, and the CA file for turns: servers.
+    @Test func turnOverTCPAndTLSAreAccepted() throws {
+        let text = """
+            [call]
+            turn_servers = ["turn:relay.example", "turn:relay.example:3478?transport=tcp", "turns:relay.example:443", "turns:192.0.2.7"]
+            turn_ca_file = "/etc/kioskd/turn-ca.pem"
+            """
+        let config = try ConfigLoader.parse(bytes: Array(text.utf8), file: "/etc/kioskd/kioskd.toml")
+        #expect(config.call.turnServers.count == 4)
+        #expect(config.call.turnCAFile == "/etc/kioskd/turn-ca.pem")
+    }
+
     @Test func unknownTableAndStrayKeyAreErrors() {
         #expect(throws: ConfigError.self) { try ConfigLoader.parse(bytes: Array("[vidoe]\n".utf8), file: "f") }
         #expect(throws: ConfigError.self) { try ConfigLoader.parse(bytes: Array("id = \"x\"\n".utf8), file: "f") }
