@@ -11,7 +11,8 @@ import Synchronization
 /// The thin I/O layer around a `Peer`: one thread owns the peer and its UDP sockets, waits in
 /// poll(2) until a datagram, a command or the peer's next deadline, and feeds it the monotonic
 /// time. TURN servers reached over TCP or TLS get a non-blocking TCP connection each, opened
-/// on the agent's first message to them and polled in the same set (`TURNStreamConnection`). Other threads talk to it only through `submit` (one lock and one eventfd write per
+/// on the agent's first message to them and polled in the same set (`TURNStreamConnection`).
+/// Other threads talk to it only through `submit` (one lock and one eventfd write per
 /// command: per encoded frame or signaling message, never per packet).
 public final class PeerDriver: Sendable {
     public enum Command: Sendable {
