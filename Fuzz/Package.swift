@@ -25,6 +25,8 @@ let package = Package(
         fuzzTarget("FuzzRTCP", "Session"),
         fuzzTarget("FuzzSignaling", "Session"),
         fuzzTarget("FuzzICEServerURL", "Session"),
+        // TURN over TCP/TLS: whole messages out of arbitrary byte chunks.
+        fuzzTarget("FuzzTURNStream", "Session"),
         // The practice API's request bodies, through PracticeKit (practice-dev's library).
         fuzzTarget("FuzzPracticeAPI", "PracticeKit"),
         // practice-dev's users and kiosks files and password-hash strings.

@@ -32,3 +32,4 @@ static inline int kiosk_BIO_CTRL_WPENDING(void) { return BIO_CTRL_WPENDING; }
 static inline int kiosk_BIO_CTRL_PENDING(void) { return BIO_CTRL_PENDING; }
 static inline void kiosk_BIO_set_retry_read(BIO *b) { BIO_set_retry_read(b); }
 static inline void kiosk_BIO_clear_retry_flags(BIO *b) { BIO_clear_retry_flags(b); }
+static inline long kiosk_SSL_set_tlsext_host_name(SSL *ssl, const char *name) { return SSL_set_tlsext_host_name(ssl, name); }

@@ -22,6 +22,11 @@ public struct STUNRetransmitPolicy: Sendable, Equatable {
     /// RFC 8489's shape with the interval capped at 3 s (TURN): gives up after about 20 s.
     public static let standard = STUNRetransmitPolicy(initialRTO: .milliseconds(500), maxRTO: .seconds(3),
                                                       maxTransmissions: 7, finalWait: .seconds(8))
+    /// Over TCP or TLS the transport retransmits, so a transaction is sent once and fails if
+    /// no answer comes within `timeout` (RFC 8489 §6.2.2: Ti, 39.5 s by default).
+    public static func reliable(timeout: Duration = .milliseconds(39_500)) -> STUNRetransmitPolicy {
+        STUNRetransmitPolicy(initialRTO: timeout, maxRTO: timeout, maxTransmissions: 1, finalWait: timeout)
+    }
     /// Connectivity checks: 7 sends, 500 ms doubling to 1.6 s; failed after 9.5 s.
     public static let checks = STUNRetransmitPolicy(initialRTO: .milliseconds(500), maxRTO: .milliseconds(1600),
                                                     maxTransmissions: 7)

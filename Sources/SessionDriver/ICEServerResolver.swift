@@ -40,7 +40,7 @@ public enum ICEServerResolver {
         for server in servers {
             let url = server.url
             guard url.isUsableByAgent else {
-                out.skipped.append("\(url): not supported yet (STUN and TURN over UDP only)")
+                out.skipped.append("\(url): not supported (stun: over UDP, turn: over UDP or TCP, turns: over TCP)")
                 continue
             }
             var credentials: (username: String, password: String)?
@@ -54,8 +54,10 @@ public enum ICEServerResolver {
             let addresses = resolveName(url.host, url.port).prefix(maxAddressesPerName)
             if addresses.isEmpty { out.skipped.append("\(url): the name does not resolve") }
             for address in addresses where out.stun.count + out.turn.count < maxServers {
-                if let credentials {
-                    let turn = ICETURNServer(address: address, username: credentials.username, password: credentials.password)
+                if let credentials, let transport = url.turnTransport {
+                    // The name from the URL, for a `turns:` certificate to be checked against.
+                    let turn = ICETURNServer(address: address, username: credentials.username, password: credentials.password,
+                                             transport: transport, serverName: transport == .tls ? url.host : nil)
                     if !out.turn.contains(turn) { out.turn.append(turn) }
                 } else if !out.stun.contains(address) {
                     out.stun.append(address)

@@ -1,5 +1,6 @@
 import DTLS
 import Foundation
+import ICE
 import SessionCore
 import SessionPeer
 import Synchronization
@@ -9,7 +10,9 @@ import Synchronization
 
 /// The thin I/O layer around a `Peer`: one thread owns the peer and its UDP sockets, waits in
 /// poll(2) until a datagram, a command or the peer's next deadline, and feeds it the monotonic
-/// time. Other threads talk to it only through `submit` (one lock and one eventfd write per
+/// time. TURN servers reached over TCP or TLS get a non-blocking TCP connection each, opened
+/// on the agent's first message to them and polled in the same set (`TURNStreamConnection`).
+/// Other threads talk to it only through `submit` (one lock and one eventfd write per
 /// command: per encoded frame or signaling message, never per packet).
 public final class PeerDriver: Sendable {
     public enum Command: Sendable {
@@ -39,7 +42,10 @@ public final class PeerDriver: Sendable {
 
     /// Binds one UDP socket per local address and starts the engine thread. `onEvent` runs on
     /// that thread: hand heavy work (decoding) to another thread.
-    public init(configuration: PeerConfiguration, certificate: DTLSCertificate,
+    ///
+    /// - Parameter turnCAFile: a PEM file of CAs trusted for `turns:` servers besides the
+    ///   system's.
+    public init(configuration: PeerConfiguration, certificate: DTLSCertificate, turnCAFile: String? = nil,
                 onEvent: @escaping @Sendable (PeerEvent) -> Void) throws(UDPSocket.Failure) {
         var sockets: [UDPSocket] = []
         for address in configuration.localAddresses {
@@ -56,7 +62,8 @@ public final class PeerDriver: Sendable {
         wakeFD = pipeFDs[0]
         wakeWriteFD = pipeFDs[1]
         self.onEvent = onEvent
-        let engine = PeerEngine(peer: Peer(configuration: config, certificate: certificate), sockets: sockets)
+        let engine = PeerEngine(peer: Peer(configuration: config, certificate: certificate), sockets: sockets,
+                                turnServers: config.ice.turnServers, turnCAFile: turnCAFile)
         let box = UncheckedBox(engine)
         let thread = Thread { [self] in self.run(box.value) }
         thread.start()
@@ -87,14 +94,27 @@ public final class PeerDriver: Sendable {
     }
 
     private func run(_ engine: PeerEngine) {
-        var fds = engine.sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
-        fds.append(pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0))
+        var fds: [pollfd] = []
+        /// Which stream each poll entry after the wake pipe belongs to.
+        var polledStreams: [Int] = []
         var buffer = [UInt8](repeating: 0, count: 2048)
+        var streamBuffer = [UInt8](repeating: 0, count: TURNStreamConnection.readChunk)
         var deadline = MonotonicClock.now()
         engine.peer.handleTimeout(at: deadline)
         deadline = engine.flush(onEvent)
         var commands: [Command] = []
         while true {
+            // Rebuilt each round, in place (no allocation once grown): streams come and go,
+            // and wait for POLLOUT only while connecting or with bytes the kernel did not take.
+            fds.removeAll(keepingCapacity: true)
+            polledStreams.removeAll(keepingCapacity: true)
+            for socket in engine.sockets { fds.append(pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0)) }
+            fds.append(pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0))
+            for (i, stream) in engine.streams.enumerated() {
+                guard let entry = stream.pollEntry else { continue }
+                fds.append(entry)
+                polledStreams.append(i)
+            }
             let wait = max(0, min(1000, (deadline - MonotonicClock.now()).nanosecondsClamped / 1_000_000 + 1))
             _ = poll(&fds, nfds_t(fds.count), Int32(wait))
             let now = MonotonicClock.now()
@@ -104,6 +124,15 @@ public final class PeerDriver: Sendable {
                     engine.peer.handleDatagram(Array(buffer[0..<count]), from: from, to: socket.localAddress, at: now)
                 }
             }
+            for (j, i) in polledStreams.enumerated() {
+                let revents = fds[engine.sockets.count + 1 + j].revents
+                guard revents != 0 else { continue }
+                let stream = engine.streams[i]
+                stream.handle(revents: revents, buffer: &streamBuffer) { message in
+                    engine.peer.handleDatagram(message, from: stream.server, to: stream.base, transport: stream.transport, at: now)
+                }
+            }
+            engine.reportStreamFailures(now, onEvent)
             if fds[engine.sockets.count].revents & Int16(POLLIN) != 0 {
                 var drain = [UInt8](repeating: 0, count: 64)
                 while read(wakeFD, &drain, 64) > 0 {}
@@ -130,10 +159,46 @@ public final class PeerDriver: Sendable {
 final class PeerEngine {
     let peer: Peer
     let sockets: [UDPSocket]
+    /// One per TURN server reached over TCP or TLS, in the order the agent first sent to them.
+    private(set) var streams: [TURNStreamConnection] = []
+    let turnServers: [ICETURNServer]
+    let turnCAFile: String?
 
-    init(peer: Peer, sockets: [UDPSocket]) {
+    init(peer: Peer, sockets: [UDPSocket], turnServers: [ICETURNServer] = [], turnCAFile: String? = nil) {
         self.peer = peer
         self.sockets = sockets
+        self.turnServers = turnServers
+        self.turnCAFile = turnCAFile
+    }
+
+    /// The connection for a TCP/TLS transmit, opened on first use. A failed one stays (and
+    /// swallows what the agent still sends) so a dead server is not redialled for every
+    /// message; the agent has been told the relay is gone.
+    func stream(for t: Datagram) -> TURNStreamConnection {
+        if let s = streams.first(where: { $0.server == t.to && $0.transport == t.transport }) { return s }
+        var tls: TLSClientStream.Configuration?
+        if t.transport == .tls {
+            let name = turnServers.first { $0.address == t.to && $0.transport == .tls }?.serverName ?? t.to.hostString
+            tls = TLSClientStream.Configuration(serverName: name, caFile: turnCAFile)
+        }
+        let s = TURNStreamConnection(server: t.to, transport: t.transport, base: t.from, tls: tls)
+        streams.append(s)
+        return s
+    }
+
+    /// Tells the log and the peer about connections that failed since the last call. True
+    /// when there was one (the peer then has outputs to drain).
+    @discardableResult
+    func reportStreamFailures(_ now: Instant, _ onEvent: (PeerEvent) -> Void) -> Bool {
+        var any = false
+        for s in streams where !s.failureReported {
+            guard case .failed(let failure) = s.phase else { continue }
+            s.failureReported = true
+            any = true
+            onEvent(.relayFailed(transport: s.transport, reason: "\(failure)"))
+            peer.relayTransportClosed(server: s.server, transport: s.transport, at: now)
+        }
+        return any
     }
 
     func perform(_ command: PeerDriver.Command, _ now: Instant) {
@@ -164,18 +229,24 @@ final class PeerEngine {
     /// Sends what the peer wants sent, reports events, and returns its next deadline.
     func flush(_ onEvent: (PeerEvent) -> Void) -> Instant {
         var deadline = MonotonicClock.now() + .seconds(1)
-        while let output = peer.poll() {
-            switch output {
-            case .transmit(let t):
-                if let socket = sockets.first(where: { $0.localAddress == t.from }) ?? sockets.first {
-                    t.bytes.withUnsafeBytes { _ = socket.send($0, to: t.to) }
+        repeat {
+            while let output = peer.poll() {
+                switch output {
+                case .transmit(let t) where t.transport.isStream:
+                    stream(for: t).send(t.bytes)
+                case .transmit(let t):
+                    if let socket = sockets.first(where: { $0.localAddress == t.from }) ?? sockets.first {
+                        t.bytes.withUnsafeBytes { _ = socket.send($0, to: t.to) }
+                    }
+                case .event(let e):
+                    onEvent(e)
+                case .timeout(let t):
+                    deadline = t
                 }
-            case .event(let e):
-                onEvent(e)
-            case .timeout(let t):
-                deadline = t
             }
-        }
+            // A connection that failed while sending (refused at once, reset) is reported
+            // now, and what the peer does about it drained in the same round.
+        } while reportStreamFailures(MonotonicClock.now(), onEvent)
         return deadline
     }
 }

@@ -6,9 +6,11 @@ import SRTP
 extension Peer {
     /// One datagram from the socket bound to `localBase`. Taken as `consuming` so SRTP can
     /// decrypt it in place: the caller hands its buffer over and no copy is made.
-    public func handleDatagram(_ bytes: consuming [UInt8], from: TransportAddress, to localBase: TransportAddress, at now: Instant) {
+    /// `transport` `.tcp`/`.tls`: one whole message off the driver's stream to a TURN server.
+    public func handleDatagram(_ bytes: consuming [UInt8], from: TransportAddress, to localBase: TransportAddress,
+                               transport: TransportProtocol = .udp, at now: Instant) {
         defer { drain(now) }
-        switch ice.handleDatagram(bytes, from: from, to: localBase, at: now) {
+        switch ice.handleDatagram(bytes, from: from, to: localBase, transport: transport, at: now) {
         case .handled, .dropped:
             return
         case .application(let range, _):
@@ -30,6 +32,12 @@ extension Peer {
                 }
             }
         }
+    }
+
+    /// The driver's TCP/TLS connection to a TURN server failed or closed: that relay is gone.
+    public func relayTransportClosed(server: TransportAddress, transport: TransportProtocol, at now: Instant) {
+        defer { drain(now) }
+        ice.relayTransportClosed(server: server, transport: transport, at: now)
     }
 
     public func handleTimeout(at now: Instant) {

@@ -161,8 +161,9 @@ public final class Peer: SansIOMachine {
             fail(.consentLost)
         case .roleChanged:
             break
-        case .relayFailed(let error):
-            emit(.relayFailed(error))
+        case .relayFailed(let transport, let error):
+            // A lost connection was reported by the driver already, with its reason.
+            if error != .transportClosed { emit(.relayFailed(transport: transport, reason: "\(error)")) }
         }
     }
 

@@ -60,8 +60,9 @@ public enum PeerEvent: Sendable, Equatable {
     case keyframeRequested
     /// The remote side said goodbye (RTCP BYE).
     case remoteBye
-    /// A TURN server gave no relay or lost one; the call goes on with other candidates.
-    case relayFailed(TURNError)
+    /// A TURN relay is gone (refused credentials, no answer, the TCP/TLS connection failed):
+    /// for the log (no address in `reason`); the call goes on with the other candidates.
+    case relayFailed(transport: TransportProtocol, reason: String)
 }
 
 public struct PeerSecurityInfo: Sendable, Equatable {

@@ -19,8 +19,9 @@ struct DemoRun {
     /// flowing peer to peer while signaling is gone.
     var stopSignalingAfter: Int? = nil
     /// Through Debian's coturn on loopback: the practice hands its credentials out in the
-    /// welcome and the kiosk offers and pairs relay candidates only.
-    var relay = false
+    /// welcome and the kiosk offers and pairs relay candidates only. The transport is how the
+    /// kiosk reaches coturn (UDP, TCP, or TLS with a throwaway certificate the kiosk trusts).
+    var relay: CoturnProcess.Transport? = nil
     var logger: Logger
 
     struct Summary: Codable {
@@ -34,6 +35,13 @@ struct DemoRun {
         var framesDecodedWhenSignalingStopped: Int?
         /// With `--relay`: the allocations coturn granted.
         var relayAllocations: Int?
+        /// With `--relay`: how the kiosk reached coturn, and the TCP/TLS connections coturn
+        /// accepted (its only listener in those variants, so the allocations came over them).
+        var relayTransport: String?
+        var relayStreamConnections: Int?
+        /// coturn's listeners ("TCP", "TLS", "UDP") and its sessions over TLS.
+        var relayListeners: [String]?
+        var relayTLSSessions: Int?
 
         struct KioskSide: Codable {
             var state: String
@@ -65,7 +73,7 @@ struct DemoRun {
     func run() async throws -> Summary {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let binDir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        let coturn = relay ? try CoturnProcess() : nil
+        let coturn = try relay.map { try CoturnProcess(transport: $0) }
         defer { coturn?.stop() }
         let iceServer = coturn.map { ["--ice-server", "\($0.url),\($0.username),\($0.password)"] } ?? []
         let practice = try PracticeDevProcess(executableDirectory: binDir, arguments: iceServer)
@@ -83,9 +91,9 @@ struct DemoRun {
         let loopback = TransportAddress(host: "127.0.0.1", port: 0)!
         let events = AsyncStream<CallEvent>.makeStream()
         var peer = PeerConfiguration(localAddresses: [loopback])
-        if relay { peer.ice.transportPolicy = .relay }
+        if relay != nil { peer.ice.transportPolicy = .relay }
         let call = KioskCall(link: link, media: media,
-                             options: .init(peer: peer),
+                             options: .init(peer: peer, turnCAFile: coturn?.certificateFile),
                              logger: logger, observer: { events.1.yield($0) })
         // The kiosk's own flow and screens, drawn off-screen; the demo taps for the patient.
         let size = PixelSize(width: 1280, height: 720)
@@ -103,6 +111,10 @@ struct DemoRun {
             await browser?.stop()
             if let coturn {
                 summary.relayAllocations = coturn.allocations
+                summary.relayTransport = coturn.transport.rawValue
+                summary.relayStreamConnections = coturn.streamConnections
+                summary.relayListeners = coturn.listeners
+                summary.relayTLSSessions = coturn.tlsSessions
                 let relayed = summary.kiosk.transport?.selectedPair?.hasPrefix("relay-") == true
                 if !relayed { summary.ok = false; summary.verdict += "; the call did not run through the relay" }
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DevTools
 import Foundation
 import KioskCore
 import Logging
@@ -28,10 +29,15 @@ struct KioskdDemo: AsyncParsableCommand {
     var stopSignalingAfter: Int?
     @Flag(help: "Relay the kiosk's media through Debian's coturn on loopback (apt-get install coturn); credentials come in the practice's welcome.")
     var relay = false
+    @Option(help: "With --relay (implied): reach coturn over udp, tcp (turn:…?transport=tcp) or tls (turns:, a throwaway certificate the kiosk trusts).")
+    var relayTransport: String?
 
     func validate() throws {
         guard seconds > 0 && seconds <= 3600 else { throw ValidationError("--seconds must be 1 to 3600") }
         guard offerer == "clinician" || offerer == "kiosk" else { throw ValidationError("--offerer must be clinician or kiosk") }
+        if let t = relayTransport, CoturnProcess.Transport(rawValue: t) == nil {
+            throw ValidationError("--relay-transport must be udp, tcp or tls")
+        }
     }
 
     func run() async throws {
@@ -39,7 +45,9 @@ struct KioskdDemo: AsyncParsableCommand {
         let logger = Logger(label: "kioskd")
         do {
             let summary = try await DemoRun(seconds: seconds, out: out, kioskOffers: offerer == "kiosk",
-                                            startBrowser: !noBrowser, stopSignalingAfter: stopSignalingAfter, relay: relay,
+                                            startBrowser: !noBrowser, stopSignalingAfter: stopSignalingAfter,
+                                            relay: relayTransport.flatMap(CoturnProcess.Transport.init(rawValue:))
+                                                ?? (relay ? .udp : nil),
                                             logger: logger).run()
             print("demo: \(summary.verdict)")
             if !summary.ok { throw ExitCode(1) }

@@ -24,6 +24,10 @@ import Testing
         var ok: Bool
         var framesDecodedWhenSignalingStopped: Int?
         var relayAllocations: Int?
+        var relayTransport: String?
+        var relayStreamConnections: Int?
+        var relayListeners: [String]?
+        var relayTLSSessions: Int?
         var kiosk: Kiosk
         var clinician: Clinician?
     }
@@ -65,12 +69,31 @@ import Testing
     }
 
     /// Through Debian's coturn: the practice's welcome carries the TURN server and its
-    /// credentials, the kiosk (relay-only) allocates, and the call runs on a relayed pair.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/turnserver"), "coturn not installed"))
-    func mediaFlowsThroughCoturn() throws {
-        let s = try runDemo(offerer: "clinician", extra: ["--relay"])
+    /// credentials, the kiosk (relay-only) allocates, and the call runs on a relayed pair. The
+    /// kiosk reaches coturn over UDP, TCP (`turn:…?transport=tcp`) or TLS (`turns:`); in the
+    /// TCP and TLS variants coturn has no other listener, so its allocations came over them.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/turnserver"), "coturn not installed"),
+          arguments: ["udp", "tcp", "tls"])
+    func mediaFlowsThroughCoturn(transport: String) throws {
+        let s = try runDemo(offerer: "clinician", extra: ["--relay", "--relay-transport", transport])
+        print("coturn over \(transport): listeners \(s.relayListeners ?? []), \(s.relayAllocations ?? 0) allocations, "
+              + "\(s.relayStreamConnections ?? 0) stream connections (1 is the start-up probe), \(s.relayTLSSessions ?? 0) TLS sessions, "
+              + "kiosk decoded \(s.kiosk.media.videoFramesDecoded), Chromium decoded \(s.clinician?.videoFramesDecoded ?? 0)")
         #expect(s.kiosk.transport?.selectedPair?.hasPrefix("relay-") == true, "selected \(s.kiosk.transport?.selectedPair ?? "none")")
         #expect((s.relayAllocations ?? 0) >= 1, "coturn granted \(s.relayAllocations ?? 0) allocations")
+        #expect(s.relayTransport == transport)
+        switch transport {
+        case "tcp":
+            #expect(s.relayListeners == ["TCP"], "coturn listened on \(s.relayListeners ?? [])")
+            // The start-up probe and at least the kiosk's connection.
+            #expect((s.relayStreamConnections ?? 0) >= 2, "coturn accepted \(s.relayStreamConnections ?? 0) TCP connections")
+            #expect(s.relayTLSSessions == 0)
+        case "tls":
+            #expect(s.relayListeners == ["TLS"], "coturn listened on \(s.relayListeners ?? [])")
+            #expect((s.relayTLSSessions ?? 0) >= 1, "coturn logged \(s.relayTLSSessions ?? 0) TLS sessions")
+        default:
+            #expect(s.relayListeners?.contains("UDP") == true)
+        }
         let browser = try #require(s.clinician)
         #expect(browser.videoFramesDecoded > 200, "Chromium decoded \(browser.videoFramesDecoded) frames over the relay")
         #expect(s.kiosk.media.videoFramesDecoded > 200, "kioskd decoded \(s.kiosk.media.videoFramesDecoded) frames over the relay")

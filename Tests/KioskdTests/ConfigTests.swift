@@ -43,7 +43,10 @@ import Testing
         ("[display]\nmode = \"big\"\n", 2, "display.mode", "allowed: preferred, WIDTHxHEIGHT, WIDTHxHEIGHT@HZ"),
         ("[practice]\nurl = \"ws://clinic.example/ws\"\n", 2, "practice.url", "only allowed to a loopback host"),
         ("[call]\nturn_servers = [1]\n", 2, "call.turn_servers", "expected an array of strings"),
-        ("[call]\n\nturn_servers = [\"turns:relay.example:443\"]\n", 3, "call.turn_servers", "only turn: over UDP is supported"),
+        ("[call]\n\nturn_servers = [\"turns:relay.example:443?transport=udp\"]\n", 3, "call.turn_servers", "turns: runs over TCP only"),
+        ("[call]\nturn_servers = [\"turn:relay.example?transport=sctp\"]\n", 2, "call.turn_servers", "?transport=udp or ?transport=tcp"),
+        ("[call]\nstun_servers = [\"stuns:relay.example\"]\n", 2, "call.stun_servers", "no stuns:"),
+        ("[call]\nturn_ca_file = \"ca.pem\"\n", 2, "call.turn_ca_file", "absolute"),
         ("[call]\nturn_servers = [\"stun:relay.example\"]\n", 2, "call.turn_servers", "is not a turn server"),
         ("[call]\nstun_servers = [\"stun:u@relay.example\"]\n", 2, "call.stun_servers", "no user, password or path"),
         ("[call]\nice_transport_policy = \"none\"\n", 2, "call.ice_transport_policy", "allowed values: all, relay"),
@@ -63,6 +66,18 @@ import Testing
             #expect(error.description.hasPrefix("/etc/kioskd/kioskd.toml:\(line): key '\(key)': "))
             #expect(error.description.contains(fragment), "\(error.description)")
         }
+    }
+
+    /// RFC 7065: TURN over UDP, TCP and TLS, and the CA file for turns: servers.
+    @Test func turnOverTCPAndTLSAreAccepted() throws {
+        let text = """
+            [call]
+            turn_servers = ["turn:relay.example", "turn:relay.example:3478?transport=tcp", "turns:relay.example:443", "turns:192.0.2.7"]
+            turn_ca_file = "/etc/kioskd/turn-ca.pem"
+            """
+        let config = try ConfigLoader.parse(bytes: Array(text.utf8), file: "/etc/kioskd/kioskd.toml")
+        #expect(config.call.turnServers.count == 4)
+        #expect(config.call.turnCAFile == "/etc/kioskd/turn-ca.pem")
     }
 
     @Test func unknownTableAndStrayKeyAreErrors() {

@@ -19,7 +19,19 @@ import Testing
     func parses(text: String, scheme: ICEServerURL.Scheme, host: String, port: UInt16, transport: ICEServerURL.Transport) throws {
         let url = try ICEServerURL(parsing: text)
         #expect(url.scheme == scheme && url.host == host && url.port == port && url.transport == transport)
-        #expect(url.isUsableByAgent == ((scheme == .stun || scheme == .turn) && transport == .udp))
+        #expect(url.isUsableByAgent == ((scheme == .stun && transport == .udp) || scheme == .turn || scheme == .turns))
+    }
+
+    /// RFC 7065: the transport to a TURN server; `turns:` over UDP would be DTLS (not spoken).
+    @Test func turnTransports() throws {
+        #expect(try ICEServerURL(parsing: "turn:h").turnTransport == .udp)
+        #expect(try ICEServerURL(parsing: "turn:h?transport=tcp").turnTransport == .tcp)
+        #expect(try ICEServerURL(parsing: "turns:h").turnTransport == .tls)
+        #expect(try ICEServerURL(parsing: "turns:h").port == 5349)
+        #expect(try ICEServerURL(parsing: "turns:h?transport=udp").turnTransport == nil)
+        #expect(try !ICEServerURL(parsing: "turns:h?transport=udp").isUsableByAgent)
+        #expect(try !ICEServerURL(parsing: "stuns:h").isUsableByAgent)
+        #expect(try ICEServerURL(parsing: "stun:h").turnTransport == nil)
     }
 
     @Test(arguments: [
@@ -63,13 +75,21 @@ import Testing
         let r = ICEServerResolver.resolve(servers) { host, port in
             (names[host] ?? []).map { TransportAddress(ip: $0.ip, port: port) }
         }
-        // Two addresses per name at most; the same STUN address once.
+        // Two addresses per name at most, per transport; the same STUN address once. The name
+        // of a turns: server travels with it, for its certificate to be checked against.
+        let b1 = TransportAddress(ip: a1.ip, port: 443), b2 = TransportAddress(ip: a2.ip, port: 443)
         #expect(r.turn == [ICETURNServer(address: a1, username: "1700000000:kiosk-1", password: "c"),
-                           ICETURNServer(address: a2, username: "1700000000:kiosk-1", password: "c")])
+                           ICETURNServer(address: a2, username: "1700000000:kiosk-1", password: "c"),
+                           ICETURNServer(address: a1, username: "u", password: "c", transport: .tcp),
+                           ICETURNServer(address: a2, username: "u", password: "c", transport: .tcp),
+                           ICETURNServer(address: b1, username: "u", password: "c", transport: .tls, serverName: "turn.example"),
+                           ICETURNServer(address: b2, username: "u", password: "c", transport: .tls, serverName: "turn.example")])
         #expect(r.stun == [a1])
-        #expect(r.skipped == ["turn(tcp): not supported yet (STUN and TURN over UDP only)",
-                              "turns(tcp): not supported yet (STUN and TURN over UDP only)",
-                              "turn(udp): no credentials", "stun(udp): the name does not resolve"])
+        #expect(r.skipped == ["turn(udp): no credentials", "stun(udp): the name does not resolve"])
+        let refused = ICEServerResolver.resolve([.init(url: try ICEServerURL(parsing: "turns:turn.example?transport=udp"),
+                                                       username: "u", credential: "c")]) { _, _ in [a1] }
+        #expect(refused.turn.isEmpty)
+        #expect(refused.skipped == ["turns(udp): not supported (stun: over UDP, turn: over UDP or TCP, turns: over TCP)"])
     }
 
     @Test func atMostEightServersFromAnyWelcome() throws {

@@ -60,7 +60,7 @@ extension ICEAgent {
         let r = range ?? 0..<bytes.count
         if let k = path.relay {
             guard let wrapped = relays[k].client.wrap(bytes, range: r, to: path.remote) else { return nil }
-            return ICETransmit(from: relays[k].socket, to: relays[k].server, bytes: wrapped)
+            return ICETransmit(from: relays[k].socket, to: relays[k].server, bytes: wrapped, transport: relays[k].transport)
         }
         return ICETransmit(from: path.socket, to: path.remote, bytes: r == bytes.indices ? bytes : Array(bytes[r]))
     }

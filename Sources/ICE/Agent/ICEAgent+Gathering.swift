@@ -26,13 +26,16 @@ extension ICEAgent {
                                                        timer: STUNRetransmitTimer(policy: config.gatherRetransmit, sentAt: now))
             emit(.transmit(ICETransmit(from: address, to: server, bytes: bytes)))
         }
-        // One allocation per TURN server, on the first socket that can reach it.
+        // One allocation per TURN server and transport, on the first socket that can reach it.
         for server in config.turnServers
         where server.address.isIPv4 == address.isIPv4 && server.address.isLoopback == address.isLoopback {
-            guard !relays.contains(where: { $0.server == server.address }) else { continue }
+            guard !relays.contains(where: { $0.server == server.address && $0.transport == server.transport }) else { continue }
+            // RFC 8656 §3.1: over a stream nothing is retransmitted, one timeout per transaction.
+            let retransmit = server.transport.isStream ? .reliable(timeout: config.streamTransactionTimeout)
+                : config.gatherRetransmit
             let turnConfig = TURNClient.Config(server: server.address, username: server.username, password: server.password,
-                                               retransmit: config.gatherRetransmit, software: config.software)
-            relays.append(ICERelay(socket: address, server: server.address,
+                                               retransmit: retransmit, software: config.software)
+            relays.append(ICERelay(socket: address, server: server.address, transport: server.transport,
                                    client: TURNClient(config: turnConfig, random: random.split()), candidate: nil))
             relays[relays.count - 1].client.start(at: now)
             drainRelay(relays.count - 1, at: now)
@@ -89,22 +92,28 @@ extension ICEAgent {
             case .timeout:
                 return
             case .transmit(let bytes):
-                emit(.transmit(ICETransmit(from: relays[k].socket, to: relays[k].server, bytes: bytes)))
+                emit(.transmit(ICETransmit(from: relays[k].socket, to: relays[k].server, bytes: bytes,
+                                           transport: relays[k].transport)))
             case .event(.allocated(let relayed, let mapped)):
-                if let mapped { addServerReflexive(mapped, socket: relays[k].socket, server: relays[k].server, at: now) }
+                // Over TCP/TLS the mapped address is the connection's, not the UDP socket's.
+                if let mapped, relays[k].transport == .udp {
+                    addServerReflexive(mapped, socket: relays[k].socket, server: relays[k].server, at: now)
+                }
                 guard relays[k].candidate == nil,
                       let host = locals.first(where: { $0.candidate.kind == .host && $0.socket == relays[k].socket })
                 else { continue }
+                let preference = ICEPriority.relayLocalPreference(host: host.localPreference, transport: relays[k].transport)
                 let candidate = ICECandidate(foundation: ICEPriority.foundation(.relay, base: relays[k].socket,
-                                                                                 server: relays[k].server),
-                                             priority: ICEPriority.candidate(.relay, localPreference: host.localPreference),
+                                                                                 server: relays[k].server,
+                                                                                 transport: relays[k].transport),
+                                             priority: ICEPriority.candidate(.relay, localPreference: preference),
                                              address: relayed, kind: .relay, relatedAddress: mapped,
                                              generation: generation, ufrag: localCredentials.ufrag)
                 relays[k].candidate = locals.count
                 addLocal(ICELocal(candidate: candidate, address: relayed, socket: relays[k].socket, relay: k,
-                                  localPreference: host.localPreference), at: now)
+                                  localPreference: preference), at: now)
             case .event(.failed(let error)):
-                emit(.event(.relayFailed(error)))
+                emit(.event(.relayFailed(transport: relays[k].transport, error: error)))
                 // Pairs on a lost allocation can no longer be checked.
                 if let c = relays[k].candidate {
                     for p in pairs.indices where pairs[p].local == c { pairs[p].state = .failed; pairs[p].valid = false }
@@ -112,6 +121,16 @@ extension ICEAgent {
             case .event:
                 continue
             }
+        }
+    }
+
+    /// TURN over TCP/TLS: the driver's connection to `server` failed or closed. That relay's
+    /// allocation is gone; its candidate's pairs fail and the call goes on with the others.
+    public mutating func relayTransportClosed(server: TransportAddress, transport: TransportProtocol, at now: Instant) {
+        defer { advance(now) }
+        for k in relays.indices where relays[k].server == server && relays[k].transport == transport {
+            relays[k].client.transportClosed()
+            drainRelay(k, at: now)
         }
     }
 

@@ -8,10 +8,14 @@ extension ICEAgent {
     ///
     /// Application data is the hot path: it costs a demultiplexing check and one set lookup,
     /// allocates nothing, and runs no timers.
+    ///
+    /// `transport` is `.tcp`/`.tls` for a whole message the driver took off its stream to the
+    /// TURN server `from` (RFC 8656 §3.1), `localBase` then the base that stream's transmits
+    /// came from.
     public mutating func handleDatagram(_ bytes: [UInt8], from: TransportAddress, to localBase: TransportAddress,
-                                        at now: Instant) -> ICEReceive {
+                                        transport: TransportProtocol = .udp, at now: Instant) -> ICEReceive {
         let result: ICEReceive
-        if let k = relays.firstIndex(where: { $0.socket == localBase && $0.server == from }) {
+        if let k = relays.firstIndex(where: { $0.socket == localBase && $0.server == from && $0.transport == transport }) {
             switch relays[k].client.handleDatagram(bytes, at: now) {
             case .consumed:
                 drainRelay(k, at: now)
@@ -21,6 +25,9 @@ extension ICEAgent {
             case .relayed(let peer, let payload):
                 result = receive(bytes, payload, path: ICEPath(socket: localBase, relay: k, remote: peer), at: now)
             }
+        } else if transport.isStream {
+            // Streams exist only to TURN servers; nothing else may come over one.
+            result = .dropped(.unexpected)
         } else {
             result = receive(bytes, 0..<bytes.count, path: ICEPath(socket: localBase, relay: nil, remote: from), at: now)
         }

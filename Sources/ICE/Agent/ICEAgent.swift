@@ -229,7 +229,7 @@ public struct ICEAgent: SansIOMachine, Sendable {
     mutating func transmit(_ bytes: [UInt8], on path: ICEPath) -> Bool {
         if let k = path.relay {
             guard let wrapped = relays[k].client.wrap(bytes, to: path.remote) else { return false }
-            emit(.transmit(ICETransmit(from: relays[k].socket, to: relays[k].server, bytes: wrapped)))
+            emit(.transmit(ICETransmit(from: relays[k].socket, to: relays[k].server, bytes: wrapped, transport: relays[k].transport)))
         } else {
             emit(.transmit(ICETransmit(from: path.socket, to: path.remote, bytes: bytes)))
         }

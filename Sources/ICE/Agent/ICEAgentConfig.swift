@@ -1,21 +1,30 @@
 import SessionCore
 import STUN
 
-/// A TURN server the agent allocates a relay on (UDP, long-term credentials).
+/// A TURN server the agent allocates a relay on (long-term credentials). The relay is UDP;
+/// the kiosk reaches the server over UDP, TCP (`turn:…?transport=tcp`) or TLS (`turns:`),
+/// RFC 8656 §3.1, RFC 7065.
 public struct ICETURNServer: Hashable, Sendable {
     public var address: TransportAddress
     public var username: String
     public var password: String
+    public var transport: TransportProtocol
+    /// The URL's host, which a `turns:` server's certificate must name (RFC 6125); the
+    /// driver checks it, the agent does not read it.
+    public var serverName: String?
 
-    public init(address: TransportAddress, username: String, password: String) {
+    public init(address: TransportAddress, username: String, password: String, transport: TransportProtocol = .udp,
+                serverName: String? = nil) {
         self.address = address
         self.username = username
         self.password = password
+        self.transport = transport
+        self.serverName = serverName
     }
 }
 
 extension ICETURNServer: CustomStringConvertible {
-    public var description: String { "ICETURNServer(\(address), user: <redacted>)" }
+    public var description: String { "ICETURNServer(\(address), \(transport.rawValue), user: <redacted>)" }
 }
 
 /// Which local candidates are used (W3C `iceTransportPolicy`).
@@ -32,8 +41,12 @@ public struct ICEAgentConfig: Sendable, Equatable {
     /// Ta: one new check per interval (RFC 8445 §14.2; 50 ms is the default).
     public var checkPacing: Duration = .milliseconds(50)
     public var checkRetransmit: STUNRetransmitPolicy = .checks
-    /// Binding to a STUN server and TURN transactions.
+    /// Binding to a STUN server and TURN transactions over UDP.
     public var gatherRetransmit = STUNRetransmitPolicy(initialRTO: .milliseconds(500), maxRTO: .milliseconds(1600), maxTransmissions: 5)
+    /// TURN transactions over TCP/TLS are sent once (the stream retransmits) and fail after
+    /// this long. Shorter than RFC 8489's 39.5 s so a dead server does not hold gathering back
+    /// that long; a refused or closed connection fails the relay at once through the driver.
+    public var streamTransactionTimeout: Duration = .seconds(15)
     /// The controlling agent nominates the best valid pair once no better pair is still
     /// being checked, or this long after the first valid pair, whichever comes first.
     public var nominationDelay: Duration = .milliseconds(500)

@@ -71,8 +71,11 @@ struct ICEGather: Sendable {
 }
 
 struct ICERelay: Sendable {
+    /// The UDP base the relay is gathered for; over TCP/TLS it only names the relay's family
+    /// and pairs (the driver keeps one stream per server and transport).
     var socket: TransportAddress
     var server: TransportAddress
+    var transport: TransportProtocol
     var client: TURNClient
     var candidate: Int?
 }

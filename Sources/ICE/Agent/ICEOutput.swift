@@ -25,9 +25,9 @@ public enum ICEEvent: Equatable, Sendable {
     case consentLost
     /// Role conflict resolution (RFC 8445 §7.3.1.1) switched this agent's role.
     case roleChanged(isControlling: Bool)
-    /// A TURN server gave no relay (refused credentials, an error, no answer), or lost one:
-    /// the call goes on with the other candidates, and IT needs to read why.
-    case relayFailed(TURNError)
+    /// A TURN allocation failed or was lost (bad credentials, no answer, connection closed):
+    /// its relay candidate is gone, the other candidates go on.
+    case relayFailed(transport: TransportProtocol, error: TURNError)
 }
 
 public enum ICEOutput: Equatable, TimedOutput {

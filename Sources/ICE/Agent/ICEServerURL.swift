@@ -1,6 +1,8 @@
+import SessionCore
+
 /// A STUN or TURN server URL (RFC 7064 `stun:`/`stuns:`, RFC 7065 `turn:`/`turns:` with
 /// `?transport=udp|tcp`), as configured or as the practice's `welcome` lists it. Parsing only:
-/// the host is resolved by the driver, and the agent allocates over UDP (`isUsableByAgent`).
+/// the host is resolved by the driver (`isUsableByAgent` says what the kiosk can use).
 public struct ICEServerURL: Sendable, Hashable {
     public enum Scheme: String, Sendable {
         case stun, stuns, turn, turns
@@ -73,9 +75,20 @@ public struct ICEServerURL: Sendable, Hashable {
 
     public var isTURN: Bool { scheme.isTURN }
 
-    /// What the agent can use today: STUN and TURN over plain UDP. `stuns:`, `turns:` and
-    /// TURN over TCP need a stream transport the driver does not have yet.
-    public var isUsableByAgent: Bool { (scheme == .stun || scheme == .turn) && transport == .udp }
+    /// What the kiosk can use: STUN over UDP, and TURN over UDP, TCP or TLS (`turns:` with
+    /// TCP; `turns:…?transport=udp` would be DTLS, RFC 7065 §3, which it does not speak).
+    /// `stuns:` is not used: a STUN server over TLS adds nothing to a kiosk's candidates.
+    public var isUsableByAgent: Bool { turnTransport != nil || (scheme == .stun && transport == .udp) }
+
+    /// How the kiosk reaches this TURN server; nil for STUN and for `turns:` over UDP.
+    public var turnTransport: TransportProtocol? {
+        switch (scheme, transport) {
+        case (.turn, .udp): .udp
+        case (.turn, .tcp): .tcp
+        case (.turns, .tcp): .tls
+        default: nil
+        }
+    }
 
     /// RFC 1123 labels, or an IPv4 literal (which is a valid name by these rules too).
     private static func isHostName(_ s: Substring) -> Bool {

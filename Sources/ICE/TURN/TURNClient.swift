@@ -6,6 +6,10 @@ import STUN
 /// CreatePermission per peer IP, ChannelBind per peer, Send indications until a channel is
 /// bound, then ChannelData. Every datagram goes to or comes from `config.server`.
 ///
+/// Over TCP or TLS (RFC 8656 §3.1) the client is the same: the driver frames its messages on
+/// the stream (`TURNStreamFramer`), the config's `retransmit` is `.reliable(...)` (sent once,
+/// one transaction timeout), and `transportClosed()` reports a lost connection.
+///
 /// Drive it like the other state machines: call `start`, feed `handleDatagram` with what the
 /// server sends and `handleTimeout` at the deadline, and drain `poll()` after each call.
 public struct TURNClient: SansIOMachine, Sendable {
@@ -174,6 +178,16 @@ public struct TURNClient: SansIOMachine, Sendable {
             message.encode(into: &out)
         }
         return out
+    }
+
+    /// TURN over TCP/TLS: the driver lost the connection (or never made it). An allocation
+    /// lives and dies with its connection (RFC 8656 §3.1), so the client fails.
+    public mutating func transportClosed() {
+        outputs.inputHandled()
+        switch state {
+        case .failed, .released: return
+        case .idle, .allocating, .allocated: fail(.transportClosed)
+        }
     }
 
     /// Deletes the allocation (Refresh with LIFETIME 0, §7.3).

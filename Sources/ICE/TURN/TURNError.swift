@@ -1,5 +1,5 @@
 /// Why a TURN datagram or allocation failed.
-public enum TURNError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum TURNError: Error, Equatable, Sendable {
     /// ChannelData shorter than its header or its length field.
     case truncated
     /// The first byte is not 0x40–0x4F, or the number is outside 0x4000–0x4FFF (RFC 8656 §12).
@@ -12,17 +12,23 @@ public enum TURNError: Error, Equatable, Sendable, CustomStringConvertible {
     case unauthorized
     /// A success response without the attributes the method requires.
     case malformedResponse
+    /// TURN over TCP or TLS: the connection to the server failed or closed (the driver logs
+    /// why); the allocation is gone with it (RFC 8656 §3.1).
+    case transportClosed
+}
 
-    /// In words for IT's log; no server address (the caller names the server by index at most).
+extension TURNError: CustomStringConvertible {
+    /// For logs: what went wrong, never an address or a credential.
     public var description: String {
         switch self {
-        case .truncated: "a relayed packet was cut short"
-        case .invalidChannel(let n): "a relayed packet named channel \(n), outside 0x4000-0x4FFF"
+        case .truncated: "truncated ChannelData"
+        case .invalidChannel(let c): "invalid channel \(c)"
         case .timedOut: "the TURN server did not answer"
         case .rejected(let code): "the TURN server refused the request (error \(code))"
         case .unauthorized:
-            "the TURN server refused the credentials: wrong user name or password, or expired (time-limited credentials from the practice expire)"
+            "the TURN server refused the credentials (401 Unauthorized): wrong user name or password, or expired (the practice's time-limited credentials expire)"
         case .malformedResponse: "the TURN server's answer lacked required attributes"
+        case .transportClosed: "the connection to the TURN server closed"
         }
     }
 }

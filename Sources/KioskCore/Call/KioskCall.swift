@@ -16,10 +16,13 @@ public actor KioskCall {
         public var peer: PeerConfiguration
         /// The kiosk's own STUN/TURN servers (its configuration), used beside the practice's.
         public var iceServers: [ICEServerResolver.Server]
+        /// CAs trusted for `turns:` servers besides the system's (`call.turn_ca_file`).
+        public var turnCAFile: String?
 
-        public init(peer: PeerConfiguration, iceServers: [ICEServerResolver.Server] = []) {
+        public init(peer: PeerConfiguration, iceServers: [ICEServerResolver.Server] = [], turnCAFile: String? = nil) {
             self.peer = peer
             self.iceServers = iceServers
+            self.turnCAFile = turnCAFile
         }
     }
 
@@ -290,7 +293,8 @@ public actor KioskCall {
             let media = self.media
             let outgoing = self.outgoing
             let this = self
-            driver = try PeerDriver(configuration: configuration, certificate: certificate) { event in
+            driver = try PeerDriver(configuration: configuration, certificate: certificate,
+                                    turnCAFile: options.turnCAFile) { event in
                 switch event {
                 case .videoFrame(let payload, let keyframe, _):
                     media.receivedVideo(payload, keyframe: keyframe)
@@ -336,8 +340,9 @@ public actor KioskCall {
             logger.info("ice state", metadata: ["state": "\(s.rawValue)"])
         case .remoteBye:
             logger.info("remote said goodbye")
-        case .relayFailed(let error):
-            logger.warning("TURN relay unavailable", metadata: ["reason": "\(error)"])
+        case .relayFailed(let transport, let reason):
+            // The server's address stays out of the log: it can say which practice this is.
+            logger.warning("TURN relay failed", metadata: ["transport": "\(transport.rawValue)", "error": "\(reason)"])
         default:
             break
         }

@@ -41,11 +41,13 @@ enum ConfigKeys {
             .strings("call", "stun_servers", \.call.stunServers, each: validICEServer(scheme: "stun"),
                      help: "Extra STUN servers (stun:host:port), added to those the practice sends."),
             .strings("call", "turn_servers", \.call.turnServers, each: validICEServer(scheme: "turn"),
-                     help: "Extra TURN servers (turn:host[:port][?transport=udp]), used with call.turn_username and call.turn_password_file."),
+                     help: "Extra TURN servers (turn:host[:port][?transport=udp|tcp], turns:host[:port]), used with call.turn_username and call.turn_password_file."),
             .string("call", "turn_username", \.call.turnUsername, pattern: { $0.utf8.count > 256 ? "expected at most 256 bytes" : nil },
                     help: "Long-term TURN user name for call.turn_servers (the practice's own servers bring theirs)."),
             .string("call", "turn_password_file", \.call.turnPasswordFile, pattern: { $0.isEmpty ? nil : absolutePath($0) },
                     help: "Absolute path of the file holding the TURN password for call.turn_servers."),
+            .string("call", "turn_ca_file", \.call.turnCAFile, pattern: { $0.isEmpty ? nil : absolutePath($0) },
+                    help: "PEM file of a private CA trusted for turns: servers' certificates, besides the system's."),
             .string("call", "ice_transport_policy", \.call.iceTransportPolicy, allowed: ["all", "relay"],
                     help: "all, or relay: only relayed candidates, so the peer never learns the kiosk's addresses."),
             .integer("call", "max_video_bitrate_kbps", \.call.maxVideoBitrateKbps, range: 100...8000,
@@ -120,7 +122,9 @@ enum ConfigKeys {
                     return "'\(s)' is not a \(scheme) server (allowed: \(scheme):host[:port])"
                 }
                 guard url.isUsableByAgent else {
-                    return "'\(s)': only \(scheme): over UDP is supported (no \(scheme)s: and no ?transport=tcp yet)"
+                    return scheme == "turn"
+                        ? "'\(s)': turns: runs over TCP only (allowed: turn:host[:port][?transport=udp|tcp], turns:host[:port])"
+                        : "'\(s)': only stun: over UDP is supported (no stuns:)"
                 }
                 return nil
             } catch {

@@ -39,6 +39,7 @@ struct KioskConfig: Equatable, Sendable {
         var turnServers: [String] = []
         var turnUsername = ""
         var turnPasswordFile = ""
+        var turnCAFile = ""
         var iceTransportPolicy = "all"
         var maxVideoBitrateKbps = 1500
         var audioBitrateKbps = 32
