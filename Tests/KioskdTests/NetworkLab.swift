@@ -97,6 +97,17 @@ final class NetworkLab: @unchecked Sendable {
             """)
     }
 
+    /// The clinic's firewall: no UDP leaves the kiosk's network (TCP does).
+    func blockUDPFromTheClinic() throws {
+        try nft(Self.nat, """
+            table inet kl-firewall {
+              chain kl_forward { type filter hook forward priority 0; policy accept;
+                iifname "n1" meta l4proto udp counter drop comment "no UDP out of the clinic"
+              }
+            }
+            """)
+    }
+
     /// No UDP crosses the core at all, and no relay is offered: the call has no path.
     func blockEveryMediaPath() throws {
         try nft(Self.core, """

@@ -22,8 +22,10 @@ struct NetworkLabTests {
         let turnSecret = UUID().uuidString
         var certificate: String { "\(dir)/cert.pem" }
 
-        /// - Parameter restTURN: hand TURN REST credentials out in the welcome (else no TURN).
-        init(restTURN: Bool = true) throws {
+        /// - Parameters: `restTURN` hands TURN REST credentials out in the welcome (else no
+        ///   TURN); `turnURLs` are the servers they are for (coturn listens on UDP and TCP 3478
+        ///   and TLS 443).
+        init(restTURN: Bool = true, turnURLs: [String] = ["turn:\(NetworkLab.coreAddress):\(NetworkLabTests.turnPort)?transport=udp"]) throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-\(UUID().uuidString.prefix(8))").path
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try NetworkLab.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
@@ -45,14 +47,14 @@ struct NetworkLabTests {
                 "--listening-ip", NetworkLab.coreAddress, "--relay-ip", NetworkLab.relayAddress,
                 "--listening-port", String(NetworkLabTests.turnPort), "--min-port", "49160", "--max-port", "49260",
                 "--use-auth-secret", "--static-auth-secret", turnSecret, "--realm", "kiosk.test",
-                "--no-tls", "--no-dtls", "--no-software-attribute", "--log-file", "stdout", "--simple-log", "--verbose",
+                "--tls-listening-port", "443", "--cert", "\(dir)/cert.pem", "--pkey", "\(dir)/key.pem",
+                "--no-dtls", "--no-software-attribute", "--log-file", "stdout", "--simple-log", "--verbose",
             ], name: "coturn", readyWhen: "listener opened on")
             practice = try NamespacedProcess(namespace: NetworkLab.core, [
                 tool, "--host", "0.0.0.0", "--port", String(NetworkLabTests.practicePort),
                 "--tls-cert", "\(dir)/cert.pem", "--tls-key", "\(dir)/key.pem",
                 "--users", "\(dir)/users", "--kiosks", "\(dir)/kiosks",
-            ] + (restTURN ? [
-                "--turn-url", "turn:\(NetworkLab.coreAddress):\(NetworkLabTests.turnPort)?transport=udp",
+            ] + (restTURN ? turnURLs.flatMap { ["--turn-url", $0] } + [
                 "--turn-secret-file", "\(dir)/turn-secret", "--turn-ttl", "600",
             ] : []), name: "practice", readyWhen: "listening")
         }
@@ -139,12 +141,13 @@ struct NetworkLabTests {
 
     /// One scenario: the lab shaped by `network`, the core's services, kioskd in the kiosk's
     /// network and Chromium in the clinician's, with `appointment` booked and opened.
-    static func scenario(_ appointment: String, restTURN: Bool = true, network: (NetworkLab) throws -> Void = { _ in },
+    static func scenario(_ appointment: String, restTURN: Bool = true, turnURLs: [String]? = nil,
+                         network: (NetworkLab) throws -> Void = { _ in },
                          callSettings: (Practice) throws -> String = { _ in "" },
                          _ body: (NetworkLab, Practice, RunningKiosk, ChromiumPage) async throws -> Void) async throws {
         let lab = try NetworkLab()
         try network(lab)
-        let practice = try Practice(restTURN: restTURN)
+        let practice = try turnURLs.map { try Practice(restTURN: restTURN, turnURLs: $0) } ?? Practice(restTURN: restTURN)
         defer { practice.stop() }
         let kiosk = try RunningKiosk(signalingURL: practice.signalingURL, kioskId: kioskId, token: practice.kioskToken,
                                      practiceCA: practice.certificate, callSettings: try callSettings(practice),
@@ -171,6 +174,32 @@ struct NetworkLabTests {
             #expect(pair["localCandidateType"].string == "relay" && pair["remoteCandidateType"].string == "relay", "Chromium's pair: \(pair)")
             #expect(practice.allocations >= 2, "both sides allocated on coturn: \(practice.allocations)")
             #expect(!kiosk.log.contains("Net Patient") && !kiosk.log.contains(practice.kioskToken) && !kiosk.log.contains(practice.turnSecret))
+        }
+    }
+
+    /// The clinic's network lets no UDP out, only TCP: the kiosk reaches coturn over TURN/TCP
+    /// (port 3478) or TURN/TLS (port 443, the certificate checked against `call.turn_ca_file`),
+    /// the clinician over UDP, and the call runs relay to relay.
+    @Test(.timeLimit(.minutes(3)), arguments: ["tcp", "tls"])
+    func relayToRelayOverTURNStreamsWhenTheClinicBlocksUDP(transport: String) async throws {
+        let stream = transport == "tls" ? "turns:\(NetworkLab.turnHost):443?transport=tcp"
+                                        : "turn:\(NetworkLab.coreAddress):\(Self.turnPort)?transport=tcp"
+        let udp = "turn:\(NetworkLab.coreAddress):\(Self.turnPort)?transport=udp"
+        try await Self.scenario("net-\(transport)", turnURLs: [udp, stream], network: {
+            try $0.blockDirectPath()
+            try $0.blockUDPFromTheClinic()
+        }, callSettings: { "turn_ca_file = \"\($0.certificate)\"" }) { _, practice, kiosk, page in
+            try await Self.call(kiosk, page)
+            let media = try await Self.mediaFor(10, kiosk, page)
+            let kioskSessions = practice.coturn.log.split(separator: "\n").filter { $0.contains(":\(Self.kioskId)>") }
+            print("netlab relay/\(transport): 10 s: kiosk decoded \(media.kiosk) frames, Chromium \(media.page); coturn on the kiosk: \(kioskSessions.filter { $0.contains("new,") })")
+            #expect(media.kiosk > 100 && media.page > 100, "frames in 10 s: kiosk \(media.kiosk), Chromium \(media.page)")
+            #expect(try kiosk.control.status().call.selectedPair == "relay-relay")
+            #expect(kioskSessions.contains { $0.contains("ALLOCATE processed, success") }, "the kiosk allocated, with no UDP out")
+            if transport == "tls" {
+                #expect(kioskSessions.contains { $0.contains("new,") && $0.contains("method=TLS") }, "over TLS: \(kioskSessions.prefix(3))")
+            }
+            #expect(kiosk.log.contains("TURN relay failed") && kiosk.log.contains("transport=udp"), "the UDP relay failed, said so")
         }
     }
 
