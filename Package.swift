@@ -190,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "KioskdTests",
             dependencies: [
-                "kioskd", "KioskCore", "Media", "Render", "DevTools", "SessionCore", "Signaling", "DTLS", "Codecs", "SessionPeer", "SessionDriver",
+                "kioskd", "KioskCore", "Media", "Render", "DevTools", "SessionCore", "Signaling", "DTLS", "Codecs", "SessionPeer", "SessionDriver", "ICE",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ],
             swiftSettings: strict
