@@ -40,7 +40,17 @@ final class NetworkLab: @unchecked Sendable {
     deinit { Self.down() }
 
     private func up() throws {
-        for ns in Self.namespaces { try Self.run(["ip", "netns", "add", ns]) }
+        for ns in Self.namespaces {
+            try Self.run(["ip", "netns", "add", ns])
+            // IPv4 only: IPv6 link-local addresses appearing a second after the links come up
+            // make Chromium abort requests with ERR_NETWORK_CHANGED. And an address removed
+            // from a subnet promotes the next one (as on a real kiosk's DHCP renewal) instead
+            // of taking every address of that subnet with it.
+            for key in ["net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1",
+                        "net.ipv4.conf.all.promote_secondaries=1", "net.ipv4.conf.default.promote_secondaries=1"] {
+                try Self.ns(ns, ["sysctl", "-qw", key])
+            }
+        }
         try link("k0", Self.kiosk, "n1", Self.nat)
         try link("n0", Self.nat, "c0", Self.core)
         try link("c2", Self.core, "b0", Self.clinician)

@@ -83,7 +83,13 @@ struct NetworkLabTests {
     /// The front desk books an appointment for now and sends it to the kiosk, then the
     /// clinician signs in and opens it (production mode: sessions, CSRF, roles).
     static func book(_ appointment: String, on page: ChromiumPage, _ practice: Practice) async throws {
-        try await page.navigate("\(practice.baseURL)/")
+        do {
+            try await page.navigate("\(practice.baseURL)/")
+        } catch {
+            // A network that was just made may still settle (Chromium: ERR_NETWORK_CHANGED).
+            try await Task.sleep(for: .seconds(1))
+            try await page.navigate("\(practice.baseURL)/")
+        }
         try await page.waitFor("document.readyState === 'complete'", timeout: .seconds(20))
         let booked = try await page.evaluate("""
             (async () => {
