@@ -11,9 +11,19 @@ import Synchronization
 /// poll(2) until a datagram, a command or the peer's next deadline, and feeds it the monotonic
 /// time. Other threads talk to it only through `submit` (one lock and one eventfd write per
 /// command: per encoded frame or signaling message, never per packet).
+///
+/// With `watchAddresses`, a NETLINK_ROUTE socket in the same poll(2) set reports address
+/// changes (`AddressMonitor`): the engine lists the addresses again, keeps the sockets whose
+/// address is still there, closes those whose address vanished, binds new ones, and tells the
+/// peer (`Peer.setLocalAddresses`), which asks for an ICE restart.
 public final class PeerDriver: Sendable {
     public enum Command: Sendable {
         case createOffer(@Sendable (String) -> Void)
+        /// A subsequent offer with new ICE credentials (an ICE restart) for an established call.
+        case createRestartOffer(@Sendable (String) -> Void)
+        /// Report `.iceRestartNeeded(.requested)` as if the path had gone (the demo's
+        /// `--ice-restart-after`, and operators).
+        case requestICERestart
         case acceptOffer(String, @Sendable (Result<String, PeerError>) -> Void)
         case acceptAnswer(String, @Sendable (PeerError?) -> Void)
         case remoteCandidate(String)
@@ -39,7 +49,10 @@ public final class PeerDriver: Sendable {
 
     /// Binds one UDP socket per local address and starts the engine thread. `onEvent` runs on
     /// that thread: hand heavy work (decoding) to another thread.
+    /// - Parameter watchAddresses: the addresses to have sockets on, listed again whenever the
+    ///   kernel reports an address change (nil: the sockets stay as bound).
     public init(configuration: PeerConfiguration, certificate: DTLSCertificate,
+                watchAddresses: (@Sendable () -> [TransportAddress])? = nil,
                 onEvent: @escaping @Sendable (PeerEvent) -> Void) throws(UDPSocket.Failure) {
         var sockets: [UDPSocket] = []
         for address in configuration.localAddresses {
@@ -56,7 +69,8 @@ public final class PeerDriver: Sendable {
         wakeFD = pipeFDs[0]
         wakeWriteFD = pipeFDs[1]
         self.onEvent = onEvent
-        let engine = PeerEngine(peer: Peer(configuration: config, certificate: certificate), sockets: sockets)
+        let engine = PeerEngine(peer: Peer(configuration: config, certificate: certificate), sockets: sockets,
+                                addresses: watchAddresses, monitor: watchAddresses == nil ? nil : AddressMonitor())
         let box = UncheckedBox(engine)
         let thread = Thread { [self] in self.run(box.value) }
         thread.start()
@@ -87,8 +101,14 @@ public final class PeerDriver: Sendable {
     }
 
     private func run(_ engine: PeerEngine) {
-        var fds = engine.sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
-        fds.append(pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0))
+        // Sockets first, then the wake pipe, then the address monitor (rebuilt when the sockets change).
+        func pollSet() -> [pollfd] {
+            var fds = engine.sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+            fds.append(pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0))
+            if let monitor = engine.monitor { fds.append(pollfd(fd: monitor.fd, events: Int16(POLLIN), revents: 0)) }
+            return fds
+        }
+        var fds = pollSet()
         var buffer = [UInt8](repeating: 0, count: 2048)
         var deadline = MonotonicClock.now()
         engine.peer.handleTimeout(at: deadline)
@@ -107,6 +127,10 @@ public final class PeerDriver: Sendable {
             if fds[engine.sockets.count].revents & Int16(POLLIN) != 0 {
                 var drain = [UInt8](repeating: 0, count: 64)
                 while read(wakeFD, &drain, 64) > 0 {}
+            }
+            if let monitor = engine.monitor, fds[engine.sockets.count + 1].revents & Int16(POLLIN) != 0, monitor.drain(),
+               engine.rebind(now) {
+                fds = pollSet()
             }
             commands.removeAll(keepingCapacity: true)
             let running = shared.withLock { shared -> Bool in
@@ -129,17 +153,45 @@ public final class PeerDriver: Sendable {
 /// What the engine thread owns. Only that thread touches it.
 final class PeerEngine {
     let peer: Peer
-    let sockets: [UDPSocket]
+    private(set) var sockets: [UDPSocket]
+    let addresses: (@Sendable () -> [TransportAddress])?
+    let monitor: AddressMonitor?
 
-    init(peer: Peer, sockets: [UDPSocket]) {
+    init(peer: Peer, sockets: [UDPSocket], addresses: (@Sendable () -> [TransportAddress])? = nil, monitor: AddressMonitor? = nil) {
         self.peer = peer
         self.sockets = sockets
+        self.addresses = addresses
+        self.monitor = monitor
+    }
+
+    /// After an address change: one socket per wanted address, keeping those still wanted (by
+    /// IP: they were bound to an ephemeral port), closing the others. True when the set changed;
+    /// the peer then has the new bases and asks for an ICE restart.
+    func rebind(_ now: Instant) -> Bool {
+        guard let addresses else { return false }
+        let wanted = addresses()
+        var next: [UDPSocket] = []
+        for address in wanted where !next.contains(where: { $0.localAddress.ip == address.ip }) {
+            if let kept = sockets.first(where: { $0.localAddress.ip == address.ip }) {
+                next.append(kept)
+            } else if let fresh = try? UDPSocket(bindTo: address) {
+                next.append(fresh)
+            }
+        }
+        guard next.map(\.localAddress) != sockets.map(\.localAddress) else { return false }
+        sockets = next  // the dropped sockets close as they go
+        peer.setLocalAddresses(next.map(\.localAddress), at: now)
+        return true
     }
 
     func perform(_ command: PeerDriver.Command, _ now: Instant) {
         switch command {
         case .createOffer(let reply):
             reply(peer.createOffer(at: now))
+        case .createRestartOffer(let reply):
+            reply(peer.createOffer(iceRestart: true, at: now))
+        case .requestICERestart:
+            peer.requestICERestart(at: now)
         case .acceptOffer(let sdp, let reply):
             do { reply(.success(try peer.acceptOffer(sdp, at: now))) } catch { reply(.failure(error)) }
         case .acceptAnswer(let sdp, let reply):
@@ -167,7 +219,8 @@ final class PeerEngine {
         while let output = peer.poll() {
             switch output {
             case .transmit(let t):
-                if let socket = sockets.first(where: { $0.localAddress == t.from }) ?? sockets.first {
+                // Nothing for a socket that is gone (its address vanished): it cannot be sent.
+                if let socket = sockets.first(where: { $0.localAddress == t.from }) {
                     t.bytes.withUnsafeBytes { _ = socket.send($0, to: t.to) }
                 }
             case .event(let e):

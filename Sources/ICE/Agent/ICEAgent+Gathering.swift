@@ -7,7 +7,13 @@ extension ICEAgent {
     /// A local interface address with a bound UDP socket. The driver sends each `ICETransmit`
     /// from the socket whose address is `transmit.from`.
     public mutating func addLocalHost(_ address: TransportAddress, at now: Instant) {
-        defer { advance(now) }
+        addHost(address, at: now)
+        advance(now)
+    }
+
+    /// `addLocalHost` without the `advance`, so a restart can add every base before gathering
+    /// is judged complete.
+    mutating func addHost(_ address: TransportAddress, at now: Instant) {
         guard !hosts.contains(address), !isNotUnicast(address) else { return }
         hosts.append(address)
         let preference = UInt16(truncatingIfNeeded: 65535 - min(hosts.count - 1, 1000))
@@ -26,7 +32,14 @@ extension ICEAgent {
         }
         // One allocation per TURN server, on the first socket of its family.
         for server in config.turnServers where server.address.isIPv4 == address.isIPv4 {
-            guard !relays.contains(where: { $0.server == server.address }) else { continue }
+            if let k = relays.firstIndex(where: { $0.server == server.address && !$0.retired }) {
+                // An allocation that outlived an ICE restart is offered again as it is.
+                if relays[k].socket == address, relays[k].candidate == nil,
+                   case .allocated(let relayed, let mapped) = relays[k].client.state {
+                    addRelayCandidate(k, relayed: relayed, mapped: mapped, at: now)
+                }
+                continue
+            }
             let turnConfig = TURNClient.Config(server: server.address, username: server.username, password: server.password,
                                                retransmit: config.gatherRetransmit, software: config.software)
             relays.append(ICERelay(socket: address, server: server.address,
@@ -77,17 +90,7 @@ extension ICEAgent {
                 emit(.transmit(ICETransmit(from: relays[k].socket, to: relays[k].server, bytes: bytes)))
             case .event(.allocated(let relayed, let mapped)):
                 if let mapped { addServerReflexive(mapped, socket: relays[k].socket, server: relays[k].server, at: now) }
-                guard relays[k].candidate == nil,
-                      let host = locals.first(where: { $0.candidate.kind == .host && $0.socket == relays[k].socket })
-                else { continue }
-                let candidate = ICECandidate(foundation: ICEPriority.foundation(.relay, base: relays[k].socket,
-                                                                                 server: relays[k].server),
-                                             priority: ICEPriority.candidate(.relay, localPreference: host.localPreference),
-                                             address: relayed, kind: .relay, relatedAddress: mapped,
-                                             generation: generation, ufrag: localCredentials.ufrag)
-                relays[k].candidate = locals.count
-                addLocal(ICELocal(candidate: candidate, address: relayed, socket: relays[k].socket, relay: k,
-                                  localPreference: host.localPreference), at: now)
+                addRelayCandidate(k, relayed: relayed, mapped: mapped, at: now)
             case .event(.failed):
                 // Pairs on a lost allocation can no longer be checked.
                 if let c = relays[k].candidate {
@@ -97,6 +100,18 @@ extension ICEAgent {
                 continue
             }
         }
+    }
+
+    mutating func addRelayCandidate(_ k: Int, relayed: TransportAddress, mapped: TransportAddress?, at now: Instant) {
+        guard relays[k].candidate == nil,
+              let host = locals.first(where: { $0.candidate.kind == .host && $0.socket == relays[k].socket }) else { return }
+        let candidate = ICECandidate(foundation: ICEPriority.foundation(.relay, base: relays[k].socket, server: relays[k].server),
+                                     priority: ICEPriority.candidate(.relay, localPreference: host.localPreference),
+                                     address: relayed, kind: .relay, relatedAddress: mapped,
+                                     generation: generation, ufrag: localCredentials.ufrag)
+        relays[k].candidate = locals.count
+        addLocal(ICELocal(candidate: candidate, address: relayed, socket: relays[k].socket, relay: k,
+                          localPreference: host.localPreference), at: now)
     }
 
     mutating func serviceGathering(_ now: Instant) {
@@ -111,11 +126,11 @@ extension ICEAgent {
                 gathers[id] = nil
             }
         }
-        for k in relays.indices {
+        for k in relays.indices where !relays[k].retired {
             relays[k].client.handleTimeout(at: now)
             drainRelay(k, at: now)
         }
-        let relaysPending = relays.contains { $0.client.state == .allocating || $0.client.state == .idle }
+        let relaysPending = relays.contains { !$0.retired && ($0.client.state == .allocating || $0.client.state == .idle) }
         if !gatheringCompleteSent, !hosts.isEmpty, gathers.isEmpty, !relaysPending {
             gatheringCompleteSent = true
             emit(.event(.gatheringComplete))

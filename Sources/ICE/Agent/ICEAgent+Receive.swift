@@ -11,7 +11,7 @@ extension ICEAgent {
     public mutating func handleDatagram(_ bytes: [UInt8], from: TransportAddress, to localBase: TransportAddress,
                                         at now: Instant) -> ICEReceive {
         let result: ICEReceive
-        if let k = relays.firstIndex(where: { $0.socket == localBase && $0.server == from }) {
+        if let k = relays.firstIndex(where: { $0.socket == localBase && $0.server == from && !$0.retired }) {
             switch relays[k].client.handleDatagram(bytes, at: now) {
             case .consumed:
                 drainRelay(k, at: now)
@@ -34,6 +34,8 @@ extension ICEAgent {
 
     private mutating func receive(_ bytes: [UInt8], _ range: Range<Int>, path: ICEPath, at now: Instant) -> ICEReceive {
         guard state != .closed else { return .dropped(.unexpected) }
+        // The stall detector's input: one comparison, no copy of the selection.
+        if path == selected?.path { selected?.lastHeardAt = now }
         guard STUNMessage.isSTUN(bytes, range: range) else {
             return acceptedPaths.contains(path) ? .application(payload: range, from: path.remote) : .dropped(.unknownSource)
         }

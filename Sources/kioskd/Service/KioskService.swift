@@ -57,7 +57,9 @@ struct KioskService: Service {
         let peer = Self.peerConfiguration(config.call)
         let events = AsyncStream<CallEvent>.makeStream()
         let call = KioskCall(link: link, media: media,
-                             options: .init(peer: peer, iceServers: Self.iceServers(config.call, logger: logger)), logger: logger,
+                             options: .init(peer: peer, iceServers: Self.iceServers(config.call, logger: logger),
+                                            watchAddresses: { LocalAddresses.list(includeLoopback: true) }),
+                             logger: logger,
                              observer: { events.1.yield($0) })
         var settings = KioskFlow.Settings()
         settings.endedTimeout = .seconds(config.kiosk.endedScreenSeconds)
