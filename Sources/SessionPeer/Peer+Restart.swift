@@ -148,6 +148,10 @@ extension Peer {
         for text in session.remoteCandidates {
             if let candidate = try? ICECandidate(sdpAttribute: text) { ice.addRemoteCandidate(candidate, at: now) }
         }
+        for candidate in laterCandidates where candidate.ufrag == session.remoteICEUfrag {
+            ice.addRemoteCandidate(candidate, at: now)
+        }
+        laterCandidates.removeAll()
         if session.remoteEndOfCandidates { ice.remoteEndOfCandidates(at: now) }
     }
 

@@ -74,6 +74,13 @@ extension Peer {
     public func addRemoteCandidate(_ text: String, at now: Instant) -> Bool {
         defer { drain(now) }
         guard let candidate = try? ICECandidate(sdpAttribute: text) else { return false }
+        // Mid-call, a candidate of another ICE generation than the agent's may belong to a
+        // restart whose description has not been applied yet (trickle can overtake it): kept
+        // until that description arrives (`applyRemoteICE`), bounded like the agent's list.
+        if negotiated != nil, let ufrag = candidate.ufrag, ufrag != ice.remoteCredentials?.ufrag {
+            if laterCandidates.count < ICEAgent.maxRemoteCandidates { laterCandidates.append(candidate) }
+            return true
+        }
         ice.addRemoteCandidate(candidate, at: now)
         return true
     }

@@ -34,6 +34,8 @@ public final class Peer: SansIOMachine {
     /// An ICE restart began (new local credentials) and no pair of the new generation is
     /// selected yet.
     var restartInFlight = false
+    /// Remote candidates of an ICE generation not applied yet (see `addRemoteCandidate`).
+    var laterCandidates: [ICECandidate] = []
     /// `.iceRestartNeeded` was reported and no restart has begun since: said once.
     var restartNeededReported = false
 
@@ -95,6 +97,8 @@ public final class Peer: SansIOMachine {
         s.srtpErrors = transportStats.srtpErrors
         s.iceRestarts = transportStats.iceRestarts
         s.selectedPairChanges = transportStats.selectedPairChanges
+        let pairStates = ice.pairInfo.map { "\($0.state.rawValue)\($0.valid ? "+v" : "")\($0.nominated ? "+n" : "")" }
+        s.iceSummary = "\(ice), pairs [\(pairStates.joined(separator: " "))]"
         return s
     }
 

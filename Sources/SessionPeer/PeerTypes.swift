@@ -151,5 +151,7 @@ public struct PeerStats: Sendable, Equatable, Codable {
     /// How often a pair was selected (the first one counts): more than `iceRestarts` + 1 only
     /// when ICE moved within a generation.
     public var selectedPairChanges = 0
+    /// The ICE agent in one line: state, role, generation, counts, pair states (no addresses).
+    public var iceSummary: String?
     public init() {}
 }
