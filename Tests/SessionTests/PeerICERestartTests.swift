@@ -83,4 +83,33 @@ import Testing
         #expect(sim.b.peer.stats.iceRestarts == 0)
         #expect(sim.b.framesReceived.count - before == 30)
     }
+
+    /// Consent loss without a word from the driver: A's NAT forgets its mapping at 10 s (a NAT
+    /// reboot), so nothing from B reaches A and A's packets come from a new public port. The
+    /// stall signal (2 s of silence, consent probes unanswered) asks for the restart; B learns
+    /// A's new mapping as peer-reflexive from A's checks, and media flows again.
+    @Test func aStalledPathIsRestartedWithoutADriverEvent() throws {
+        let nat = NATConfig(publicIP: .v4(0xC633_640A))  // 198.51.100.10
+        let sim = try CallSimulation(net: NetworkEmulator(seed: 25, natA: nat), bothSendVideo: true) {
+            $0.ice.stallAfter = .seconds(2)
+        }
+        try sim.run(until: .zero + .seconds(10))
+        #expect(sim.a.connected && sim.b.connected)
+        let lossAt = sim.now
+        sim.net.move(.a, from: CallSimulation.addressA, to: CallSimulation.addressA)  // the NAT mapping is gone
+        try sim.run(until: lossAt + .seconds(6))
+        let needs = (sim.a.restartsNeeded + sim.b.restartsNeeded).map(\.reason)
+        let resumedAtB = sim.b.framesReceived.first { $0.at > lossAt + .seconds(1) }?.at
+        let resumedAtA = sim.a.framesReceived.first { $0.at > lossAt + .seconds(1) }?.at
+        print("stall: needs A \(sim.a.restartsNeeded.map { "\($0.at) \($0.reason)" }) B \(sim.b.restartsNeeded.map { "\($0.at) \($0.reason)" }), restarted A \(sim.a.restartedAt) B \(sim.b.restartedAt), resumed B \(resumedAtB.map { "\($0)" } ?? "-") A \(resumedAtA.map { "\($0)" } ?? "-"), restarts A \(sim.a.peer.stats.iceRestarts) B \(sim.b.peer.stats.iceRestarts), failures \(String(describing: sim.a.failure)) \(String(describing: sim.b.failure))")
+        #expect(needs.allSatisfy { $0 == .pathStalled } && !needs.isEmpty)
+        // Seed 25, exactly: B notices first (2.02 s after the loss) and re-offers; A's own stall
+        // is not reported, its restart having begun; video is back 2.7 s after the loss.
+        #expect(sim.a.restartsNeeded.isEmpty && sim.b.restartsNeeded.map(\.at) == [.zero + .milliseconds(12_020)])
+        #expect(sim.a.restartedAt == [.zero + .milliseconds(12_600)] && sim.b.restartedAt == [.zero + .milliseconds(12_620)])
+        #expect(resumedAtB == .zero + .nanoseconds(12_726_666_541) && resumedAtA == .zero + .nanoseconds(12_709_999_875))
+        #expect(sim.a.peer.stats.iceRestarts == 1 && sim.b.peer.stats.iceRestarts == 1)
+        #expect(sim.a.connectedEvents == 1 && sim.b.connectedEvents == 1, "DTLS handshook once")
+        #expect(sim.a.failure == nil && sim.b.failure == nil)
+    }
 }
