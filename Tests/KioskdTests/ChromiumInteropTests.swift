@@ -106,10 +106,10 @@ import Testing
         #expect(kioskAfter > 100, "kioskd decoded \(kioskAfter) frames in the 5 s after the restart")
         #expect(browserAfter > 100, "Chromium decoded \(browserAfter) frames in the 5 s after the restart")
         #expect(s.kiosk.transport?.iceRestarts == 1)
-        // Not asserted: that kioskd selected a pair of the new generation. In about one run in
-        // five with the clinician offering, kioskd's new pair fails its own check and the kiosk
-        // stays on the old one (on loopback it still works); see the ICE summary when it shows 1.
-        if s.kiosk.transport?.selectedPairChanges != 2 { print("kiosk ICE: \(s.kiosk.transport?.iceSummary ?? "-")") }
+        // A pair of the new generation carries the call on the kiosk's side too (before trickled
+        // candidates of the new generation waited for its offer, one run in four or five kept
+        // the old pair; the ICE summary says why if it happens again).
+        #expect(s.kiosk.transport?.selectedPairChanges == 2, "kiosk ICE: \(s.kiosk.transport?.iceSummary ?? "-")")
         #expect((r.clinicianPairChangesFiveSecondsLater ?? 0) > r.clinicianPairChangesAtRestart, "Chromium moved to the new pair")
         let browser = try #require(s.clinician)
         #expect(browser.consoleErrors.isEmpty, "\(browser.consoleErrors)")

@@ -163,10 +163,12 @@ extension ICEAgent {
         guard check.generation == generation, let p = check.pair else { return .handled }
         // §7.2.5.2.1: the answer must come back on the path the request took.
         guard path == check.path else {
+            failures.wrongPath += 1
             checkFailed(p, useCandidate: check.useCandidate)
             return .handled
         }
         if response.type.messageClass == .errorResponse {
+            failures.error(response.errorCode?.code ?? 0)
             if response.errorCode?.code == STUNErrorCode.roleConflict {
                 // §7.2.5.1: switch role unless we already did, then check the pair again.
                 if check.wasControlling == isControlling { switchRole() }

@@ -65,6 +65,8 @@ public struct ICEAgent: SansIOMachine, Sendable {
     var acceptedPaths: Set<ICEPath> = []
     var selected: ICESelection?
     var remotePrflxCount = 0
+    /// Why checks of this generation failed, for the description (diagnostics, no addresses).
+    var failures = ICECheckFailures()
 
     var outputs = OutputQueue<ICEOutput>(capacity: 32)
 
@@ -151,6 +153,7 @@ public struct ICEAgent: SansIOMachine, Sendable {
         checkListDone = false
         remoteEnded = false
         remotePrflxCount = 0
+        failures = ICECheckFailures()
         if let s = selected, !bases.contains(s.path.socket) {
             // Its socket is closed: nothing more can go that way.
             selected = nil
@@ -294,10 +297,22 @@ public struct ICEAgent: SansIOMachine, Sendable {
     }
 }
 
+/// Counters of failed checks in one generation.
+struct ICECheckFailures: Sendable {
+    var timedOut = 0
+    var wrongPath = 0
+    /// STUN error codes answered (first 8), role conflicts included.
+    var errorCodes: [Int] = []
+
+    mutating func error(_ code: Int) { if errorCodes.count < 8 { errorCodes.append(code) } }
+}
+
 extension ICEAgent: CustomStringConvertible {
     /// A summary without credentials, keys or addresses (the default reflection would show them).
     public var description: String {
         "ICEAgent(\(state.rawValue), \(isControlling ? "controlling" : "controlled"), generation \(generation), "
-            + "\(locals.count) local, \(remotes.count) remote, \(pairs.count) pairs, selected: \(selected != nil))"
+            + "\(locals.count) local, \(remotes.count) remote, \(pairs.count) pairs, selected: \(selected != nil), "
+            + "check failures: \(failures.timedOut) timed out, \(failures.wrongPath) wrong path, "
+            + "errors \(failures.errorCodes.map(String.init).joined(separator: ",")))"
     }
 }
