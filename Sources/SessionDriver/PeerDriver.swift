@@ -14,9 +14,19 @@ import Synchronization
 /// on the agent's first message to them and polled in the same set (`TURNStreamConnection`).
 /// Other threads talk to it only through `submit` (one lock and one eventfd write per
 /// command: per encoded frame or signaling message, never per packet).
+///
+/// With `watchAddresses`, a NETLINK_ROUTE socket in the same poll(2) set reports address
+/// changes (`AddressMonitor`): the engine lists the addresses again, keeps the sockets whose
+/// address is still there, closes those whose address vanished, binds new ones, and tells the
+/// peer (`Peer.setLocalAddresses`), which asks for an ICE restart.
 public final class PeerDriver: Sendable {
     public enum Command: Sendable {
         case createOffer(@Sendable (String) -> Void)
+        /// A subsequent offer with new ICE credentials (an ICE restart) for an established call.
+        case createRestartOffer(@Sendable (String) -> Void)
+        /// Report `.iceRestartNeeded(.requested)` as if the path had gone (the demo's
+        /// `--ice-restart-after`, and operators).
+        case requestICERestart
         case acceptOffer(String, @Sendable (Result<String, PeerError>) -> Void)
         case acceptAnswer(String, @Sendable (PeerError?) -> Void)
         case remoteCandidate(String)
@@ -43,9 +53,12 @@ public final class PeerDriver: Sendable {
     /// Binds one UDP socket per local address and starts the engine thread. `onEvent` runs on
     /// that thread: hand heavy work (decoding) to another thread.
     ///
-    /// - Parameter turnCAFile: a PEM file of CAs trusted for `turns:` servers besides the
-    ///   system's.
+    /// - Parameters:
+    ///   - turnCAFile: a PEM file of CAs trusted for `turns:` servers besides the system's.
+    ///   - watchAddresses: the addresses to have sockets on, listed again whenever the kernel
+    ///     reports an address change (nil: the sockets stay as bound).
     public init(configuration: PeerConfiguration, certificate: DTLSCertificate, turnCAFile: String? = nil,
+                watchAddresses: (@Sendable () -> [TransportAddress])? = nil,
                 onEvent: @escaping @Sendable (PeerEvent) -> Void) throws(UDPSocket.Failure) {
         var sockets: [UDPSocket] = []
         for address in configuration.localAddresses {
@@ -63,7 +76,8 @@ public final class PeerDriver: Sendable {
         wakeWriteFD = pipeFDs[1]
         self.onEvent = onEvent
         let engine = PeerEngine(peer: Peer(configuration: config, certificate: certificate), sockets: sockets,
-                                turnServers: config.ice.turnServers, turnCAFile: turnCAFile)
+                                turnServers: config.ice.turnServers, turnCAFile: turnCAFile,
+                                addresses: watchAddresses, monitor: watchAddresses == nil ? nil : AddressMonitor())
         let box = UncheckedBox(engine)
         let thread = Thread { [self] in self.run(box.value) }
         thread.start()
@@ -95,7 +109,7 @@ public final class PeerDriver: Sendable {
 
     private func run(_ engine: PeerEngine) {
         var fds: [pollfd] = []
-        /// Which stream each poll entry after the wake pipe belongs to.
+        /// Which stream each poll entry after the wake pipe (and the address monitor) belongs to.
         var polledStreams: [Int] = []
         var buffer = [UInt8](repeating: 0, count: 2048)
         var streamBuffer = [UInt8](repeating: 0, count: TURNStreamConnection.readChunk)
@@ -110,6 +124,8 @@ public final class PeerDriver: Sendable {
             polledStreams.removeAll(keepingCapacity: true)
             for socket in engine.sockets { fds.append(pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0)) }
             fds.append(pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0))
+            if let monitor = engine.monitor { fds.append(pollfd(fd: monitor.fd, events: Int16(POLLIN), revents: 0)) }
+            let firstStream = fds.count
             for (i, stream) in engine.streams.enumerated() {
                 guard let entry = stream.pollEntry else { continue }
                 fds.append(entry)
@@ -125,7 +141,7 @@ public final class PeerDriver: Sendable {
                 }
             }
             for (j, i) in polledStreams.enumerated() {
-                let revents = fds[engine.sockets.count + 1 + j].revents
+                let revents = fds[firstStream + j].revents
                 guard revents != 0 else { continue }
                 let stream = engine.streams[i]
                 stream.handle(revents: revents, buffer: &streamBuffer) { message in
@@ -136,6 +152,10 @@ public final class PeerDriver: Sendable {
             if fds[engine.sockets.count].revents & Int16(POLLIN) != 0 {
                 var drain = [UInt8](repeating: 0, count: 64)
                 while read(wakeFD, &drain, 64) > 0 {}
+            }
+            // The poll set is rebuilt next round, with the sockets of the new addresses.
+            if let monitor = engine.monitor, fds[engine.sockets.count + 1].revents & Int16(POLLIN) != 0, monitor.drain() {
+                _ = engine.rebind(now)
             }
             commands.removeAll(keepingCapacity: true)
             let running = shared.withLock { shared -> Bool in
@@ -158,17 +178,22 @@ public final class PeerDriver: Sendable {
 /// What the engine thread owns. Only that thread touches it.
 final class PeerEngine {
     let peer: Peer
-    let sockets: [UDPSocket]
+    private(set) var sockets: [UDPSocket]
     /// One per TURN server reached over TCP or TLS, in the order the agent first sent to them.
     private(set) var streams: [TURNStreamConnection] = []
     let turnServers: [ICETURNServer]
     let turnCAFile: String?
+    let addresses: (@Sendable () -> [TransportAddress])?
+    let monitor: AddressMonitor?
 
-    init(peer: Peer, sockets: [UDPSocket], turnServers: [ICETURNServer] = [], turnCAFile: String? = nil) {
+    init(peer: Peer, sockets: [UDPSocket], turnServers: [ICETURNServer] = [], turnCAFile: String? = nil,
+         addresses: (@Sendable () -> [TransportAddress])? = nil, monitor: AddressMonitor? = nil) {
         self.peer = peer
         self.sockets = sockets
         self.turnServers = turnServers
         self.turnCAFile = turnCAFile
+        self.addresses = addresses
+        self.monitor = monitor
     }
 
     /// The connection for a TCP/TLS transmit, opened on first use. A failed one stays (and
@@ -201,10 +226,34 @@ final class PeerEngine {
         return any
     }
 
+    /// After an address change: one socket per wanted address, keeping those still wanted (by
+    /// IP: they were bound to an ephemeral port), closing the others. True when the set changed;
+    /// the peer then has the new bases and asks for an ICE restart.
+    func rebind(_ now: Instant) -> Bool {
+        guard let addresses else { return false }
+        let wanted = addresses()
+        var next: [UDPSocket] = []
+        for address in wanted where !next.contains(where: { $0.localAddress.ip == address.ip }) {
+            if let kept = sockets.first(where: { $0.localAddress.ip == address.ip }) {
+                next.append(kept)
+            } else if let fresh = try? UDPSocket(bindTo: address) {
+                next.append(fresh)
+            }
+        }
+        guard next.map(\.localAddress) != sockets.map(\.localAddress) else { return false }
+        sockets = next  // the dropped sockets close as they go
+        peer.setLocalAddresses(next.map(\.localAddress), at: now)
+        return true
+    }
+
     func perform(_ command: PeerDriver.Command, _ now: Instant) {
         switch command {
         case .createOffer(let reply):
             reply(peer.createOffer(at: now))
+        case .createRestartOffer(let reply):
+            reply(peer.createOffer(iceRestart: true, at: now))
+        case .requestICERestart:
+            peer.requestICERestart(at: now)
         case .acceptOffer(let sdp, let reply):
             do { reply(.success(try peer.acceptOffer(sdp, at: now))) } catch { reply(.failure(error)) }
         case .acceptAnswer(let sdp, let reply):
@@ -235,7 +284,8 @@ final class PeerEngine {
                 case .transmit(let t) where t.transport.isStream:
                     stream(for: t).send(t.bytes)
                 case .transmit(let t):
-                    if let socket = sockets.first(where: { $0.localAddress == t.from }) ?? sockets.first {
+                    // Nothing for a socket that is gone (its address vanished): it cannot be sent.
+                    if let socket = sockets.first(where: { $0.localAddress == t.from }) {
                         t.bytes.withUnsafeBytes { _ = socket.send($0, to: t.to) }
                     }
                 case .event(let e):

@@ -5,8 +5,11 @@ import SessionCore
 
 /// Offer/answer (JSEP subset) and trickled candidates.
 extension Peer {
-    /// Makes our offer (we become the ICE controlling agent, DTLS `actpass`).
-    public func createOffer(at now: Instant) -> String {
+    /// Makes our offer (we become the ICE controlling agent, DTLS `actpass`). Once a call is
+    /// negotiated this is a subsequent offer that continues it (`iceRestart`: with new ICE
+    /// credentials, see `Peer+Restart.swift`); before, `iceRestart` changes nothing.
+    public func createOffer(iceRestart: Bool = false, at now: Instant) -> String {
+        if negotiated != nil { return createSubsequentOffer(iceRestart: iceRestart, now) }
         isOfferer = true
         ice = ICEAgent(config: configuration.ice, credentials: localCredentials, isControlling: true, random: random.split())
         let offer = SDPNegotiator.makeOffer(localParameters, sessionID: random.next() >> 2, version: 2)
@@ -16,6 +19,9 @@ extension Peer {
     }
 
     /// Applies the remote offer and returns our answer.
+    /// Once a call is negotiated, the offer must continue it (`acceptSubsequentOffer`): an ICE
+    /// restart if its credentials changed; anything else is refused with `.notThisCall` and
+    /// the call goes on untouched.
     public func acceptOffer(_ sdp: String, at now: Instant) throws(PeerError) -> String {
         let remote: SessionDescription
         do {
@@ -23,6 +29,7 @@ extension Peer {
         } catch {
             throw .sdp(error)
         }
+        if negotiated != nil { return try acceptSubsequentOffer(remote, now) }
         isOfferer = false
         let answer: SessionDescription
         let session: NegotiatedSession
@@ -41,6 +48,10 @@ extension Peer {
 
     /// Applies the remote answer to our offer.
     public func acceptAnswer(_ sdp: String, at now: Instant) throws(PeerError) {
+        if let offer = pendingOffer {
+            try acceptSubsequentAnswer(sdp, to: offer, now)
+            return
+        }
         guard isOfferer, let offer = localDescription else { throw .badState("no offer to answer") }
         guard negotiated == nil else { throw .badState("answer already applied") }
         do {
@@ -63,6 +74,13 @@ extension Peer {
     public func addRemoteCandidate(_ text: String, at now: Instant) -> Bool {
         defer { drain(now) }
         guard let candidate = try? ICECandidate(sdpAttribute: text) else { return false }
+        // Mid-call, a candidate of another ICE generation than the agent's may belong to a
+        // restart whose description has not been applied yet (trickle can overtake it): kept
+        // until that description arrives (`applyRemoteICE`), bounded like the agent's list.
+        if negotiated != nil, let ufrag = candidate.ufrag, ufrag != ice.remoteCredentials?.ufrag {
+            if laterCandidates.count < ICEAgent.maxRemoteCandidates { laterCandidates.append(candidate) }
+            return true
+        }
         ice.addRemoteCandidate(candidate, at: now)
         return true
     }
@@ -73,7 +91,7 @@ extension Peer {
     }
 
     func gather(_ now: Instant) {
-        for address in configuration.localAddresses {
+        for address in localAddresses {
             ice.addLocalHost(address, at: now)
         }
     }

@@ -17,7 +17,11 @@ public final class Peer: SansIOMachine {
     let certificate: DTLSCertificate
     var random: STUNRandom
     var ice: ICEAgent
-    let localCredentials: ICECredentials
+    /// Replaced by every ICE restart (from `random`, like the first ones).
+    var localCredentials: ICECredentials
+    /// The driver's sockets now (ICE bases): `configuration.localAddresses` until the driver
+    /// reports a change.
+    var localAddresses: [TransportAddress]
     let audioSSRC: UInt32
     let videoSSRC: UInt32
     let cname: String
@@ -25,6 +29,15 @@ public final class Peer: SansIOMachine {
     var localDescription: SessionDescription?
     var negotiated: NegotiatedSession?
     var isOfferer = false
+    /// Our subsequent offer, waiting for its answer (the call runs on `negotiated` meanwhile).
+    var pendingOffer: SessionDescription?
+    /// An ICE restart began (new local credentials) and no pair of the new generation is
+    /// selected yet.
+    var restartInFlight = false
+    /// Remote candidates of an ICE generation not applied yet (see `addRemoteCandidate`).
+    var laterCandidates: [ICECandidate] = []
+    /// `.iceRestartNeeded` was reported and no restart has begun since: said once.
+    var restartNeededReported = false
 
     var dtls: DTLSEndpoint?
     /// DTLS records that arrived before the remote description told us our role.
@@ -51,6 +64,7 @@ public final class Peer: SansIOMachine {
         videoSSRC = UInt32(truncatingIfNeeded: random.next()) | 2
         cname = Peer.token(&random, length: 16)
         ice = ICEAgent(config: configuration.ice, credentials: localCredentials, isControlling: false, random: random.split())
+        localAddresses = configuration.localAddresses
         self.random = random
     }
 
@@ -81,6 +95,10 @@ public final class Peer: SansIOMachine {
         s.dtlsVersion = transportStats.dtlsVersion
         s.srtpProfile = transportStats.srtpProfile
         s.srtpErrors = transportStats.srtpErrors
+        s.iceRestarts = transportStats.iceRestarts
+        s.selectedPairChanges = transportStats.selectedPairChanges
+        let pairStates = ice.pairInfo.map { "\($0.state.rawValue)\($0.valid ? "+v" : "")\($0.nominated ? "+n" : "")" }
+        s.iceSummary = "\(ice), pairs [\(pairStates.joined(separator: " "))]"
         return s
     }
 
@@ -152,6 +170,12 @@ public final class Peer: SansIOMachine {
             emit(.gatheringComplete)
         case .selectedPair(let local, let remote):
             transportStats.selectedPair = "\(local.kind.rawValue)-\(remote.kind.rawValue)"
+            transportStats.selectedPairChanges += 1
+            if restartInFlight, ice.selectedGeneration == ice.generation {
+                // DTLS, SRTP and the streams carry on over the new pair (sendData follows it).
+                restartInFlight = false
+                emit(.iceRestarted)
+            }
             startDTLSIfClient(now)
         case .stateChanged(let state):
             transportStats.iceState = state.rawValue
@@ -159,6 +183,8 @@ public final class Peer: SansIOMachine {
             if state == .failed { fail(.iceFailed) }
         case .consentLost:
             fail(.consentLost)
+        case .selectedPairStalled:
+            restartNeeded(.pathStalled)
         case .roleChanged:
             break
         case .relayFailed(let transport, let error):

@@ -63,6 +63,22 @@ public enum PeerEvent: Sendable, Equatable {
     /// A TURN relay is gone (refused credentials, no answer, the TCP/TLS connection failed):
     /// for the log (no address in `reason`); the call goes on with the other candidates.
     case relayFailed(transport: TransportProtocol, reason: String)
+    /// The path is gone or about to be: restart ICE (a subsequent offer with new credentials,
+    /// `createOffer(iceRestart: true)`, or ask the remote side for one). Said once per need.
+    case iceRestartNeeded(PeerRestartReason)
+    /// A pair of the restarted ICE generation carries the call now (same DTLS, same keys).
+    case iceRestarted
+}
+
+/// Why the peer wants an ICE restart.
+public enum PeerRestartReason: String, Sendable, Equatable {
+    /// The driver reported a different set of local addresses (`setLocalAddresses`).
+    case localAddressesChanged
+    /// Nothing heard on the selected pair for `ICEAgentConfig.stallAfter` and its consent
+    /// probes unanswered (long before RFC 7675's 30 s consent expiry).
+    case pathStalled
+    /// The application asked (`requestICERestart`).
+    case requested
 }
 
 public struct PeerSecurityInfo: Sendable, Equatable {
@@ -81,6 +97,9 @@ public enum PeerError: Error, Sendable, Equatable, CustomStringConvertible {
     case iceFailed
     case consentLost
     case connectTimeout
+    /// A subsequent offer or answer that does not continue this call (another certificate,
+    /// other media, a DTLS role swap): refused, the call goes on unchanged.
+    case notThisCall(String)
 
     public var description: String {
         switch self {
@@ -92,6 +111,7 @@ public enum PeerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .iceFailed: "no network path to the peer (ICE failed)"
         case .consentLost: "the peer stopped answering consent checks"
         case .connectTimeout: "no secure connection to the peer within the connect timeout"
+        case .notThisCall(let why): "the description does not continue this call: \(why)"
         }
     }
 }
@@ -129,5 +149,12 @@ public struct PeerStats: Sendable, Equatable, Codable {
     /// The selected pair's candidate types, local then remote (`host-host`, `relay-srflx`, …):
     /// whether the call runs direct or through a relay. Types only, never addresses.
     public var selectedPair: String?
+    /// ICE restarts this side began (its own re-offer, or its answer to the remote's).
+    public var iceRestarts = 0
+    /// How often a pair was selected (the first one counts): more than `iceRestarts` + 1 only
+    /// when ICE moved within a generation.
+    public var selectedPairChanges = 0
+    /// The ICE agent in one line: state, role, generation, counts, pair states (no addresses).
+    public var iceSummary: String?
     public init() {}
 }

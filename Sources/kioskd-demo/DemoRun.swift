@@ -18,6 +18,9 @@ struct DemoRun {
     /// Stops the practice endpoint this many seconds into the call, to show that media keeps
     /// flowing peer to peer while signaling is gone.
     var stopSignalingAfter: Int? = nil
+    /// Restarts ICE this many seconds into the call, as a network change would (the kiosk's
+    /// engine reports the need; the kiosk re-offers or asks the clinician's page to).
+    var iceRestartAfter: Int? = nil
     /// Through Debian's coturn on loopback: the practice hands its credentials out in the
     /// welcome and the kiosk offers and pairs relay candidates only. The transport is how the
     /// kiosk reaches coturn (UDP, TCP, or TLS with a throwaway certificate the kiosk trusts).
@@ -42,6 +45,19 @@ struct DemoRun {
         /// coturn's listeners ("TCP", "TLS", "UDP") and its sessions over TLS.
         var relayListeners: [String]?
         var relayTLSSessions: Int?
+        /// With `--ice-restart-after`: the frames both sides decoded around the restart.
+        var iceRestart: ICERestartSide?
+
+        struct ICERestartSide: Codable {
+            var atSecond: Int
+            var kioskFramesDecodedAtRestart: Int
+            var kioskFramesDecodedFiveSecondsLater: Int?
+            var clinicianFramesDecodedAtRestart: Int
+            var clinicianFramesDecodedFiveSecondsLater: Int?
+            /// Chromium's `transport.selectedCandidatePairChanges` before and 5 s after.
+            var clinicianPairChangesAtRestart: Int
+            var clinicianPairChangesFiveSecondsLater: Int?
+        }
 
         struct KioskSide: Codable {
             var state: String
@@ -150,11 +166,32 @@ struct DemoRun {
         }
         var snapshots: [String] = []
         var framesAtStop: Int?
+        var restart: Summary.ICERestartSide?
+        func browserCounts() -> (frames: Int, pairChanges: Int) {
+            let stats = browser?.stats ?? [:]
+            let video = (stats["inbound"] as? [String: Any])?["video"] as? [String: Any] ?? [:]
+            let transport = stats["transport"] as? [String: Any] ?? [:]
+            return ((video["framesDecoded"] as? NSNumber)?.intValue ?? 0,
+                    (transport["selectedCandidatePairChanges"] as? NSNumber)?.intValue ?? 0)
+        }
         for second in 0..<seconds {
             if second == stopSignalingAfter {
                 practice.stop()
                 framesAtStop = media.counters.videoFramesDecoded
                 print("demo: practice endpoint stopped at \(second) s; the call goes on peer to peer")
+            }
+            if second == iceRestartAfter {
+                let b = browserCounts()
+                restart = .init(atSecond: second, kioskFramesDecodedAtRestart: media.counters.videoFramesDecoded,
+                                clinicianFramesDecodedAtRestart: b.frames, clinicianPairChangesAtRestart: b.pairChanges)
+                await call.requestICERestart()
+                print("demo: ICE restart requested at \(second) s")
+            }
+            if let r = restart, second == r.atSecond + 5 {
+                let b = browserCounts()
+                restart?.kioskFramesDecodedFiveSecondsLater = media.counters.videoFramesDecoded
+                restart?.clinicianFramesDecodedFiveSecondsLater = b.frames
+                restart?.clinicianPairChangesFiveSecondsLater = b.pairChanges
             }
             try await Task.sleep(for: .seconds(1))
             if let frame = media.latestRemoteFrame {
@@ -186,7 +223,8 @@ struct DemoRun {
             seconds: seconds, offerer: kioskOffers ? "kiosk" : "clinician",
             kiosk: .init(state: await call.state, dtlsVersion: security?.dtlsVersion, srtpProfile: security.map { "\($0.srtpProfile)" },
                          transport: peerStats, media: counters, snapshots: snapshots, screens: screens, error: await call.lastError),
-            clinician: clinician, ok: ok, verdict: verdict, framesDecodedWhenSignalingStopped: framesAtStop)
+            clinician: clinician, ok: ok, verdict: verdict, framesDecodedWhenSignalingStopped: framesAtStop,
+            iceRestart: restart)
         return summary
     }
 

@@ -27,6 +27,8 @@ struct KioskdDemo: AsyncParsableCommand {
     @Flag(help: "Do not start Chromium: print the page URL and wait for a person to join.") var noBrowser = false
     @Option(help: ArgumentHelp("Stop the practice endpoint after N seconds of call (media must go on).", visibility: .hidden))
     var stopSignalingAfter: Int?
+    @Option(help: ArgumentHelp("Restart ICE N seconds into the call, as a network change would (media must go on).", visibility: .hidden))
+    var iceRestartAfter: Int?
     @Flag(help: "Relay the kiosk's media through Debian's coturn on loopback (apt-get install coturn); credentials come in the practice's welcome.")
     var relay = false
     @Option(help: "With --relay (implied): reach coturn over udp, tcp (turn:…?transport=tcp) or tls (turns:, a throwaway certificate the kiosk trusts).")
@@ -46,6 +48,7 @@ struct KioskdDemo: AsyncParsableCommand {
         do {
             let summary = try await DemoRun(seconds: seconds, out: out, kioskOffers: offerer == "kiosk",
                                             startBrowser: !noBrowser, stopSignalingAfter: stopSignalingAfter,
+                                            iceRestartAfter: iceRestartAfter,
                                             relay: relayTransport.flatMap(CoturnProcess.Transport.init(rawValue:))
                                                 ?? (relay ? .udp : nil),
                                             logger: logger).run()

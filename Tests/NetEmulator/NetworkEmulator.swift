@@ -70,6 +70,8 @@ public struct NetworkEmulator: Sendable {
     /// The addresses each peer has sent from (before its NAT): where a server's answer goes.
     private var ownAddresses: [Set<TransportAddress>] = [[], []]
     private var placed = [false, false]
+    /// Per peer, addresses it no longer has (`move`): nothing leaves from or arrives at them.
+    private var gone: [Set<TransportAddress>] = [[], []]
     private var servers: [(ips: Set<TransportAddress.IP>, node: Int)] = []
     private var inFlight: [InFlight] = []
     private var order = 0
@@ -87,6 +89,24 @@ public struct NetworkEmulator: Sendable {
         precondition(side.index < 2, "servers own IPs, not addresses")
         ownAddresses[side.index].insert(address)
         placed[side.index] = true
+    }
+
+    /// `side`'s interface address `old` is replaced by `new` at once (a kiosk moving from one
+    /// network to another, or its DHCP lease changing): datagrams still in flight to `old` are
+    /// lost on arrival, anything sent from `old` afterwards is lost, and `new` is `side`'s from
+    /// now on. The side is placed, so what is sent to an address nobody owns is unroutable.
+    public mutating func move(_ side: Side, from old: TransportAddress, to new: TransportAddress) {
+        precondition(side.index < 2, "servers own IPs, not addresses")
+        ownAddresses[side.index].remove(old)
+        ownAddresses[side.index].insert(new)
+        gone[side.index].insert(old)
+        gone[side.index].remove(new)
+        placed[side.index] = true
+        if let nat = nats[side.index], let mapped = nat.outbound[old] {
+            // The NAT forgets the mapping of an address that is gone.
+            nats[side.index]?.outbound[old] = nil
+            nats[side.index]?.inbound[mapped] = nil
+        }
     }
 
     /// A server owning `ips` (a STUN or TURN server and its relayed addresses), sending
@@ -124,7 +144,7 @@ public struct NetworkEmulator: Sendable {
         let kind = PacketClass.of(datagram.bytes)
         directions[d].stats.sent += 1
         directions[d].stats.sentByClass[kind, default: 0] += 1
-        guard let receiver = route(datagram.to, from: d) else {
+        guard d >= 2 || !gone[d].contains(datagram.from), let receiver = route(datagram.to, from: d) else {
             directions[d].stats.unroutable += 1
             return
         }
@@ -180,6 +200,10 @@ public struct NetworkEmulator: Sendable {
             inFlight.removeFirst()
             var delivery = first.delivery
             let receiver = index(delivery.to), sender = first.sender
+            if receiver < 2, gone[receiver].contains(delivery.datagram.to) {
+                directions[sender].stats.unroutable += 1
+                continue
+            }
             if nats[receiver] != nil {
                 guard let inside = mapInbound(delivery.datagram, side: receiver) else {
                     directions[sender].stats.unroutable += 1

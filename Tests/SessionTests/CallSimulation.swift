@@ -8,8 +8,10 @@ import SessionPeer
 /// Two `Peer`s in one process over the seeded `NetworkEmulator`, in simulated time (str0m's
 /// `tests/common.rs`): A offers, B answers, candidates go across at once (signaling is not the
 /// network under test), and once both are connected A sends VP8 at 30 fps (a real encoder, a
-/// moving picture; 320x240 at 600 kbit/s unless told) and Opus-sized audio at 50 packets/s. `progress()` always
-/// advances to the earliest pending event: either peer's deadline, a delivery, a media tick.
+/// moving picture; 320x240 at 600 kbit/s unless told) and Opus-sized audio at 50 packets/s (B too with
+/// `bothSendVideo`). `progress()` always advances to the earliest pending event: either peer's deadline,
+/// a delivery, a media tick. A peer's `.iceRestartNeeded` is answered as a kiosk would: that side
+/// makes a subsequent offer with new credentials, the other answers (signaling, instant).
 final class CallSimulation {
     final class Side {
         let peer: Peer
@@ -18,9 +20,15 @@ final class CallSimulation {
         var connectedAt: Instant?
         var failure: PeerError?
         var failedAt: Instant?
-        var framesReceived: [(payload: [UInt8], keyframe: Bool, rtpTimestamp: UInt32)] = []
+        var framesReceived: [(payload: [UInt8], keyframe: Bool, rtpTimestamp: UInt32, at: Instant)] = []
         var keyframeRequests = 0
         var audioPackets = 0
+        /// Every `.connected` (one per DTLS handshake).
+        var connectedEvents = 0
+        var restartsNeeded: [(at: Instant, reason: PeerRestartReason)] = []
+        var restartedAt: [Instant] = []
+        /// Where this side sits now (`moveA`).
+        var currentAddress: TransportAddress
 
         init(address: TransportAddress, seed: UInt64, configure: (inout PeerConfiguration) -> Void) throws {
             var config = PeerConfiguration(localAddresses: [address], seed: seed)
@@ -28,6 +36,7 @@ final class CallSimulation {
             configure(&config)
             peer = Peer(configuration: config, certificate: try DTLSCertificate())
             self.address = address
+            currentAddress = address
         }
 
         var connected: Bool { connectedAt != nil }
@@ -42,9 +51,14 @@ final class CallSimulation {
     private(set) var now = Instant.zero
     /// RTP timestamps of the frames A sent, in order.
     private(set) var framesSent: [UInt32] = []
+    private(set) var framesSentByB: [UInt32] = []
     var sendMedia = true
+    /// Answer `.iceRestartNeeded` with a restart (else it is only recorded).
+    var restartOnNeed = true
     private let encoder: VP8Encoder
+    private let encoderB: VP8Encoder?
     private var encoded: [UInt8] = []
+    private var pendingRestart: Side?
     private var nextVideo = Instant.zero
     private var nextAudio = Instant.zero
     private var frameIndex = 0
@@ -59,7 +73,7 @@ final class CallSimulation {
 
     let video: Video
 
-    init(net: NetworkEmulator, video: Video = Video(), tamperFingerprint: Bool = false,
+    init(net: NetworkEmulator, video: Video = Video(), tamperFingerprint: Bool = false, bothSendVideo: Bool = false,
          configure: (inout PeerConfiguration) -> Void = { _ in }) throws {
         self.video = video
         a = try Side(address: Self.addressA, seed: 1, configure: configure)
@@ -67,6 +81,8 @@ final class CallSimulation {
         self.net = net
         encoder = try VP8Encoder(config: VP8EncoderConfig(width: video.width, height: video.height, frameRate: 30,
                                                           bitrateKbps: video.bitrateKbps))
+        encoderB = bothSendVideo ? try VP8Encoder(config: VP8EncoderConfig(width: video.width, height: video.height, frameRate: 30,
+                                                                            bitrateKbps: video.bitrateKbps)) : nil
         let offer = a.peer.createOffer(at: now)
         var answer = try b.peer.acceptOffer(offer, at: now)
         if tamperFingerprint, let r = answer.range(of: "a=fingerprint:sha-256 ") {
@@ -101,6 +117,30 @@ final class CallSimulation {
             drain(s)
         }
         if let due = mediaDue, due <= now { try sendDueMedia() }
+        if let s = pendingRestart {
+            pendingRestart = nil
+            try restart(from: s)
+        }
+    }
+
+    /// `s` restarts ICE: its subsequent offer with new credentials, the other side's answer.
+    func restart(from s: Side) throws {
+        let o = other(s)
+        let offer = s.peer.createOffer(iceRestart: true, at: now)
+        let answer = try o.peer.acceptOffer(offer, at: now)
+        try s.peer.acceptAnswer(answer, at: now)
+        drain(s)
+        drain(o)
+    }
+
+    /// A's interface address changes (the emulator moves it) and A's driver tells its peer.
+    func moveA(to new: TransportAddress, tellPeer: Bool = true) {
+        net.move(.a, from: a.currentAddress, to: new)
+        a.currentAddress = new
+        if tellPeer {
+            a.peer.setLocalAddresses([new], at: now)
+            drain(a)
+        }
     }
 
     /// Runs until `end` (simulated).
@@ -134,6 +174,16 @@ final class CallSimulation {
                 }
                 framesSent.append(ts)
             }
+            if let encoderB, let info = try encoderB.encode(frame, pts: Int64(frameIndex) * 3000, forceKeyframe: b.keyframeRequests > 0,
+                                                            into: &encoded) {
+                b.keyframeRequests = 0
+                let ts = UInt32(frameIndex * 3000)
+                encoded.withUnsafeBytes { raw in
+                    b.peer.sendVideo(UnsafeRawBufferPointer(rebasing: raw[0..<info.byteCount]), rtpTimestamp: ts, at: now)
+                }
+                framesSentByB.append(ts)
+                drain(b)
+            }
             frameIndex += 1
             nextVideo = nextVideo + .nanoseconds(33_333_333)
         }
@@ -145,7 +195,7 @@ final class CallSimulation {
         drain(a)
     }
 
-    private func drain(_ s: Side) {
+    func drain(_ s: Side) {
         let from: NetworkEmulator.Side = s === a ? .a : .b
         while let output = s.peer.poll() {
             switch output {
@@ -160,6 +210,7 @@ final class CallSimulation {
                     _ = o.peer.addRemoteCandidate(c, at: now)
                     drain(o)
                 case .connected:
+                    s.connectedEvents += 1
                     s.connectedAt = now
                     if a.connected && b.connected {
                         nextVideo = now
@@ -168,7 +219,12 @@ final class CallSimulation {
                 case .failed(let e):
                     s.failure = e
                     s.failedAt = now
-                case .videoFrame(let payload, let key, let ts): s.framesReceived.append((payload, key, ts))
+                case .videoFrame(let payload, let key, let ts): s.framesReceived.append((payload, key, ts, now))
+                case .iceRestartNeeded(let reason):
+                    s.restartsNeeded.append((now, reason))
+                    if restartOnNeed, pendingRestart == nil { pendingRestart = s }
+                case .iceRestarted:
+                    s.restartedAt.append(now)
                 case .audioPacket: s.audioPackets += 1
                 case .keyframeRequested: s.keyframeRequests += 1
                 default: break

@@ -380,6 +380,31 @@ extension ICESim: CustomStringConvertible {
         #expect(ok5)
     }
 
+    /// The fast stall signal: B goes silent at 3 s; A, hearing nothing on its selected pair,
+    /// probes from 1 s of silence every 500 ms and reports the stall at 2 s, long before
+    /// consent expires (30 s). Off by default: the agent without `stallAfter` says nothing.
+    @Test func aSilentSelectedPairIsReportedStalledAfterTwoSeconds() {
+        var config = ICEAgentConfig()
+        config.stallAfter = .seconds(2)
+        var sim = ICESim(configA: config)
+        sim.run(for: .seconds(3))
+        #expect(sim.sameSelectedPath())
+        let silentFrom = sim.now
+        let requestsBefore = sim.bindingRequestsSent[0].count
+        sim.silent = [1]
+        sim.run(for: .seconds(5))
+        let stalls = sim.events[0].filter { $0.event == .selectedPairStalled }.map(\.at)
+        #expect(stalls.count == 1)
+        let heard = sim.lastHeard[0] ?? .zero
+        if let at = stalls.first {
+            #expect(at - heard >= .seconds(2) && at - heard < .milliseconds(2100), "stalled \(at - heard) after the last packet")
+        }
+        #expect(sim.bindingRequestsSent[0].count - requestsBefore >= 3, "probes while silent")
+        #expect(sim.count(0, .consentLost) == 0 && sim.agents[0].state != .failed)
+        #expect(silentFrom < (stalls.first ?? .zero))
+        #expect(sim.count(1, .selectedPairStalled) == 0, "B has no stall signal configured")
+    }
+
     @Test func noConnectivityFailsAfterEndOfCandidates() {
         var sim = ICESim()
         sim.silent = [0, 1]

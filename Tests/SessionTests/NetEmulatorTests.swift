@@ -30,6 +30,27 @@ import Testing
         return out
     }
 
+    /// A peer's address changes mid-call: what is in flight to the old one and what is sent
+    /// from or to it afterwards is lost; the new one works both ways.
+    @Test func aMovedPeerIsReachedOnlyAtItsNewAddress() {
+        var net = NetworkEmulator(seed: 1)
+        let moved = TransportAddress(host: "10.0.9.1", port: 5002)!
+        net.send(.init(from: Self.a, to: Self.b, bytes: Self.rtp(1)), from: .a, at: .zero)
+        net.send(.init(from: Self.b, to: Self.a, bytes: Self.rtp(2)), from: .b, at: .zero)
+        net.move(.a, from: Self.a, to: moved)
+        var delivered: [Int] = []
+        while let t = net.nextDelivery { while let d = net.popDue(at: t) { delivered.append(Self.id(d.datagram.bytes)) } }
+        #expect(delivered == [1], "what B sent to A's old address is lost on arrival")
+        net.send(.init(from: Self.a, to: Self.b, bytes: Self.rtp(3)), from: .a, at: .zero + .seconds(1))
+        net.send(.init(from: Self.b, to: Self.a, bytes: Self.rtp(4)), from: .b, at: .zero + .seconds(1))
+        net.send(.init(from: moved, to: Self.b, bytes: Self.rtp(5)), from: .a, at: .zero + .seconds(1))
+        net.send(.init(from: Self.b, to: moved, bytes: Self.rtp(6)), from: .b, at: .zero + .seconds(1))
+        var after: [(Int, TransportAddress)] = []
+        while let t = net.nextDelivery { while let d = net.popDue(at: t) { after.append((Self.id(d.datagram.bytes), d.datagram.to)) } }
+        #expect(after.map(\.0) == [5, 6] && after.map(\.1) == [Self.b, moved])
+        #expect(net.stats(from: .a).unroutable == 1 && net.stats(from: .b).unroutable == 2)
+    }
+
     @Test func aCleanLinkDelaysEveryPacketAndKeepsOrder() {
         var net = NetworkEmulator(seed: 1)
         let got = Self.run(&net, count: 100)

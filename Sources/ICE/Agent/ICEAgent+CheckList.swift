@@ -116,7 +116,10 @@ extension ICEAgent {
                 _ = transmit(check.bytes, on: check.path)
             case .timedOut:
                 checks[id] = nil
-                if let p = check.pair, check.generation == generation { checkFailed(p, useCandidate: check.useCandidate) }
+                if let p = check.pair, check.generation == generation {
+                    failures.timedOut += 1
+                    checkFailed(p, useCandidate: check.useCandidate)
+                }
             }
         }
         // One new check per Ta (§14.2); retransmissions are not paced.

@@ -21,9 +21,19 @@ extension ICEAgent {
         if now >= s.lastResponseAt + config.disconnectedAfter, state == .connected || state == .completed {
             setState(.disconnected)
         }
-        guard now >= s.nextConsentAt else { return }
+        serviceStall(&s, now)
+        guard now >= s.nextConsentAt else {
+            selected = s
+            return
+        }
         // A Binding request like a check, without USE-CANDIDATE; not retransmitted: the next
         // interval sends a new one (§5.1).
+        sendConsentCheck(s, now)
+        s.nextConsentAt = now + consentInterval()
+        selected = s
+    }
+
+    mutating func sendConsentCheck(_ s: ICESelection, _ now: Instant) {
         let message = checkRequest(username: s.username, priority: s.consentPriority, useCandidate: false)
         let bytes = message.encode(integrityKey: s.remoteKey, fingerprint: true)
         if transmit(bytes, on: s.path) {
@@ -32,13 +42,34 @@ extension ICEAgent {
                 expiresAt: now + config.consentTimeout, wasControlling: isControlling, key: s.remoteKey,
                 isConsent: true, generation: generation)
         }
-        s.nextConsentAt = now + consentInterval()
-        selected = s
+    }
+
+    /// The fast stall signal (`config.stallAfter`): probes while the path is silent, and one
+    /// `.selectedPairStalled` per silence once enough of them went unanswered. A packet on the
+    /// path ends the silence (the receive path only stamps `lastHeardAt`).
+    mutating func serviceStall(_ s: inout ICESelection, _ now: Instant) {
+        guard let stallAfter = config.stallAfter else { return }
+        guard now >= s.lastHeardAt + config.stallProbeAfter else {
+            s.probes = 0
+            s.stallReported = false
+            return
+        }
+        if now >= s.nextProbeAt {
+            sendConsentCheck(s, now)
+            s.probes += 1
+            s.nextProbeAt = now + config.stallProbeInterval
+        }
+        // The probe just sent cannot have failed yet: two before it must have.
+        if !s.stallReported, now >= s.lastHeardAt + stallAfter, s.probes >= 3 {
+            s.stallReported = true
+            emit(.event(.selectedPairStalled))
+        }
     }
 
     mutating func consentGranted(_ path: ICEPath, at now: Instant) {
         guard var s = selected, s.path == path else { return }
         s.lastResponseAt = now
+        s.lastHeardAt = now
         selected = s
         if state == .disconnected { setState(.connected) }
     }

@@ -7,7 +7,13 @@ extension ICEAgent {
     /// A local interface address with a bound UDP socket. The driver sends each `ICETransmit`
     /// from the socket whose address is `transmit.from`.
     public mutating func addLocalHost(_ address: TransportAddress, at now: Instant) {
-        defer { advance(now) }
+        addHost(address, at: now)
+        advance(now)
+    }
+
+    /// `addLocalHost` without the `advance`, so a restart can add every base before gathering
+    /// is judged complete.
+    mutating func addHost(_ address: TransportAddress, at now: Instant) {
         guard !hosts.contains(address), !isNotUnicast(address) else { return }
         hosts.append(address)
         let preference = UInt16(truncatingIfNeeded: 65535 - min(hosts.count - 1, 1000))
@@ -29,7 +35,14 @@ extension ICEAgent {
         // One allocation per TURN server and transport, on the first socket that can reach it.
         for server in config.turnServers
         where server.address.isIPv4 == address.isIPv4 && server.address.isLoopback == address.isLoopback {
-            guard !relays.contains(where: { $0.server == server.address && $0.transport == server.transport }) else { continue }
+            if let k = relays.firstIndex(where: { $0.server == server.address && $0.transport == server.transport && !$0.retired }) {
+                // An allocation that outlived an ICE restart is offered again as it is.
+                if relays[k].socket == address, relays[k].candidate == nil,
+                   case .allocated(let relayed, let mapped) = relays[k].client.state {
+                    addRelayCandidate(k, relayed: relayed, mapped: mapped, at: now)
+                }
+                continue
+            }
             // RFC 8656 §3.1: over a stream nothing is retransmitted, one timeout per transaction.
             let retransmit = server.transport.isStream ? .reliable(timeout: config.streamTransactionTimeout)
                 : config.gatherRetransmit
@@ -99,19 +112,7 @@ extension ICEAgent {
                 if let mapped, relays[k].transport == .udp {
                     addServerReflexive(mapped, socket: relays[k].socket, server: relays[k].server, at: now)
                 }
-                guard relays[k].candidate == nil,
-                      let host = locals.first(where: { $0.candidate.kind == .host && $0.socket == relays[k].socket })
-                else { continue }
-                let preference = ICEPriority.relayLocalPreference(host: host.localPreference, transport: relays[k].transport)
-                let candidate = ICECandidate(foundation: ICEPriority.foundation(.relay, base: relays[k].socket,
-                                                                                 server: relays[k].server,
-                                                                                 transport: relays[k].transport),
-                                             priority: ICEPriority.candidate(.relay, localPreference: preference),
-                                             address: relayed, kind: .relay, relatedAddress: mapped,
-                                             generation: generation, ufrag: localCredentials.ufrag)
-                relays[k].candidate = locals.count
-                addLocal(ICELocal(candidate: candidate, address: relayed, socket: relays[k].socket, relay: k,
-                                  localPreference: preference), at: now)
+                addRelayCandidate(k, relayed: relayed, mapped: mapped, at: now)
             case .event(.failed(let error)):
                 emit(.event(.relayFailed(transport: relays[k].transport, error: error)))
                 // Pairs on a lost allocation can no longer be checked.
@@ -134,6 +135,20 @@ extension ICEAgent {
         }
     }
 
+    mutating func addRelayCandidate(_ k: Int, relayed: TransportAddress, mapped: TransportAddress?, at now: Instant) {
+        guard relays[k].candidate == nil,
+              let host = locals.first(where: { $0.candidate.kind == .host && $0.socket == relays[k].socket }) else { return }
+        let preference = ICEPriority.relayLocalPreference(host: host.localPreference, transport: relays[k].transport)
+        let candidate = ICECandidate(foundation: ICEPriority.foundation(.relay, base: relays[k].socket, server: relays[k].server,
+                                                                         transport: relays[k].transport),
+                                     priority: ICEPriority.candidate(.relay, localPreference: preference),
+                                     address: relayed, kind: .relay, relatedAddress: mapped,
+                                     generation: generation, ufrag: localCredentials.ufrag)
+        relays[k].candidate = locals.count
+        addLocal(ICELocal(candidate: candidate, address: relayed, socket: relays[k].socket, relay: k,
+                          localPreference: preference), at: now)
+    }
+
     mutating func serviceGathering(_ now: Instant) {
         for id in gathers.keys.sorted() {
             guard var gather = gathers[id] else { continue }
@@ -146,11 +161,11 @@ extension ICEAgent {
                 gathers[id] = nil
             }
         }
-        for k in relays.indices {
+        for k in relays.indices where !relays[k].retired {
             relays[k].client.handleTimeout(at: now)
             drainRelay(k, at: now)
         }
-        let relaysPending = relays.contains { $0.client.state == .allocating || $0.client.state == .idle }
+        let relaysPending = relays.contains { !$0.retired && ($0.client.state == .allocating || $0.client.state == .idle) }
         if !gatheringCompleteSent, !hosts.isEmpty, gathers.isEmpty, !relaysPending {
             gatheringCompleteSent = true
             emit(.event(.gatheringComplete))

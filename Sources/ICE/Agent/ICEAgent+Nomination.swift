@@ -44,7 +44,7 @@ extension ICEAgent {
                                 username: "\(remote.ufrag):\(localCredentials.ufrag)",
                                 remoteKey: STUNKey.shortTerm(password: remote.pwd),
                                 consentPriority: ICEPriority.candidate(.prflx, localPreference: local.localPreference),
-                                lastResponseAt: now, nextConsentAt: now + consentInterval())
+                                lastResponseAt: now, nextConsentAt: now + consentInterval(), lastHeardAt: now)
         previousLocalCredentials = nil
         if let k = path.relay {
             // ChannelData from here on: 4 bytes of overhead instead of 36.

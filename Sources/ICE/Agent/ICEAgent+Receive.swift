@@ -15,7 +15,7 @@ extension ICEAgent {
     public mutating func handleDatagram(_ bytes: [UInt8], from: TransportAddress, to localBase: TransportAddress,
                                         transport: TransportProtocol = .udp, at now: Instant) -> ICEReceive {
         let result: ICEReceive
-        if let k = relays.firstIndex(where: { $0.socket == localBase && $0.server == from && $0.transport == transport }) {
+        if let k = relays.firstIndex(where: { $0.socket == localBase && $0.server == from && $0.transport == transport && !$0.retired }) {
             switch relays[k].client.handleDatagram(bytes, at: now) {
             case .consumed:
                 drainRelay(k, at: now)
@@ -41,6 +41,8 @@ extension ICEAgent {
 
     private mutating func receive(_ bytes: [UInt8], _ range: Range<Int>, path: ICEPath, at now: Instant) -> ICEReceive {
         guard state != .closed else { return .dropped(.unexpected) }
+        // The stall detector's input: one comparison, no copy of the selection.
+        if path == selected?.path { selected?.lastHeardAt = now }
         guard STUNMessage.isSTUN(bytes, range: range) else {
             return acceptedPaths.contains(path) ? .application(payload: range, from: path.remote) : .dropped(.unknownSource)
         }
@@ -168,10 +170,12 @@ extension ICEAgent {
         guard check.generation == generation, let p = check.pair else { return .handled }
         // §7.2.5.2.1: the answer must come back on the path the request took.
         guard path == check.path else {
+            failures.wrongPath += 1
             checkFailed(p, useCandidate: check.useCandidate)
             return .handled
         }
         if response.type.messageClass == .errorResponse {
+            failures.error(response.errorCode?.code ?? 0)
             if response.errorCode?.code == STUNErrorCode.roleConflict {
                 // §7.2.5.1: switch role unless we already did, then check the pair again.
                 if check.wasControlling == isControlling { switchRole() }

@@ -38,7 +38,7 @@ public struct ICEAgent: SansIOMachine, Sendable {
     public internal(set) var localCredentials: ICECredentials
     public internal(set) var remoteCredentials: ICECredentials?
     public internal(set) var state: ICEConnectionState = .new
-    /// Bumped by `restart`; stamped on local candidates.
+    /// Bumped by `restart`; stamped on local candidates. Also the number of restarts.
     public internal(set) var generation: UInt32 = 0
 
     var random: STUNRandom
@@ -65,6 +65,8 @@ public struct ICEAgent: SansIOMachine, Sendable {
     var acceptedPaths: Set<ICEPath> = []
     var selected: ICESelection?
     var remotePrflxCount = 0
+    /// Why checks of this generation failed, for the description (diagnostics, no addresses).
+    var failures = ICECheckFailures()
 
     var outputs = OutputQueue<ICEOutput>(capacity: 32)
 
@@ -127,11 +129,16 @@ public struct ICEAgent: SansIOMachine, Sendable {
     }
 
     /// ICE restart (RFC 8445 §9): new local credentials, the remote side forgotten until the
-    /// new description arrives. Local candidates are announced again with the new ufrag and
-    /// generation (not re-gathered: call `addLocalHost` for new interfaces). Application data
-    /// keeps using the old selected pair, with consent on the old credentials, until a new
-    /// pair is selected.
-    public mutating func restart(newUfrag: String, newPwd: String, isControlling: Bool? = nil, at now: Instant) {
+    /// new description arrives, and local candidates gathered again: host candidates from
+    /// `localHosts` (the addresses the driver has sockets on now; nil keeps the current ones),
+    /// server-reflexive ones by asking the STUN servers again, relayed ones from the TURN
+    /// allocations that outlive the restart (their socket is still there) or new ones. A base
+    /// that vanished takes its allocation and, if the selected pair ran on it, the selection
+    /// with it. Otherwise application data keeps using the old selected pair, with consent on
+    /// the old credentials, until a new pair is selected.
+    public mutating func restart(newUfrag: String, newPwd: String, isControlling: Bool? = nil,
+                                 localHosts: [TransportAddress]? = nil, at now: Instant) {
+        let bases = (localHosts ?? hosts).filter { !isNotUnicast($0) }
         if selected != nil { previousLocalCredentials = localCredentials }
         localCredentials = ICECredentials(ufrag: newUfrag, pwd: newPwd)
         remoteCredentials = nil
@@ -140,19 +147,28 @@ public struct ICEAgent: SansIOMachine, Sendable {
         remotes.removeAll()
         pairs.removeAll()
         triggered.removeAll()
-        checks = checks.filter { $0.value.isConsent }
+        checks = checks.filter { $0.value.isConsent && bases.contains($0.value.path.socket) }
         firstValidAt = nil
         nominationInFlight = false
         checkListDone = false
         remoteEnded = false
         remotePrflxCount = 0
-        locals.removeAll { $0.candidate.kind == .prflx }
-        gatheringCompleteSent = false
-        for i in locals.indices {
-            locals[i].candidate.generation = generation
-            locals[i].candidate.ufrag = newUfrag
-            if shouldSignal(locals[i]) { emit(.event(.localCandidate(locals[i].candidate))) }
+        failures = ICECheckFailures()
+        if let s = selected, !bases.contains(s.path.socket) {
+            // Its socket is closed: nothing more can go that way.
+            selected = nil
+            previousLocalCredentials = nil
         }
+        acceptedPaths = acceptedPaths.filter { bases.contains($0.socket) }
+        for k in relays.indices {
+            relays[k].candidate = nil
+            if !bases.contains(relays[k].socket) { relays[k].retired = true }
+        }
+        gathers.removeAll()
+        hosts.removeAll()
+        locals.removeAll()
+        gatheringCompleteSent = false
+        for address in bases { addHost(address, at: now) }
         if selected == nil, state != .new { setState(.checking) }
         advance(now)
     }
@@ -160,7 +176,7 @@ public struct ICEAgent: SansIOMachine, Sendable {
     /// Hang-up: deletes the TURN allocations (Refresh with lifetime 0, RFC 8656 §7) and stops
     /// consent. Drain `poll()` once more to send the releases.
     public mutating func close(at now: Instant) {
-        for k in relays.indices {
+        for k in relays.indices where !relays[k].retired {
             relays[k].client.release(at: now)
             drainRelay(k, at: now)
         }
@@ -185,6 +201,9 @@ public struct ICEAgent: SansIOMachine, Sendable {
     public var selectedPair: (local: ICECandidate, remote: ICECandidate)? {
         selected.map { ($0.local, $0.remote) }
     }
+
+    /// The ICE generation the selected pair belongs to (nil: none selected).
+    public var selectedGeneration: UInt32? { selected?.generation }
 
     public var localCandidates: [ICECandidate] { locals.filter(shouldSignal).map(\.candidate) }
 
@@ -256,7 +275,7 @@ public struct ICEAgent: SansIOMachine, Sendable {
         var d: Instant? = nil
         func consider(_ t: Instant?) { if let t, d.map({ t < $0 }) ?? true { d = t } }
         for g in gathers.values { consider(g.timer.deadline) }
-        for r in relays { consider(r.client.nextDeadline) }
+        for r in relays where !r.retired { consider(r.client.nextDeadline) }
         for c in checks.values { consider(c.timer?.deadline ?? c.expiresAt) }
         if hasCheckWork { consider(lastCheckAt.map { $0 + config.checkPacing } ?? lastNow) }
         if isControlling, !nominationInFlight, !checkListDone, let first = firstValidAt {
@@ -266,15 +285,34 @@ public struct ICEAgent: SansIOMachine, Sendable {
             consider(s.nextConsentAt)
             consider(s.lastResponseAt + config.consentTimeout)
             if state == .connected || state == .completed { consider(s.lastResponseAt + config.disconnectedAfter) }
+            if config.stallAfter != nil {
+                if lastNow < s.lastHeardAt + config.stallProbeAfter {
+                    consider(s.lastHeardAt + config.stallProbeAfter)
+                } else {
+                    consider(s.nextProbeAt)
+                }
+            }
         }
         return d.map { max($0, lastNow) }
     }
+}
+
+/// Counters of failed checks in one generation.
+struct ICECheckFailures: Sendable {
+    var timedOut = 0
+    var wrongPath = 0
+    /// STUN error codes answered (first 8), role conflicts included.
+    var errorCodes: [Int] = []
+
+    mutating func error(_ code: Int) { if errorCodes.count < 8 { errorCodes.append(code) } }
 }
 
 extension ICEAgent: CustomStringConvertible {
     /// A summary without credentials, keys or addresses (the default reflection would show them).
     public var description: String {
         "ICEAgent(\(state.rawValue), \(isControlling ? "controlling" : "controlled"), generation \(generation), "
-            + "\(locals.count) local, \(remotes.count) remote, \(pairs.count) pairs, selected: \(selected != nil))"
+            + "\(locals.count) local, \(remotes.count) remote, \(pairs.count) pairs, selected: \(selected != nil), "
+            + "check failures: \(failures.timedOut) timed out, \(failures.wrongPath) wrong path, "
+            + "errors \(failures.errorCodes.map(String.init).joined(separator: ",")))"
     }
 }

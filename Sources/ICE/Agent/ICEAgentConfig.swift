@@ -56,6 +56,15 @@ public struct ICEAgentConfig: Sendable, Equatable {
     public var consentTimeout: Duration = .seconds(30)
     /// No response for this long turns `connected` into `disconnected` (not an RFC term).
     public var disconnectedAfter: Duration = .seconds(15)
+    /// The fast signal that the selected pair is gone (not an RFC 7675 term; off when nil): after
+    /// `stallProbeAfter` without any packet on it the agent sends a consent check every
+    /// `stallProbeInterval`, and once the silence reaches `stallAfter` with at least two of those
+    /// checks unanswered it reports `.selectedPairStalled` (an ICE restart is due, long before
+    /// consent expires at `consentTimeout`). Off by default because an ICE-only agent hears
+    /// nothing between consent checks; a call hears media or RTCP every few hundred ms.
+    public var stallAfter: Duration?
+    public var stallProbeAfter: Duration = .seconds(1)
+    public var stallProbeInterval: Duration = .milliseconds(500)
     public var software: String?
 
     public init() {}

@@ -78,6 +78,9 @@ struct ICERelay: Sendable {
     var transport: TransportProtocol
     var client: TURNClient
     var candidate: Int?
+    /// Its socket vanished in an ICE restart: nothing can be sent or received through it any
+    /// more. Kept in place (not removed) so the relay indices in paths stay valid.
+    var retired = false
 }
 
 struct ICETriggered: Equatable, Sendable {
@@ -98,4 +101,11 @@ struct ICESelection: Sendable {
     var consentPriority: UInt32
     var lastResponseAt: Instant
     var nextConsentAt: Instant
+    /// Anything (media, DTLS, STUN) last received on this path: the fast stall signal.
+    var lastHeardAt: Instant
+    /// Consent probes sent since the path fell silent; each one followed by another unanswered
+    /// probe has failed.
+    var probes = 0
+    var nextProbeAt = Instant.zero
+    var stallReported = false
 }

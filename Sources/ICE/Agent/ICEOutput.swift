@@ -23,6 +23,10 @@ public enum ICEEvent: Equatable, Sendable {
     /// RFC 7675: no authenticated response for `consentTimeout`; stop sending (the state
     /// becomes `failed`).
     case consentLost
+    /// `config.stallAfter` without a packet on the selected pair and its consent probes
+    /// unanswered: the path is very likely gone (a network change); restart ICE now rather
+    /// than wait for consent to expire.
+    case selectedPairStalled
     /// Role conflict resolution (RFC 8445 §7.3.1.1) switched this agent's role.
     case roleChanged(isControlling: Bool)
     /// A TURN allocation failed or was lost (bad credentials, no answer, connection closed):

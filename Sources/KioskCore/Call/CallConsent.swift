@@ -16,6 +16,10 @@ struct CallConsent: Sendable, Equatable {
     private(set) var appointmentId: String?
     /// The current engine has taken its offer or answer: a second one is not this call's.
     private(set) var negotiated = false
+    /// The current engine's call is up (DTLS done): a subsequent offer may continue it.
+    private(set) var established = false
+    /// The kiosk sent a subsequent offer (an ICE restart) and waits for its one answer.
+    private(set) var awaitingAnswer = false
 
     /// The flow's word: the patient joined `id`, or nil (left, ended, refused, withdrawn).
     /// Returns true when an engine started under the previous consent must be torn down.
@@ -25,11 +29,46 @@ struct CallConsent: Sendable, Equatable {
         let hadCall = appointmentId != nil
         appointmentId = id
         negotiated = false
+        engineStopped()
         return hadCall
     }
 
     /// The engine is gone (it failed, or the clinician left): the next offer starts afresh.
-    mutating func engineEnded() { negotiated = false }
+    mutating func engineEnded() {
+        negotiated = false
+        engineStopped()
+    }
+
+    /// No engine runs (or a new one starts): nothing to continue.
+    mutating func engineStopped() {
+        established = false
+        awaitingAnswer = false
+    }
+
+    /// The engine connected (DTLS, SRTP keys): the call may be renegotiated from now on.
+    mutating func callEstablished() { established = appointmentId != nil && negotiated }
+
+    /// The kiosk sent a subsequent offer for the established call: its answer will be admitted.
+    mutating func subsequentOfferSent() { if established { awaitingAnswer = true } }
+
+    /// Mid-call offer/answer (an ICE restart, RFC 8445 §9) for the consented, established
+    /// call: an offer is admitted for the engine to check that it continues this call (the
+    /// same DTLS certificate and media; anything else it refuses and the call goes on), an
+    /// answer only to the kiosk's own outstanding subsequent offer. False for everything else,
+    /// which then goes through `admit` as before.
+    mutating func admitsRenegotiation(_ message: SignalingMessage) -> Bool {
+        guard appointmentId != nil, negotiated, established else { return false }
+        switch message {
+        case .offer:
+            return true
+        case .answer:
+            guard awaitingAnswer else { return false }
+            awaitingAnswer = false
+            return true
+        default:
+            return false
+        }
+    }
 
     /// Whether the kiosk may act on `message`; admitting an offer or answer marks the
     /// negotiation done. Messages that are not about the call are always admitted.
@@ -39,6 +78,7 @@ struct CallConsent: Sendable, Equatable {
             guard let mine = appointmentId else { return .refuse(.notInSession, Self.notJoined) }
             guard id == mine else { return .refuse(.unexpected, "the kiosk is in another appointment's room") }
             negotiated = false
+            engineStopped()
             return .admit
         case .offer, .answer:
             guard appointmentId != nil else { return .refuse(.notInSession, Self.notJoined) }

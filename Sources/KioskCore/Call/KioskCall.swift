@@ -3,6 +3,7 @@ import Foundation
 import ICE
 import Logging
 import RTP
+import SessionCore
 import SessionDriver
 import SessionPeer
 import Signaling
@@ -18,11 +19,16 @@ public actor KioskCall {
         public var iceServers: [ICEServerResolver.Server]
         /// CAs trusted for `turns:` servers besides the system's (`call.turn_ca_file`).
         public var turnCAFile: String?
+        /// Lists the addresses to have sockets on when the kernel reports an address change
+        /// (nil: the sockets stay on `peer.localAddresses`, as in the demo on loopback).
+        public var watchAddresses: (@Sendable () -> [TransportAddress])?
 
-        public init(peer: PeerConfiguration, iceServers: [ICEServerResolver.Server] = [], turnCAFile: String? = nil) {
+        public init(peer: PeerConfiguration, iceServers: [ICEServerResolver.Server] = [], turnCAFile: String? = nil,
+                    watchAddresses: (@Sendable () -> [TransportAddress])? = nil) {
             self.peer = peer
             self.iceServers = iceServers
             self.turnCAFile = turnCAFile
+            self.watchAddresses = watchAddresses
         }
     }
 
@@ -50,6 +56,10 @@ public actor KioskCall {
     private var servers = ICEServerResolver.Resolved()
     private var serversGeneration = 0
     private var pumpTask: Task<Void, Never>?
+    /// The kiosk made the current engine's offer: it re-offers to restart ICE; otherwise it
+    /// asks the clinician's side to (`request-offer {iceRestart: true}`), so only one side ever
+    /// offers and the offers cannot cross (glare).
+    private var kioskOffers = false
 
     public init(link: SignalingLink, media: MediaPipeline, options: Options, logger: Logger,
                 observer: @escaping @Sendable (CallEvent) -> Void = { _ in }) {
@@ -152,6 +162,10 @@ public actor KioskCall {
             lastError = "\(payload.code)"
             logger.warning("endpoint refused hello", metadata: ["code": "\(payload.code)"])
         case .message(let envelope):
+            if consent.admitsRenegotiation(envelope.message) {
+                renegotiate(envelope)
+                return
+            }
             if case .refuse(let code, let why) = consent.admit(envelope.message) {
                 refuse(envelope, code: code, why: why)
                 return
@@ -200,11 +214,13 @@ public actor KioskCall {
             observer(.peerJoined(appointmentId: id))
             startPeer()
             if offerer == .kiosk, let driver {
+                kioskOffers = true
                 let outgoing = self.outgoing
                 driver.submit(.createOffer { sdp in outgoing.yield(.sendOffer(sdp: sdp)) })
             }
         case .offer(let sdp):
             if driver == nil { startPeer() }
+            kioskOffers = false
             let outgoing = self.outgoing
             let logger = self.logger
             driver?.submit(.acceptOffer(sdp) { result in
@@ -236,10 +252,20 @@ public actor KioskCall {
         case .mediaState(let remote):
             logger.info("clinician media state", metadata: ["camera": "\(remote.camera.rawValue)", "microphone": "\(remote.microphone.rawValue)"])
             observer(.remoteMediaState(remote))
-        case .requestOffer:
+        case .requestOffer(let iceRestart):
             guard let driver else { return }
             let outgoing = self.outgoing
-            driver.submit(.createOffer { sdp in outgoing.yield(.sendOffer(sdp: sdp)) })
+            if consent.established {
+                // A subsequent offer for the call that runs (an ICE restart when asked for).
+                consent.subsequentOfferSent()
+                kioskOffers = true
+                logger.info("clinician asked for an offer", metadata: ["ice_restart": "\(iceRestart)"])
+                driver.submit(iceRestart ? .createRestartOffer { sdp in outgoing.yield(.sendOffer(sdp: sdp)) }
+                                         : .createOffer { sdp in outgoing.yield(.sendOffer(sdp: sdp)) })
+            } else {
+                kioskOffers = true
+                driver.submit(.createOffer { sdp in outgoing.yield(.sendOffer(sdp: sdp)) })
+            }
         case .error(let payload):
             lastError = "\(payload.code)"
             logger.warning("signaling error", metadata: ["code": "\(payload.code)"])
@@ -248,6 +274,57 @@ public actor KioskCall {
         default:
             break
         }
+    }
+
+    /// A mid-call offer or answer the gate let through for the established call: the engine
+    /// checks it continues this call; if not (another certificate, other media) it is refused
+    /// with `error unexpected`, as before, and the call goes on untouched.
+    private func renegotiate(_ envelope: SignalingEnvelope) {
+        guard let driver else { return }
+        let outgoing = self.outgoing
+        let this = self
+        switch envelope.message {
+        case .offer(let sdp):
+            kioskOffers = false
+            driver.submit(.acceptOffer(sdp) { result in
+                switch result {
+                case .success(let answer): outgoing.yield(.sendAnswer(sdp: answer))
+                case .failure(let error): Task { await this.refuseRenegotiation(envelope, error) }
+                }
+            })
+        case .answer(let sdp):
+            driver.submit(.acceptAnswer(sdp) { error in
+                if let error { Task { await this.refuseRenegotiation(envelope, error) } }
+            })
+        default:
+            break
+        }
+    }
+
+    private func refuseRenegotiation(_ envelope: SignalingEnvelope, _ error: PeerError) {
+        let why: String
+        if case .notThisCall = error { why = "a call is already negotiated on this kiosk" } else { why = "cannot apply the description" }
+        logger.warning("mid-call description not applied", metadata: ["error": "\(error)"])
+        refuse(envelope, code: .unexpected, why: why)
+    }
+
+    /// The path is gone (or going): restart ICE without the patient doing anything. The
+    /// kiosk re-offers when it made the call's offer, else asks the clinician's page to.
+    private func restartICE(_ reason: PeerRestartReason) {
+        guard let driver, consent.established else { return }
+        logger.notice("ice restart", metadata: ["reason": "\(reason.rawValue)", "kiosk_offers": "\(kioskOffers)"])
+        if kioskOffers {
+            consent.subsequentOfferSent()
+            let outgoing = self.outgoing
+            driver.submit(.createRestartOffer { sdp in outgoing.yield(.sendOffer(sdp: sdp)) })
+        } else {
+            send(.requestOffer(iceRestart: true))
+        }
+    }
+
+    /// The demo's `--ice-restart-after` (and operators): restart as if the network had changed.
+    public func requestICERestart() {
+        driver?.submit(.requestICERestart)
     }
 
     /// The practice's servers (invalid URLs logged and left out) and the kiosk's own, resolved
@@ -280,6 +357,7 @@ public actor KioskCall {
 
     private func startPeer() {
         endPeer()
+        consent.engineStopped()
         // Only ever under the patient's consent; `CallConsent` admitted what led here.
         guard consent.appointmentId != nil else { return }
         let generation = self.generation
@@ -287,14 +365,18 @@ public actor KioskCall {
             if certificate == nil { certificate = try DTLSCertificate() }
             guard let certificate else { return }
             var configuration = options.peer
+            // The addresses of now, not of start-up: the kiosk may have changed networks between calls.
+            if let list = options.watchAddresses { configuration.localAddresses = list() }
             configuration.ice.stunServers = servers.stun
             configuration.ice.turnServers = servers.turn
             configuration.ntpClock = NTPClock(unixNanoseconds: WallClock.unixNanoseconds(), at: MonotonicClock.now())
             let media = self.media
             let outgoing = self.outgoing
             let this = self
-            driver = try PeerDriver(configuration: configuration, certificate: certificate,
-                                    turnCAFile: options.turnCAFile) { event in
+            // The stall signal (ICEAgentConfig.stallAfter): a call hears media or RTCP all the time.
+            if configuration.ice.stallAfter == nil { configuration.ice.stallAfter = .seconds(2) }
+            driver = try PeerDriver(configuration: configuration, certificate: certificate, turnCAFile: options.turnCAFile,
+                                    watchAddresses: options.watchAddresses) { event in
                 switch event {
                 case .videoFrame(let payload, let keyframe, _):
                     media.receivedVideo(payload, keyframe: keyframe)
@@ -327,6 +409,7 @@ public actor KioskCall {
             state = "in-call"
             logger.notice("call connected", metadata: ["dtls": "\(info.dtlsVersion)", "srtp": "\(info.srtpProfile)"])
             if let driver, consent.appointmentId != nil { media.start(driver: driver) }
+            consent.callEstablished()
             observer(.connected)
         case .failed(let error):
             lastError = "\(error)"
@@ -343,6 +426,10 @@ public actor KioskCall {
         case .relayFailed(let transport, let reason):
             // The server's address stays out of the log: it can say which practice this is.
             logger.warning("TURN relay failed", metadata: ["transport": "\(transport.rawValue)", "error": "\(reason)"])
+        case .iceRestartNeeded(let reason):
+            restartICE(reason)
+        case .iceRestarted:
+            logger.notice("ice restarted; the call goes on over the new path")
         default:
             break
         }

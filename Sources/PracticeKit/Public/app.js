@@ -42,6 +42,10 @@ const telehealth = {
   peerPresent: false,
   remoteMedia: null,         // last media-state from the other side
   endedBy: null,
+  weOffer: false,            // this page made the current connection's offer (it restarts ICE itself)
+  reconnecting: false,       // ICE is disconnected or restarting ("Reconnecting…")
+  iceRestarts: 0,            // restarts this page began or asked for
+  disconnectedTimer: null,
   camera: 'on',
   microphone: 'unmuted',
   errors: [],                // JS errors and signaling errors, for automation
@@ -54,6 +58,7 @@ const telehealth = {
     signaling: telehealth.ws ? telehealth.ws.readyState : -1, camera: telehealth.camera,
     microphone: telehealth.microphone, remoteMedia: telehealth.remoteMedia, endedBy: telehealth.endedBy,
     connectionState: telehealth.pc ? telehealth.pc.connectionState : 'none',
+    reconnecting: telehealth.reconnecting, iceRestarts: telehealth.iceRestarts,
     timings: telehealth.timings, errors: telehealth.errors,
   }),
 };
@@ -181,7 +186,10 @@ async function onSignal(msg) {
       setPhase('ended');
       break;
     case 'offer': {
+      // A mid-call offer (the kiosk restarting ICE) is answered on the same connection: the
+      // call is not torn down.
       const pc = telehealth.pc || (await startPeerConnection(false));
+      telehealth.weOffer = false;
       await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
       await flushCandidates();
       await pc.setLocalDescription(await pc.createAnswer());
@@ -205,7 +213,12 @@ async function onSignal(msg) {
       await flushCandidates();
       break;
     case 'request-offer':
-      if (telehealth.pc) await makeOffer(msg.iceRestart === true);
+      // The kiosk lost its path (network change, consent) and asks us to restart ICE: same
+      // call, same DTLS and keys, new ICE credentials and candidates.
+      if (!telehealth.pc) break;
+      telehealth.weOffer = true;
+      if (msg.iceRestart === true) { reconnecting(true); telehealth.pc.restartIce(); }
+      await makeOffer(msg.iceRestart === true);
       break;
     case 'media-state':
       telehealth.remoteMedia = { camera: msg.camera, microphone: msg.microphone };
@@ -267,12 +280,46 @@ async function startPeerConnection(weOffer) {
   pc.onconnectionstatechange = () => {
     if (telehealth.pc !== pc) return;
     if (pc.connectionState === 'connected') { mark('connected'); status(''); }
-    if (pc.connectionState === 'failed') { status('The connection failed; retrying…'); makeOffer(true).catch(() => {}); }
+    if (pc.connectionState === 'failed') { status('The connection failed; retrying…'); restartIce(pc); }
+  };
+  // ICE restart without anyone tapping: on `failed` at once, on `disconnected` after 2 s
+  // (consent checks go unanswered; the network probably changed). "Reconnecting…" meanwhile.
+  pc.oniceconnectionstatechange = () => {
+    if (telehealth.pc !== pc) return;
+    const state = pc.iceConnectionState;
+    clearTimeout(telehealth.disconnectedTimer);
+    if (state === 'disconnected') {
+      reconnecting(true);
+      telehealth.disconnectedTimer = setTimeout(() => {
+        if (telehealth.pc === pc && pc.iceConnectionState === 'disconnected') restartIce(pc);
+      }, 2000);
+    } else if (state === 'failed') {
+      reconnecting(true);
+    } else if (state === 'connected' || state === 'completed') {
+      if (telehealth.reconnecting) { mark('reconnected'); status(''); }
+      reconnecting(false);
+    }
   };
   watchFirstFrame();
   sendMediaState();
+  telehealth.weOffer = weOffer;
   if (weOffer) await makeOffer(false);
   return pc;
+}
+
+// The side that made the call's offer restarts (pc.restartIce() and a new offer); the other
+// asks it to with request-offer {iceRestart: true}, so offers never cross.
+function restartIce(pc) {
+  if (telehealth.pc !== pc) return;
+  reconnecting(true);
+  telehealth.iceRestarts = (telehealth.iceRestarts || 0) + 1;
+  if (telehealth.weOffer) { pc.restartIce(); makeOffer(true).catch((e) => telehealth.errors.push('restart: ' + e)); }
+  else send('request-offer', { iceRestart: true });
+}
+
+function reconnecting(on) {
+  telehealth.reconnecting = on;
+  if (on) status('Reconnecting…');
 }
 
 async function makeOffer(iceRestart) {

@@ -58,7 +58,8 @@ struct KioskService: Service {
         let events = AsyncStream<CallEvent>.makeStream()
         let call = KioskCall(link: link, media: media,
                              options: .init(peer: peer, iceServers: Self.iceServers(config.call, logger: logger),
-                                            turnCAFile: config.call.turnCAFile.isEmpty ? nil : config.call.turnCAFile),
+                                            turnCAFile: config.call.turnCAFile.isEmpty ? nil : config.call.turnCAFile,
+                                            watchAddresses: { LocalAddresses.list(includeLoopback: true) }),
                              logger: logger,
                              observer: { events.1.yield($0) })
         var settings = KioskFlow.Settings()
