@@ -39,6 +39,9 @@ public struct ControlStatus: Codable, Equatable {
         var consentedAppointment: String?
         /// The media path's candidate types, e.g. "relay-relay" (types only, never addresses).
         var selectedPair: String?
+        /// The ICE agent in a few words: candidates and pairs by type and state, failures by
+        /// cause (counts only, never addresses), for technicians and tests.
+        var iceSummary: String?
     }
 
     var screen: String
@@ -80,6 +83,7 @@ extension KioskController {
     }
 
     func status() async -> ControlStatus {
+        let stats = await call.stats()
         let layout = screen.layout
         let counters = media.counters
         let own = ownMediaState, remote = remoteMediaState
@@ -95,7 +99,7 @@ extension KioskController {
                         videoFramesEncoded: counters.videoFramesEncoded, videoFramesDecoded: counters.videoFramesDecoded,
                         audioFramesEncoded: counters.audioFramesEncoded, audioPacketsDecoded: counters.audioPacketsDecoded,
                         audioFramesPlayed: counters.audioFramesPlayed, consentedAppointment: await call.consentedAppointment,
-                        selectedPair: await call.stats()?.selectedPair),
+                        selectedPair: stats?.selectedPair, iceSummary: stats?.iceSummary),
             devicesOpen: media.devicesOpen,
             framesPresented: screen.framesPresented)
     }
