@@ -222,10 +222,12 @@ struct NetworkLabTests {
             #expect(media.kiosk > 50 && media.page > 50)
             // Chromium may have learnt the address from the kiosk's first check (peer-reflexive)
             // before the candidate arrived; the address is what counts: the NAT's.
-            // (Chromium does not show a peer-reflexive candidate's address, so the type is the
-            // check.) Since the ICE-restart merge the kiosk gathers its srflx from the TURN
-            // allocation before any check, and the pair is still named prflx-host on both sides:
-            // the path is the NAT's, the name is not yet; see issue 11's note.
+            // Which name the pair gets is the NAT's doing, not ours: when Chromium's check to the
+            // kiosk's srflx address reaches the NAT before the kiosk's own check has opened that
+            // mapping, Linux's masquerade gives the kiosk's flow another port, so the path's
+            // address is peer-reflexive (seen: mapped port 16034 vs srflx 40543), and both sides
+            // say so; when the kiosk's check goes first the port is kept and it is srflx-host.
+            // (Chromium does not show a peer-reflexive candidate's address.)
             #expect(["srflx", "prflx"].contains(pair["remoteCandidateType"].string ?? ""), "\(pair)")
             #expect(pair["localCandidateType"].string == "host")
             #expect(["srflx-host", "prflx-host"].contains(kioskPair ?? ""), "through the NAT, no relay: \(kioskPair ?? "none")")
