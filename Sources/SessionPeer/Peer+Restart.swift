@@ -23,6 +23,7 @@ extension Peer {
         // Before negotiation the first gathering uses them; while connecting, ICE is still
         // checking and the restart can wait for the connection (then it is reported).
         guard negotiated != nil else { return }
+        if security != nil, !failed { emit(.localAddressesChanged) }
         restartNeeded(.localAddressesChanged)
     }
 

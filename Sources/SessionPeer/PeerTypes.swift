@@ -68,6 +68,10 @@ public enum PeerEvent: Sendable, Equatable {
     case iceRestartNeeded(PeerRestartReason)
     /// A pair of the restarted ICE generation carries the call now (same DTLS, same keys).
     case iceRestarted
+    /// The driver's local addresses changed during a call (every change, not once per
+    /// restart): whatever else shares the network (the signaling connection) should check
+    /// that it still works.
+    case localAddressesChanged
 }
 
 /// Why the peer wants an ICE restart.

@@ -57,7 +57,7 @@ public struct SignalingClient: SansIOMachine, Sendable {
         switch state {
         case .disconnected(let retryAt): return retryAt
         case .connecting(let deadline), .helloSent(let deadline): return deadline
-        case .ready(let r): return min(r.nextPing, r.lastReceived + deadAfter(r.welcome))
+        case .ready(let r): return min(r.nextPing, r.lastReceived + deadAfter(r.welcome), r.probeDeadline ?? .never)
         }
     }
 
@@ -98,6 +98,30 @@ public struct SignalingClient: SansIOMachine, Sendable {
             timeout(at: now)
         case .intent(let intent):
             perform(intent)
+        case .networkChanged:
+            networkChanged(at: now)
+        }
+    }
+
+    /// A changed network often kills the connection silently (its source address is gone, so
+    /// TCP just retransmits); waiting for the heartbeat would leave the call's ICE restart
+    /// without signaling for up to `deadAfterHeartbeats` intervals.
+    private mutating func networkChanged(at now: Instant) {
+        switch state {
+        case .ready(var r):
+            guard r.probeDeadline == nil else {
+                r.probeAgain = true
+                state = .ready(r)
+                return
+            }
+            emit(.send(SignalingEnvelope(.ping, id: takeId()).text))
+            r.probeDeadline = now + configuration.probeTimeout
+            state = .ready(r)
+        case .connecting, .helloSent:
+            emit(.close)
+            state = .disconnected(retryAt: now)
+        case .disconnected(let retryAt):
+            if retryAt != nil { state = .disconnected(retryAt: now) }
         }
     }
 
@@ -110,6 +134,13 @@ public struct SignalingClient: SansIOMachine, Sendable {
             return  // a frame from a connection we already gave up on
         case .ready(var r):
             r.lastReceived = now  // anything at all proves the connection is alive
+            if r.probeAgain {
+                r.probeAgain = false
+                emit(.send(SignalingEnvelope(.ping, id: takeId()).text))
+                r.probeDeadline = now + configuration.probeTimeout
+            } else {
+                r.probeDeadline = nil
+            }
             state = .ready(r)
         case .helloSent:
             break
@@ -167,6 +198,13 @@ public struct SignalingClient: SansIOMachine, Sendable {
             emit(.close)
             retryLater(at: now)
         case .ready(var r):
+            if let probe = r.probeDeadline, now >= probe {
+                // Not the endpoint's fault: reconnect now, over the network as it is.
+                emit(.close)
+                connectionLost(r, at: now)
+                state = .disconnected(retryAt: now)
+                return
+            }
             if now >= r.lastReceived + deadAfter(r.welcome) {
                 emit(.close)
                 connectionLost(r, at: now)

@@ -19,6 +19,10 @@ extension SignalingClient {
         public var defaultHeartbeat: Duration = .seconds(15)
         /// The connection is declared dead when nothing arrived for this many heartbeat intervals.
         public var deadAfterHeartbeats: Int = 2
+        /// After `.networkChanged` a ready connection must answer a `ping` within this long, or
+        /// it is taken for dead (its TCP connection may be bound to an address that is gone)
+        /// and replaced at once, without waiting for the heartbeat to notice.
+        public var probeTimeout: Duration = .seconds(1)
         /// Messages kept while signaling is down (oldest dropped first).
         public var outboxLimit: Int = 256
         /// What the endpoint may send on one connection: a burst of this many messages, then
@@ -59,6 +63,9 @@ extension SignalingClient {
         /// The deadline from `.timeout` passed.
         case timeout
         case intent(Intent)
+        /// The host's addresses changed: the connection is probed (ready), or the next attempt
+        /// starts now (connecting or waiting to retry), on the network as it is now.
+        case networkChanged
     }
 
     /// What the call layer asks signaling to do.
@@ -135,4 +142,16 @@ public struct SignalingClientReady: Sendable, Equatable {
     public var since: Instant
     public var lastReceived: Instant
     public var nextPing: Instant
+    /// Set by `.networkChanged`: the connection is dead unless something arrives before it.
+    public var probeDeadline: Instant?
+    /// Another change came while probing: the answer may predate it, so probe once more.
+    public var probeAgain = false
+
+    public init(welcome: SignalingWelcome, since: Instant, lastReceived: Instant, nextPing: Instant, probeDeadline: Instant? = nil) {
+        self.welcome = welcome
+        self.since = since
+        self.lastReceived = lastReceived
+        self.nextPing = nextPing
+        self.probeDeadline = probeDeadline
+    }
 }

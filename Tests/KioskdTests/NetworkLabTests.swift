@@ -286,12 +286,11 @@ struct NetworkLabTests {
 
     /// The kiosk's address changes mid-call (moved veth address: a DHCP renewal, another access
     /// point): ICE restarts on both sides and media flows again within 3 s, without Rejoin.
-    /// Disabled: against Chromium the kiosk's restart after a real address change does not
-    /// complete reliably (media back after 4.0-4.5 s in one run order, never once netlink events
-    /// were coalesced); the simulated network change and the requested restart with Chromium
-    /// pass. Remove the trait to reproduce.
-    @Test(.disabled("the kiosk-initiated ICE restart after a real address change does not complete reliably yet (issue 11)"),
-          .timeLimit(.minutes(3)))
+    /// The signaling WebSocket dies with the old address (TCP just retransmits from it), so
+    /// the kiosk probes it on every address change, replaces it within a second and asks for
+    /// the restart again over the new one: without that the page's offer went into the dead
+    /// connection and media never came back.
+    @Test(.timeLimit(.minutes(3)))
     func anAddressChangeMidCallRestartsICEAndTheVisitGoesOn() async throws {
         try await Self.scenario("net-move", restTURN: false) { lab, practice, kiosk, page in
             try await Self.call(kiosk, page)

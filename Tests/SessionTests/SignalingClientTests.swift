@@ -123,6 +123,64 @@ private struct SignalingHarness {
         #expect(delay >= .milliseconds(250) && delay <= .milliseconds(500))
     }
 
+    @Test func aNetworkChangeProbesAndReplacesADeadConnectionAtOnce() {
+        var h = SignalingHarness()
+        h.input(.start)
+        h.connectAndWelcome()
+        h.advance(by: .seconds(3))
+        let pingsBefore = h.sent.filter { $0.message.type == .ping }.count
+        h.input(.networkChanged)
+        #expect(h.sent.filter { $0.message.type == .ping }.count == pingsBefore + 1, "one probe at once")
+        h.input(.networkChanged)
+        #expect(h.sent.filter { $0.message.type == .ping }.count == pingsBefore + 1, "a probe in flight is not repeated at once")
+        // Nothing answers (the socket's address is gone): dead after the probe timeout, not
+        // after two 15 s heartbeats, and the next attempt starts at once.
+        h.advance(by: .milliseconds(999))
+        #expect(h.client.isReady && h.closes == 0)
+        h.advance(by: .milliseconds(1))
+        #expect(h.closes == 1 && h.events.last == .signalingLost)
+        #expect(h.connects == 2, "reconnected without a backoff wait")
+        h.connectAndWelcome(resumed: true)
+        #expect(h.events.last == .signalingRestored(SignalingWelcome(sessionId: "s-1", heartbeatIntervalMs: 15_000, iceServers: [], resumed: true)))
+    }
+
+    @Test func aNetworkChangeAnsweredInTimeKeepsTheConnection() {
+        var h = SignalingHarness()
+        h.input(.start)
+        h.connectAndWelcome()
+        h.input(.networkChanged)
+        h.advance(by: .milliseconds(40))
+        h.receive(.pong, id: h.sent.last?.id)
+        h.advance(by: .seconds(5))
+        #expect(h.client.isReady && h.closes == 0 && h.connects == 1)
+    }
+
+    @Test func aSecondChangeDuringAProbeProbesAgainAfterTheAnswer() {
+        // Address added (probe answered over the old one), then the old one removed: the
+        // answer predates the removal, so it proves nothing about the connection now.
+        var h = SignalingHarness()
+        h.input(.start)
+        h.connectAndWelcome()
+        h.input(.networkChanged)
+        h.input(.networkChanged)
+        h.advance(by: .milliseconds(2))
+        h.receive(.pong, id: h.sent.last?.id)
+        #expect(h.sent.filter { $0.message.type == .ping }.count == 2, "a second probe after the first answer")
+        h.advance(by: .seconds(1))
+        #expect(h.closes == 1 && h.events.last == .signalingLost && h.connects == 2)
+    }
+
+    @Test func aNetworkChangeWhileWaitingToRetryRetriesNow() {
+        var h = SignalingHarness()
+        h.input(.start)
+        h.input(.disconnected)
+        guard case .disconnected(let retryAt?) = h.client.state else { Issue.record("not waiting"); return }
+        #expect(retryAt > h.now)
+        h.input(.networkChanged)
+        h.advance(by: .zero)
+        #expect(h.connects == 2)
+    }
+
     @Test func backoffDoublesFromHalfASecondToThirtyWithJitter() {
         var h = SignalingHarness()
         h.input(.start)

@@ -60,6 +60,9 @@ public actor KioskCall {
     /// asks the clinician's side to (`request-offer {iceRestart: true}`), so only one side ever
     /// offers and the offers cannot cross (glare).
     private var kioskOffers = false
+    /// An ICE restart asked for and not done: what it sent may have gone into a signaling
+    /// connection that died with the network, so it is asked again once signaling is back.
+    private var restartPending = false
 
     public init(link: SignalingLink, media: MediaPipeline, options: Options, logger: Logger,
                 observer: @escaping @Sendable (CallEvent) -> Void = { _ in }) {
@@ -155,6 +158,7 @@ public actor KioskCall {
             logger.info("signaling restored")
             useServers(of: welcome)
             observer(.signalingReady)
+            if restartPending { signalRestart(again: true) }
         case .invalidMessage(let error, let id):
             // Within the same budget as refusals: a flood of garbage must not flood the journal.
             refuse(type: "invalid", code: error.code, why: error.description, inReplyTo: id, line: "invalid signaling message")
@@ -286,6 +290,7 @@ public actor KioskCall {
         switch envelope.message {
         case .offer(let sdp):
             kioskOffers = false
+            logger.info("clinician sent a new offer for the call")
             driver.submit(.acceptOffer(sdp) { result in
                 switch result {
                 case .success(let answer): outgoing.yield(.sendAnswer(sdp: answer))
@@ -311,8 +316,17 @@ public actor KioskCall {
     /// The path is gone (or going): restart ICE without the patient doing anything. The
     /// kiosk re-offers when it made the call's offer, else asks the clinician's page to.
     private func restartICE(_ reason: PeerRestartReason) {
-        guard let driver, consent.established else { return }
+        guard driver != nil, consent.established else { return }
         logger.notice("ice restart", metadata: ["reason": "\(reason.rawValue)", "kiosk_offers": "\(kioskOffers)"])
+        // The signaling connection shares the path that stalled.
+        if reason == .pathStalled { Task { await link.networkChanged() } }
+        restartPending = true
+        signalRestart(again: false)
+    }
+
+    private func signalRestart(again: Bool) {
+        guard let driver, consent.established else { restartPending = false; return }
+        if again { logger.info("ice restart signaled again after signaling came back", metadata: ["kiosk_offers": "\(kioskOffers)"]) }
         if kioskOffers {
             consent.subsequentOfferSent()
             let outgoing = self.outgoing
@@ -428,7 +442,12 @@ public actor KioskCall {
             logger.warning("TURN relay failed", metadata: ["transport": "\(transport.rawValue)", "error": "\(reason)"])
         case .iceRestartNeeded(let reason):
             restartICE(reason)
+        case .localAddressesChanged:
+            // Each change: the first one may come while the old address still works (a new
+            // address added before the old one goes), the connection dying only at the next.
+            Task { await link.networkChanged() }
         case .iceRestarted:
+            restartPending = false
             logger.notice("ice restarted; the call goes on over the new path")
         default:
             break
@@ -437,6 +456,7 @@ public actor KioskCall {
 
     private func endPeer() {
         generation += 1
+        restartPending = false
         media.stop()
         driver?.stop()
         driver = nil

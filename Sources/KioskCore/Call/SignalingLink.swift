@@ -58,6 +58,12 @@ public actor SignalingLink {
 
     func send(_ intent: SignalingClient.Intent) { feed(.intent(intent)) }
 
+    /// The host's addresses changed: probe the connection, replace it at once if it is dead.
+    func networkChanged() {
+        logger.info("network changed; probing the signaling connection")
+        feed(.networkChanged)
+    }
+
     /// Skips the back-off wait after a failure (a "Try again" tap); no effect while connected.
     func reconnectNow() {
         guard case .disconnected(let retryAt) = client.state, retryAt != nil else { return }

@@ -216,6 +216,7 @@ async function onSignal(msg) {
       // The kiosk lost its path (network change, consent) and asks us to restart ICE: same
       // call, same DTLS and keys, new ICE credentials and candidates.
       if (!telehealth.pc) break;
+      mark('offerRequested');
       telehealth.weOffer = true;
       if (msg.iceRestart === true) { reconnecting(true); telehealth.pc.restartIce(); }
       await makeOffer(msg.iceRestart === true);
