@@ -20,6 +20,7 @@ public enum STUNAttributeType {
     public static let priority: UInt16 = 0x0024
     public static let useCandidate: UInt16 = 0x0025
     public static let software: UInt16 = 0x8022
+    public static let alternateServer: UInt16 = 0x8023
     public static let fingerprint: UInt16 = 0x8028
     public static let iceControlled: UInt16 = 0x8029
     public static let iceControlling: UInt16 = 0x802A
@@ -38,6 +39,8 @@ public struct STUNErrorCode: Hashable, Sendable {
         self.reason = reason
     }
 
+    /// 300 Try Alternate: use the server in ALTERNATE-SERVER instead (RFC 8489 §10).
+    public static let tryAlternate = 300
     public static let badRequest = 400
     public static let unauthorized = 401
     public static let unknownAttribute = 420
@@ -60,6 +63,8 @@ public enum STUNAttribute: Hashable, Sendable {
     case realm(String)
     case nonce(String)
     case software(String)
+    /// RFC 8489 §14.15: where a 300 Try Alternate sends the client (not XOR-ed).
+    case alternateServer(TransportAddress)
     // ICE (RFC 8445 §7.1).
     case priority(UInt32)
     case useCandidate
@@ -80,6 +85,7 @@ public enum STUNAttribute: Hashable, Sendable {
         typealias T = STUNAttributeType
         switch self {
         case .mappedAddress: return T.mappedAddress
+        case .alternateServer: return T.alternateServer
         case .xorMappedAddress: return T.xorMappedAddress
         case .username: return T.username
         case .messageIntegrity: return T.messageIntegrity

@@ -45,7 +45,7 @@ extension STUNMessage {
         out.appendU16(0)
         let start = out.count
         switch attribute {
-        case .mappedAddress(let a):
+        case .mappedAddress(let a), .alternateServer(let a):
             STUNAddressCoding.encode(a, xor: false, transactionID: tid, into: &out)
         case .xorMappedAddress(let a), .xorRelayedAddress(let a), .xorPeerAddress(let a):
             STUNAddressCoding.encode(a, xor: true, transactionID: tid, into: &out)

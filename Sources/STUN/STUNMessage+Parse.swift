@@ -82,6 +82,8 @@ extension STUNMessage {
         switch type {
         case T.mappedAddress:
             return .mappedAddress(try STUNAddressCoding.decode(value, xor: false, transactionID: tid, type: type))
+        case T.alternateServer:
+            return .alternateServer(try STUNAddressCoding.decode(value, xor: false, transactionID: tid, type: type))
         case T.xorMappedAddress:
             return .xorMappedAddress(try STUNAddressCoding.decode(value, xor: true, transactionID: tid, type: type))
         case T.xorRelayedAddress:

@@ -78,6 +78,10 @@ extension STUNMessage {
         for case .mappedAddress(let v) in attributes { return v }
         return nil
     }
+    public var alternateServer: TransportAddress? {
+        for case .alternateServer(let v) in attributes { return v }
+        return nil
+    }
     public var xorMappedAddress: TransportAddress? {
         for case .xorMappedAddress(let v) in attributes { return v }
         return nil

@@ -182,6 +182,9 @@ final class PeerEngine {
     /// One per TURN server reached over TCP or TLS, in the order the agent first sent to them.
     private(set) var streams: [TURNStreamConnection] = []
     let turnServers: [ICETURNServer]
+    /// TLS servers reached by 300 Try Alternate, with the name of the server that sent us
+    /// there: a pool shares its name's certificate (RFC 8489 §10 without ALTERNATE-DOMAIN).
+    private var redirectedNames: [TransportAddress: String] = [:]
     let turnCAFile: String?
     let addresses: (@Sendable () -> [TransportAddress])?
     let monitor: AddressMonitor?
@@ -203,7 +206,8 @@ final class PeerEngine {
         if let s = streams.first(where: { $0.server == t.to && $0.transport == t.transport }) { return s }
         var tls: TLSClientStream.Configuration?
         if t.transport == .tls {
-            let name = turnServers.first { $0.address == t.to && $0.transport == .tls }?.serverName ?? t.to.hostString
+            let name = turnServers.first { $0.address == t.to && $0.transport == .tls }?.serverName
+                ?? redirectedNames[t.to] ?? t.to.hostString
             tls = TLSClientStream.Configuration(serverName: name, caFile: turnCAFile)
         }
         let s = TURNStreamConnection(server: t.to, transport: t.transport, base: t.from, tls: tls)
@@ -289,6 +293,10 @@ final class PeerEngine {
                         t.bytes.withUnsafeBytes { _ = socket.send($0, to: t.to) }
                     }
                 case .event(let e):
+                    if case .relayRedirected(.tls, let from, let to) = e {
+                        redirectedNames[to] = turnServers.first { $0.address == from && $0.transport == .tls }?.serverName
+                            ?? redirectedNames[from]
+                    }
                     onEvent(e)
                 case .timeout(let t):
                     deadline = t

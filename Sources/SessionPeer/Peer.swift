@@ -190,6 +190,8 @@ public final class Peer: SansIOMachine {
         case .relayFailed(let transport, let error):
             // A lost connection was reported by the driver already, with its reason.
             if error != .transportClosed { emit(.relayFailed(transport: transport, reason: "\(error)")) }
+        case .relayRedirected(let transport, let from, let to):
+            emit(.relayRedirected(transport: transport, from: from, to: to))
         }
     }
 

@@ -63,6 +63,9 @@ public enum PeerEvent: Sendable, Equatable {
     /// A TURN relay is gone (refused credentials, no answer, the TCP/TLS connection failed):
     /// for the log (no address in `reason`); the call goes on with the other candidates.
     case relayFailed(transport: TransportProtocol, reason: String)
+    /// A TURN server sent the allocation to another (300 Try Alternate). The addresses are
+    /// for the driver (a TLS stream to `to` is checked against `from`'s name), not for logs.
+    case relayRedirected(transport: TransportProtocol, from: TransportAddress, to: TransportAddress)
     /// The path is gone or about to be: restart ICE (a subsequent offer with new credentials,
     /// `createOffer(iceRestart: true)`, or ask the remote side for one). Said once per need.
     case iceRestartNeeded(PeerRestartReason)

@@ -20,7 +20,7 @@ public final class CoturnProcess: @unchecked Sendable {
     public let port: Int
     public let username = "kiosk-test"
     /// Random per run: the relay is open to loopback peers while it runs.
-    public let password = UUID().uuidString
+    public let password: String
     public let logFile: String
     /// The server certificate (PEM) of the `.tls` variant: what the kiosk trusts as CA.
     public let certificateFile: String?
@@ -41,9 +41,13 @@ public final class CoturnProcess: @unchecked Sendable {
         }
     }
 
-    public init(transport: Transport = .udp) throws {
+    /// `alternateServer` ("IP:port"): every allocation is answered 300 Try Alternate towards
+    /// it (coturn's `--alternate-server`), as a busy member of a relay pool does. `password`
+    /// lets a pool share the user (random by default).
+    public init(transport: Transport = .udp, alternateServer: String? = nil, password: String = UUID().uuidString) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.executable) else { throw Failure.missing }
         self.transport = transport
+        self.password = password
         let plainPort = PracticeDevProcess.freePort()
         let tmp = FileManager.default.temporaryDirectory
         logFile = tmp.appendingPathComponent("coturn-\(plainPort).log").path
@@ -76,7 +80,7 @@ public final class CoturnProcess: @unchecked Sendable {
             "--allow-loopback-peers", "--no-dtls", "--no-software-attribute",
             "--pidfile", tmp.appendingPathComponent("coturn-\(plainPort).pid").path,
             "--log-file", "stdout", "--simple-log", "--verbose",
-        ] + listeners
+        ] + listeners + (alternateServer.map { ["--alternate-server", $0] } ?? [])
         _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         process.standardOutput = FileHandle(forWritingAtPath: logFile)
         process.standardError = FileHandle.nullDevice
@@ -112,7 +116,8 @@ public final class CoturnProcess: @unchecked Sendable {
         }
     }
 
-    private var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
+    /// Everything coturn logged so far.
+    public var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
 
     /// Allocations coturn granted so far (its log's successful ALLOCATE answers).
     public var allocations: Int {

@@ -66,6 +66,24 @@ struct TURNOverStreamDriverTests {
         #expect(coturn.allocations == 1)
     }
 
+    /// A pool's busy member answers 300 Try Alternate: the allocation is made at the alternate
+    /// (same user), over the same transport, and the first server grants nothing.
+    @Test(arguments: [CoturnProcess.Transport.udp, .tcp])
+    func followsTryAlternateToAnotherServerOfThePool(_ transport: CoturnProcess.Transport) throws {
+        let alternate = try CoturnProcess(transport: transport)
+        defer { alternate.stop() }
+        let busy = try CoturnProcess(transport: transport, alternateServer: "127.0.0.1:\(alternate.port)", password: alternate.password)
+        defer { busy.stop() }
+        var first = server(busy)
+        if transport == .udp { first.transport = .udp }
+        let outcome = try gather(first)
+        guard case .relay(let candidate) = outcome else { Issue.record("got \(outcome); busy log \(busy.logFile)"); return }
+        #expect(candidate.contains("typ relay"))
+        #expect(alternate.allocations == 1, "allocated at the alternate")
+        #expect(busy.allocations == 0, "nothing granted by the server that redirected")
+        #expect(busy.log.contains("300") || busy.log.lowercased().contains("alternate"), "the redirect came from coturn")
+    }
+
     @Test func allocatesOverTLSWithTheTrustedCA() throws {
         let coturn = try CoturnProcess(transport: .tls)
         defer { coturn.stop() }

@@ -30,6 +30,10 @@ struct TURNFakeServer {
     var lifetime: UInt32 = 600
     /// Answer the next authenticated request with 438 and a fresh nonce.
     var staleNonceOnce = false
+    /// Answer authenticated Allocates with 300 Try Alternate (towards this, when not nil).
+    var tryAlternate: TransportAddress?? = nil
+    /// Send that 300 without MESSAGE-INTEGRITY, as a forger who saw the request would.
+    var forgeTryAlternate = false
     var allocations: [TransportAddress: Allocation] = [:]
     var nextPort: UInt16 = 49160
     var log: [String] = []
@@ -95,6 +99,9 @@ struct TURNFakeServer {
             return [error(m, 438, to: from, [.realm(realm), .nonce(nonce)])]
         }
         switch m.type.method {
+        case .allocate where tryAlternate != nil:
+            log.append("300")
+            return [error(m, 300, to: from, tryAlternate!.map { [.alternateServer($0)] } ?? [], authenticated: !forgeTryAlternate)]
         case .allocate:
             log.append("allocate")
             guard allocations[from] == nil else { return [error(m, 437, to: from, [])] }
@@ -140,10 +147,11 @@ struct TURNFakeServer {
         return Datagram(from: address, to: to, bytes: m.encode(integrityKey: authenticated ? key : nil))
     }
 
-    private func error(_ request: STUNMessage, _ code: Int, to: TransportAddress, _ attributes: [STUNAttribute]) -> Datagram {
+    private func error(_ request: STUNMessage, _ code: Int, to: TransportAddress, _ attributes: [STUNAttribute],
+                       authenticated: Bool = false) -> Datagram {
         let m = STUNMessage(type: STUNMessageType(request.type.method, .errorResponse),
                             transactionID: request.transactionID, attributes: [.errorCode(STUNErrorCode(code))] + attributes)
-        return Datagram(from: address, to: to, bytes: m.encode())
+        return Datagram(from: address, to: to, bytes: m.encode(integrityKey: authenticated ? key : nil))
     }
 }
 
@@ -280,6 +288,39 @@ struct TURNFakeServer {
         h.pump()
         #expect(h.server.log == ["401", "438", "allocate"])
         #expect(h.turn.isAllocated)
+    }
+
+    @Test func tryAlternateIsReportedWithTheAlternate() {
+        let alternate = TransportAddress(host: "198.51.100.2", port: 3478)!
+        var h = Harness()
+        h.server.tryAlternate = .some(alternate)
+        h.turn.start(at: h.now)
+        h.pump()
+        #expect(h.server.log == ["401", "300"])
+        #expect(h.turn.state == .failed(.redirected(to: alternate)))
+        #expect(h.events == [.failed(.redirected(to: alternate))])
+        // Without ALTERNATE-SERVER there is nowhere to go: an ordinary refusal.
+        var bare = Harness()
+        bare.server.tryAlternate = .some(nil)
+        bare.turn.start(at: bare.now)
+        bare.pump()
+        #expect(bare.turn.state == .failed(.rejected(code: 300)))
+        // A redirect that cannot prove it knows the key is not followed (nor is the request
+        // abandoned: the real answer may still come).
+        var forged = Harness()
+        forged.server.tryAlternate = .some(alternate)
+        forged.server.forgeTryAlternate = true
+        forged.turn.start(at: forged.now)
+        forged.pump()
+        #expect(forged.turn.state == .allocating && forged.events.isEmpty)
+    }
+
+    @Test func alternateServerRoundTrips() throws {
+        let alternate = TransportAddress(host: "198.51.100.2", port: 3479)!
+        let m = STUNMessage(type: STUNMessageType(.allocate, .errorResponse), transactionID: STUNTransactionID(high: 7, low: 7),
+                            attributes: [.errorCode(STUNErrorCode(300, "Try Alternate")), .alternateServer(alternate)])
+        let parsed = try STUNMessage.parse(m.encode(fingerprint: true))
+        #expect(parsed.alternateServer == alternate)
     }
 
     @Test func wrongPasswordFailsWithoutLooping() {

@@ -35,7 +35,9 @@ extension ICEAgent {
         // One allocation per TURN server and transport, on the first socket that can reach it.
         for server in config.turnServers
         where server.address.isIPv4 == address.isIPv4 && server.address.isLoopback == address.isLoopback {
-            if let k = relays.firstIndex(where: { $0.server == server.address && $0.transport == server.transport && !$0.retired }) {
+            // (Or its successor after a 300 Try Alternate.)
+            if let k = relays.firstIndex(where: { ($0.server == server.address || $0.redirectedFrom.first == server.address)
+                                                  && $0.transport == server.transport && !$0.retired }) {
                 // An allocation that outlived an ICE restart is offered again as it is.
                 if relays[k].socket == address, relays[k].candidate == nil,
                    case .allocated(let relayed, let mapped) = relays[k].client.state {
@@ -113,6 +115,8 @@ extension ICEAgent {
                     addServerReflexive(mapped, socket: relays[k].socket, server: relays[k].server, at: now)
                 }
                 addRelayCandidate(k, relayed: relayed, mapped: mapped, at: now)
+            case .event(.failed(.redirected(let alternate))) where followRedirect(k, to: alternate, at: now):
+                return
             case .event(.failed(let error)):
                 emit(.event(.relayFailed(transport: relays[k].transport, error: error)))
                 // Pairs on a lost allocation can no longer be checked.
@@ -125,11 +129,33 @@ extension ICEAgent {
         }
     }
 
+    /// 300 Try Alternate: the same allocation (socket, transport, credentials) at the
+    /// alternate server, in a new relay; the old one is retired. False (the redirect counts as
+    /// a failure) when it would loop, go too far, or leave the socket's family or scope.
+    mutating func followRedirect(_ k: Int, to alternate: TransportAddress, at now: Instant) -> Bool {
+        let old = relays[k]
+        let tried = old.redirectedFrom + [old.server]
+        guard tried.count <= Self.maximumRedirects, !tried.contains(alternate),
+              alternate.isIPv4 == old.socket.isIPv4, alternate.isLoopback == old.socket.isLoopback,
+              !isNotUnicast(alternate) else { return false }
+        relays[k].retired = true
+        var config = old.client.config
+        config.server = alternate
+        var relay = ICERelay(socket: old.socket, server: alternate, transport: old.transport,
+                             client: TURNClient(config: config, random: random.split()), candidate: nil)
+        relay.redirectedFrom = tried
+        relays.append(relay)
+        emit(.event(.relayRedirected(transport: old.transport, from: old.server, to: alternate)))
+        relays[relays.count - 1].client.start(at: now)
+        drainRelay(relays.count - 1, at: now)
+        return true
+    }
+
     /// TURN over TCP/TLS: the driver's connection to `server` failed or closed. That relay's
     /// allocation is gone; its candidate's pairs fail and the call goes on with the others.
     public mutating func relayTransportClosed(server: TransportAddress, transport: TransportProtocol, at now: Instant) {
         defer { advance(now) }
-        for k in relays.indices where relays[k].server == server && relays[k].transport == transport {
+        for k in relays.indices where relays[k].server == server && relays[k].transport == transport && !relays[k].retired {
             relays[k].client.transportClosed()
             drainRelay(k, at: now)
         }

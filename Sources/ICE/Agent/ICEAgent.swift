@@ -50,6 +50,8 @@ public struct ICEAgent: SansIOMachine, Sendable {
     var locals: [ICELocal] = []
     var gathers: [STUNTransactionID: ICEGather] = [:]
     var relays: [ICERelay] = []
+    /// 300 Try Alternate hops followed per allocation (a pool redirects once; more is a loop).
+    static let maximumRedirects = 2
     var gatheringCompleteSent = false
 
     var remotes: [ICERemote] = []

@@ -81,6 +81,9 @@ struct ICERelay: Sendable {
     /// Its socket vanished in an ICE restart: nothing can be sent or received through it any
     /// more. Kept in place (not removed) so the relay indices in paths stay valid.
     var retired = false
+    /// Servers that sent this allocation on with 300 Try Alternate, first one first: never
+    /// followed back to one of them, and at most `ICEAgent.maximumRedirects` of them.
+    var redirectedFrom: [TransportAddress] = []
 }
 
 struct ICETriggered: Equatable, Sendable {

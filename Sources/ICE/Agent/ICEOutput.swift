@@ -32,6 +32,9 @@ public enum ICEEvent: Equatable, Sendable {
     /// A TURN allocation failed or was lost (bad credentials, no answer, connection closed):
     /// its relay candidate is gone, the other candidates go on.
     case relayFailed(transport: TransportProtocol, error: TURNError)
+    /// A TURN server answered 300 Try Alternate and the allocation now goes to `to` (over
+    /// TLS the driver checks `to`'s certificate against `from`'s name).
+    case relayRedirected(transport: TransportProtocol, from: TransportAddress, to: TransportAddress)
 }
 
 public enum ICEOutput: Equatable, TimedOutput {

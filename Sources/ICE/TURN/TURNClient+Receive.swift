@@ -114,6 +114,11 @@ extension TURNClient {
             var retry = pending
             retry.nonceRetries += 1
             resend(retry, at: now)
+        case STUNErrorCode.tryAlternate where pending.kind == .allocate:
+            // A pool's busy member sends us to another; the agent allocates there, same
+            // credentials (RFC 8656 §7.4 step 4, RFC 8489 §10).
+            guard let alternate = message.alternateServer else { return fail(.rejected(code: code)) }
+            fail(.redirected(to: alternate))
         default:
             failRequest(pending.kind, .rejected(code: code))
         }

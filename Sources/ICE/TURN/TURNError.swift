@@ -1,3 +1,5 @@
+import SessionCore
+
 /// Why a TURN datagram or allocation failed.
 public enum TURNError: Error, Equatable, Sendable {
     /// ChannelData shorter than its header or its length field.
@@ -15,6 +17,9 @@ public enum TURNError: Error, Equatable, Sendable {
     /// TURN over TCP or TLS: the connection to the server failed or closed (the driver logs
     /// why); the allocation is gone with it (RFC 8656 §3.1).
     case transportClosed
+    /// 300 Try Alternate to Allocate (RFC 8656 §7.4): allocate at `to` instead (the agent
+    /// follows it); a 300 without ALTERNATE-SERVER is `rejected(code: 300)`.
+    case redirected(to: TransportAddress)
 }
 
 extension TURNError: CustomStringConvertible {
@@ -29,6 +34,7 @@ extension TURNError: CustomStringConvertible {
             "the TURN server refused the credentials (401 Unauthorized): wrong user name or password, or expired (the practice's time-limited credentials expire)"
         case .malformedResponse: "the TURN server's answer lacked required attributes"
         case .transportClosed: "the connection to the TURN server closed"
+        case .redirected: "the TURN server sent the allocation to another server (300 Try Alternate)"
         }
     }
 }

@@ -440,6 +440,8 @@ public actor KioskCall {
         case .relayFailed(let transport, let reason):
             // The server's address stays out of the log: it can say which practice this is.
             logger.warning("TURN relay failed", metadata: ["transport": "\(transport.rawValue)", "error": "\(reason)"])
+        case .relayRedirected(let transport, _, _):
+            logger.info("TURN server redirected the allocation (300 Try Alternate); following", metadata: ["transport": "\(transport.rawValue)"])
         case .iceRestartNeeded(let reason):
             restartICE(reason)
         case .localAddressesChanged:
