@@ -19,7 +19,7 @@ func cLibrary(_ name: String, pkgConfig: String?, apt: String) -> Target {
 }
 
 /// The call's targets, bottom up; the `Session` product is all of them.
-let sessionTargets = ["SessionCore", "STUN", "ICE", "SDP", "SRTP", "DTLS", "RTP", "RTPStreams", "Signaling", "Codecs",
+let sessionTargets = ["SessionCore", "STUN", "ICE", "SDP", "SRTP", "DTLS", "RTP", "RTPStreams", "Bandwidth", "Signaling", "Codecs",
                       "SessionPeer", "SessionDriver"]
 
 let package = Package(
@@ -73,11 +73,12 @@ let package = Package(
         .target(name: "DTLS", dependencies: ["SRTP", "SessionCore", "COpenSSL", "CDTLSClock"], swiftSettings: strict),
         .target(name: "RTP", dependencies: ["SessionCore"], swiftSettings: strict),
         .target(name: "RTPStreams", dependencies: ["RTP", "SessionCore"], swiftSettings: strict),
+        .target(name: "Bandwidth", dependencies: ["SessionCore"], swiftSettings: strict),
         .target(name: "Signaling", dependencies: ["SessionCore"], swiftSettings: strict),
         .target(name: "Codecs", dependencies: ["Media", "COpus", "CVPX"], swiftSettings: strict),
         .target(
             name: "SessionPeer",
-            dependencies: ["ICE", "STUN", "SDP", "DTLS", "SRTP", "RTP", "RTPStreams", "SessionCore"],
+            dependencies: ["ICE", "STUN", "SDP", "DTLS", "SRTP", "RTP", "RTPStreams", "Bandwidth", "SessionCore"],
             swiftSettings: strict
         ),
         .target(name: "SessionDriver", dependencies: ["SessionPeer", "ICE", "DTLS", "SessionCore"], swiftSettings: strict),
@@ -100,7 +101,7 @@ let package = Package(
             name: "KioskCore",
             dependencies: [
                 "Devices", "Render", "Media",
-                "SessionCore", "Signaling", "ICE", "RTP", "DTLS", "Codecs", "SessionPeer", "SessionDriver",
+                "SessionCore", "Signaling", "ICE", "RTP", "DTLS", "Codecs", "SessionPeer", "Bandwidth", "SessionDriver",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -70,7 +70,7 @@ extension Peer {
                 transportStats.dtlsVersion = info.version
                 transportStats.srtpProfile = info.profile.description
                 emit(.connected(security))
-                media?.start()
+                media?.start(now)
             case .failed(let error):
                 fail(error == .fingerprintMismatch ? .fingerprintMismatch : .dtls(error))
             case .timeout:

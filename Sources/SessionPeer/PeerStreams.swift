@@ -1,3 +1,4 @@
+import Bandwidth
 import RTP
 import RTPStreams
 import SDP
@@ -43,6 +44,11 @@ struct PeerStreams: SansIOMachine {
     /// through a dictionary subscript allocated on every packet; an array index does not.
     var receivers: [RTPReceiveStream] = []
     var started = false
+    /// The send rate the receiver's RR loss and REMB allow, and the pacer that holds video to it.
+    private(set) var rate: SendRateController
+    private var pacer: Pacer
+    /// The time of the input being drained (poll has none of its own).
+    private var now = Instant.zero
     /// The media half of `PeerStats` (the transport half is the peer's).
     private(set) var stats = PeerStats()
     private var feedbackBuffer: [UInt8] = []
@@ -58,6 +64,8 @@ struct PeerStreams: SansIOMachine {
         self.setup = setup
         feedbackBuffer.reserveCapacity(1500 + SRTPSession.maximumOverhead)
         let configuration = setup.configuration
+        rate = SendRateController(config: configuration.sendRate)
+        pacer = Pacer(targetBitsPerSecond: configuration.sendRate.startBitsPerSecond)
         let clock = configuration.ntpClock
         if let audio = session.audio, configuration.sendAudio, audio.direction.sends {
             var config = RTPSendStream.Config(ssrc: setup.audioSSRC, payloadType: audio.payloadType, format: .opus,
@@ -84,25 +92,29 @@ struct PeerStreams: SansIOMachine {
         func consider(_ t: Instant?) { if let t, deadline.map({ t < $0 }) ?? true { deadline = t } }
         consider(audioSend?.nextDeadline)
         consider(videoSend?.nextDeadline)
+        if let v = videoSend, v.queuedBytes > 0 { consider(pacer.nextSendTime(queuedBytes: v.queuedBytes)) }
         for r in receivers { consider(r.nextDeadline) }
         return deadline
     }
 
     /// Every input starts a new drain.
-    private mutating func inputHandled() {
+    private mutating func inputHandled(_ now: Instant) {
+        self.now = now
         cursor = 0
         timeoutDue = true
     }
 
-    mutating func start() {
-        inputHandled()
+    mutating func start(_ now: Instant) {
+        inputHandled(now)
         started = true
+        stats.targetBitrate = rate.targetBitsPerSecond
+        events.append(.sendBitrateChanged(bitsPerSecond: rate.targetBitsPerSecond))
     }
 
     // MARK: Sending
 
     mutating func sendAudio(_ payload: UnsafeRawBufferPointer, rtpTimestamp: UInt32, _ now: Instant) {
-        inputHandled()
+        inputHandled(now)
         guard started, audioSend != nil, !payload.isEmpty else { return }
         do {
             try audioSend?.sendFrame(payload, rtpTimestamp: rtpTimestamp, at: now)
@@ -113,7 +125,7 @@ struct PeerStreams: SansIOMachine {
     }
 
     mutating func sendVideo(_ frame: UnsafeRawBufferPointer, rtpTimestamp: UInt32, _ now: Instant) {
-        inputHandled()
+        inputHandled(now)
         guard started, videoSend != nil, !frame.isEmpty else { return }
         do {
             try videoSend?.sendFrame(frame, rtpTimestamp: rtpTimestamp, at: now)
@@ -124,7 +136,7 @@ struct PeerStreams: SansIOMachine {
     }
 
     mutating func requestKeyframe(_ now: Instant) {
-        inputHandled()
+        inputHandled(now)
         for i in receivers.indices where receivers[i].config.kind == .video {
             receivers[i].requestKeyframe(at: now)
         }
@@ -133,7 +145,7 @@ struct PeerStreams: SansIOMachine {
     // MARK: Receiving
 
     mutating func receiveRTP(_ packet: [UInt8], _ now: Instant) {
-        inputHandled()
+        inputHandled(now)
         guard let view = try? RTPPacketView.parse(packet) else { return }
         var index = receivers.firstIndex { $0.config.remoteSSRC == view.ssrc }
         if index == nil {
@@ -173,7 +185,7 @@ struct PeerStreams: SansIOMachine {
     }
 
     mutating func receiveRTCP(_ packet: [UInt8], _ now: Instant) {
-        inputHandled()
+        inputHandled(now)
         guard let packets = try? RTCPPacket.parseCompound(packet) else { return }
         for p in packets {
             switch p {
@@ -185,19 +197,49 @@ struct PeerStreams: SansIOMachine {
             }
             audioSend?.handleRTCP(p, at: now)
             videoSend?.handleRTCP(p, at: now)
+            feedRate(p)
             for i in receivers.indices { receivers[i].handleRTCP(p, at: now) }
         }
         if let rtt = videoSend?.statistics.roundTripTime ?? audioSend?.statistics.roundTripTime {
             stats.roundTripMilliseconds = Double(rtt.nanosecondsClamped) / 1e6
             // NACK retry spacing follows the measured RTT rather than the 100 ms default.
             for i in receivers.indices { receivers[i].setRoundTripTime(rtt) }
+            rate.setRoundTripTime(rtt)
         }
+    }
+
+    /// The receiver's loss (report blocks about our streams) and its REMB move the send rate;
+    /// the pacer and the encoders (through the event) follow.
+    private mutating func feedRate(_ p: RTCPPacket) {
+        guard videoSend != nil || audioSend != nil else { return }
+        var changed = false
+        func blocks(_ list: [RTCPReportBlock]) {
+            for b in list where b.ssrc == setup.videoSSRC || b.ssrc == setup.audioSSRC {
+                if rate.handleReport(ssrc: b.ssrc, fractionLost: b.fractionLost,
+                                     extendedHighestSequence: b.extendedHighestSequence, at: now) { changed = true }
+            }
+        }
+        switch p {
+        case .receiverReport(let rr): blocks(rr.reports)
+        case .senderReport(let sr): blocks(sr.reports)
+        case .receiverEstimatedMaxBitrate(let remb)
+            where remb.ssrcs.contains(setup.videoSSRC) || remb.ssrcs.contains(setup.audioSSRC):
+            stats.remoteEstimatedBitrate = Int(min(remb.bitrate, UInt64(Int.max)))
+            changed = rate.handleRemoteEstimate(bitsPerSecond: remb.bitrate, at: now)
+        default:
+            return
+        }
+        stats.sendRateDecreases = rate.decreases
+        guard changed else { return }
+        stats.targetBitrate = rate.targetBitsPerSecond
+        pacer.setTarget(bitsPerSecond: rate.targetBitsPerSecond)
+        events.append(.sendBitrateChanged(bitsPerSecond: rate.targetBitsPerSecond))
     }
 
     // MARK: Timers and draining
 
     mutating func handleTimeout(_ now: Instant) {
-        inputHandled()
+        inputHandled(now)
         guard started else { return }
         audioSend?.handleTimeout(at: now)
         videoSend?.handleTimeout(at: now)
@@ -231,9 +273,13 @@ struct PeerStreams: SansIOMachine {
     }
 
     private mutating func pollSend(video: Bool) -> Output? {
+        // Video waits for the pacer; audio never does, but pays for its bytes.
+        if video, let v = videoSend, v.queuedBytes > 0, !pacer.maySend(at: now, queuedBytes: v.queuedBytes) { return nil }
         let output = video ? videoSend?.poll() : audioSend?.poll()
         switch output {
         case .sendRTP(_, let retransmission):
+            let bytes = (video ? videoSend?.packet.count : audioSend?.packet.count) ?? 0
+            pacer.sent(bytes: bytes, at: now, queuedBytes: videoSend?.queuedBytes ?? 0)
             if retransmission { stats.retransmissionsSent += 1 }
             if video { stats.videoPacketsSent += 1 }
             return .send(video ? .video : .audio, rtcp: false)

@@ -1,3 +1,4 @@
+import Bandwidth
 import DTLS
 import ICE
 import RTP
@@ -24,6 +25,8 @@ public struct PeerConfiguration: Sendable {
     /// The agent declares failure only after end-of-candidates, and OpenSSL retries for minutes,
     /// so the call sets its own bound.
     public var connectTimeout: Duration = .seconds(30)
+    /// The bounds of the send rate the receiver's feedback moves within (Bandwidth).
+    public var sendRate = SendRateConfig()
     public var sendAudio = true
     public var sendVideo = true
     /// Maps the driver's monotonic `Instant`s to NTP wall time for sender reports; the driver
@@ -58,6 +61,9 @@ public enum PeerEvent: Sendable, Equatable {
     case videoFrame(payload: [UInt8], isKeyframe: Bool, rtpTimestamp: UInt32)
     /// The remote side asked for a keyframe (PLI or FIR): the encoder should make one.
     case keyframeRequested
+    /// The send rate (everything: audio, video, headers) the receiver's feedback allows now;
+    /// the encoders should aim below it.
+    case sendBitrateChanged(bitsPerSecond: Int)
     /// The remote side said goodbye (RTCP BYE).
     case remoteBye
     /// A TURN relay is gone (refused credentials, no answer, the TCP/TLS connection failed):
@@ -134,6 +140,11 @@ public enum PeerOutput: TimedOutput, Equatable {
 
 /// Counters for summaries and tests; no personal data.
 public struct PeerStats: Sendable, Equatable, Codable {
+    /// What the send rate controller allows (bits per second), the receiver's last REMB, and
+    /// how often loss made it back off.
+    public var targetBitrate: Int?
+    public var remoteEstimatedBitrate: Int?
+    public var sendRateDecreases = 0
     public var audioPacketsSent = 0
     public var audioPacketsReceived = 0
     public var audioBytesReceived = 0

@@ -7,6 +7,15 @@ import Testing
 /// The kiosk's own codec choices keep the picture good: a quality floor, not a timing (the
 /// speed is measured by `make bench`).
 @Suite struct MediaSettingsTests {
+    /// The call's send rate is split as the pipeline does: audio and its headers first, 10 %
+    /// of the rest for video headers and retransmissions, within 30 kbit/s and the maximum.
+    @Test func theEncoderAimsAtWhatTheSendRateLeavesForVideo() {
+        #expect(MediaPipeline.videoKbps(sendBitsPerSecond: 300_000, audioKbps: 32, maxKbps: 800) == 219)
+        #expect(MediaPipeline.videoKbps(sendBitsPerSecond: 100_000, audioKbps: 32, maxKbps: 800) == 39)
+        #expect(MediaPipeline.videoKbps(sendBitsPerSecond: 60_000, audioKbps: 32, maxKbps: 800) == 30)
+        #expect(MediaPipeline.videoKbps(sendBitsPerSecond: 5_000_000, audioKbps: 32, maxKbps: 800) == 800)
+    }
+
     /// A still, textured room and a swaying head whose inside changes every frame.
     static func talkingHead(_ t: Int, room: [UInt8]) -> VideoFrame {
         let w = 640, h = 480, cw = 320, ch = 240

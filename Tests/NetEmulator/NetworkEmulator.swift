@@ -83,6 +83,12 @@ public struct NetworkEmulator: Sendable {
         nats = [natA.map { NATState(config: $0, nextPort: $0.firstPort) }, natB.map { NATState(config: $0, nextPort: $0.firstPort) }]
     }
 
+    /// What `side` sends crosses `link` from now on (a cap that comes or goes, a Wi-Fi that
+    /// starts losing); packets already queued keep the times they were given.
+    public mutating func setLink(from side: Side, _ link: LinkConfig) {
+        directions[side.index].config = link
+    }
+
     /// `address` is `side`'s own (behind its NAT, if it has one): from now on only datagrams
     /// to its addresses reach it, and a datagram to an address no node owns is unroutable.
     public mutating func place(_ address: TransportAddress, at side: Side) {

@@ -91,12 +91,32 @@ import Testing
         try sim.run(until: .zero + .seconds(1))
         try #require(sim.a.connected && sim.b.connected)
         let frame: [UInt8] = [0x11, 0x9d, 0x01, 0x2a] + [UInt8](repeating: 9, count: 3000)
+        let start = sim.now
         var now = sim.now
         var datagrams: [ICETransmit] = []
+        var deadline = Instant.never
+        func drainA() {
+            while let o = sim.a.peer.poll() {
+                switch o {
+                // RTP only: consent checks come and go with the timers.
+                case .transmit(let t) where (128...191).contains(t.bytes.first ?? 0) && !(200...206).contains(t.bytes[1]):
+                    datagrams.append(t)
+                case .timeout(let t): deadline = t
+                default: break
+                }
+            }
+        }
         func send(_ i: Int) {
-            now = now + .milliseconds(33)
+            now = start + .milliseconds(33 * Int64(i + 1))
             frame.withUnsafeBytes { sim.a.peer.sendVideo($0, rtpTimestamp: UInt32(i * 3000), at: now) }
-            while let o = sim.a.peer.poll() { if case .transmit(let t) = o { datagrams.append(t) } }
+            drainA()
+            // The pacer spreads the frame's packets: its deadlines come before the next frame.
+            let next = now + .milliseconds(33)
+            while deadline < next {
+                now = max(now, deadline)
+                sim.a.peer.handleTimeout(at: now)
+                drainA()
+            }
         }
         func receive(_ batch: [ICETransmit]) {
             for t in batch {

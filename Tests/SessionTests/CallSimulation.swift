@@ -23,6 +23,8 @@ final class CallSimulation {
         var framesReceived: [(payload: [UInt8], keyframe: Bool, rtpTimestamp: UInt32, at: Instant)] = []
         var keyframeRequests = 0
         var audioPackets = 0
+        /// Every `.sendBitrateChanged`, in order.
+        var sendBitrates: [(at: Instant, bps: Int)] = []
         /// Every `.connected` (one per DTLS handshake).
         var connectedEvents = 0
         var restartsNeeded: [(at: Instant, reason: PeerRestartReason)] = []
@@ -51,6 +53,8 @@ final class CallSimulation {
     private(set) var now = Instant.zero
     /// RTP timestamps of the frames A sent, in order.
     private(set) var framesSent: [UInt32] = []
+    /// The encoded size of each frame A sent.
+    private(set) var frameSizes: [Int] = []
     private(set) var framesSentByB: [UInt32] = []
     var sendMedia = true
     /// Answer `.iceRestartNeeded` with a restart (else it is only recorded).
@@ -67,6 +71,8 @@ final class CallSimulation {
 
     struct Video {
         var width = 320, height = 240, bitrateKbps = 600
+        /// libvpx drops frames rather than overshoot when its buffer falls under this (percent).
+        var frameDropThreshold = 0
         /// The kiosk's own send settings (640x480 at `call.max_video_bitrate_kbps`' default).
         static let kiosk = Video(width: 640, height: 480, bitrateKbps: 1500)
     }
@@ -79,8 +85,9 @@ final class CallSimulation {
         a = try Side(address: Self.addressA, seed: 1, configure: configure)
         b = try Side(address: Self.addressB, seed: 2, configure: configure)
         self.net = net
-        encoder = try VP8Encoder(config: VP8EncoderConfig(width: video.width, height: video.height, frameRate: 30,
-                                                          bitrateKbps: video.bitrateKbps))
+        var config = VP8EncoderConfig(width: video.width, height: video.height, frameRate: 30, bitrateKbps: video.bitrateKbps)
+        config.frameDropThreshold = video.frameDropThreshold
+        encoder = try VP8Encoder(config: config)
         encoderB = bothSendVideo ? try VP8Encoder(config: VP8EncoderConfig(width: video.width, height: video.height, frameRate: 30,
                                                                             bitrateKbps: video.bitrateKbps)) : nil
         let offer = a.peer.createOffer(at: now)
@@ -173,6 +180,7 @@ final class CallSimulation {
                     a.peer.sendVideo(UnsafeRawBufferPointer(rebasing: raw[0..<info.byteCount]), rtpTimestamp: ts, at: now)
                 }
                 framesSent.append(ts)
+                frameSizes.append(info.byteCount)
             }
             if let encoderB, let info = try encoderB.encode(frame, pts: Int64(frameIndex) * 3000, forceKeyframe: b.keyframeRequests > 0,
                                                             into: &encoded) {
@@ -227,6 +235,12 @@ final class CallSimulation {
                     s.restartedAt.append(now)
                 case .audioPacket: s.audioPackets += 1
                 case .keyframeRequested: s.keyframeRequests += 1
+                case .sendBitrateChanged(let bps):
+                    s.sendBitrates.append((now, bps))
+                    // As the kiosk's pipeline: audio's share off the top, 10 % for headers and
+                    // retransmissions, never over the configured rate.
+                    let kbps = min(video.bitrateKbps, max(30, (bps / 1000 - 56) * 9 / 10))
+                    try? (s === a ? encoder : encoderB)?.setBitrate(kbps: kbps)
                 default: break
                 }
             }

@@ -34,15 +34,19 @@ import Testing
         let sim = try CallSimulation(net: NetworkEmulator(seed: 7))
         try sim.run(until: .zero + .seconds(3))
         try sim.finish()
-        #expect(sim.a.connected && sim.b.connected)
+        #expect(sim.a.connected)
+        #expect(sim.b.connected)
         #expect(sim.a.peer.securityInfo?.dtlsVersion == "DTLSv1.2")
         let d = Self.delivery(sim)
         print("clean: connected at \(sim.a.connectedAt!), sent \(sim.framesSent.count), received \(d.received), audio \(sim.b.audioPackets)")
         #expect(d.inOrderAndComplete, "every frame, in order")
-        #expect(sim.a.connectedAt == .zero + .milliseconds(120) && sim.framesSent.count == 86 && sim.b.audioPackets == 144)
+        #expect(sim.a.connectedAt == .zero + .milliseconds(120))
+        #expect(sim.framesSent.count == 86)
+        #expect(sim.b.audioPackets == 144)
         #expect(sim.b.framesReceived.first?.keyframe == true)
         #expect(try Self.decodable(sim) == sim.framesSent.count)
-        #expect(sim.b.peer.stats.nacksSent == 0 && sim.a.peer.stats.retransmissionsSent == 0)
+        #expect(sim.b.peer.stats.nacksSent == 0)
+        #expect(sim.a.peer.stats.retransmissionsSent == 0)
     }
 
     @Test func fivePercentLossIsRepairedByNack() throws {
@@ -54,8 +58,11 @@ import Testing
         print("5% loss: sent \(sim.framesSent.count), received \(d.received), rtp lost \(lost), NACKs \(sim.b.peer.stats.nacksSent), retransmissions \(sim.a.peer.stats.retransmissionsSent), PLIs \(sim.b.peer.stats.plisSent)")
         #expect(d.inOrderAndComplete, "every frame arrives, repaired by NACK")
         #expect(try Self.decodable(sim) == sim.framesSent.count)
-        #expect(sim.framesSent.count == 176 && lost == 31)
-        #expect(sim.b.peer.stats.nacksSent == 15 && sim.a.peer.stats.retransmissionsSent == 15 && sim.b.peer.stats.plisSent == 0)
+        #expect(sim.framesSent.count == 176)
+        #expect(lost == 27)
+        #expect(sim.b.peer.stats.nacksSent == 11)
+        #expect(sim.a.peer.stats.retransmissionsSent == 11)
+        #expect(sim.b.peer.stats.plisSent == 0)
     }
 
     /// 5 % of packets held back 50 ms (they arrive after later ones).
@@ -69,8 +76,11 @@ import Testing
         let d = Self.delivery(sim)
         #expect(d.inOrderAndComplete)
         // A late packet looks lost until it comes: NACKed, resent, the copy discarded.
-        #expect(sim.framesSent.count == 176 && sim.net.stats(from: .a).reordered == 34)
-        #expect(sim.b.peer.stats.nacksSent == 21 && sim.a.peer.stats.retransmissionsSent == 21 && sim.b.peer.stats.plisSent == 0)
+        #expect(sim.framesSent.count == 176)
+        #expect(sim.net.stats(from: .a).reordered == 28)
+        #expect(sim.b.peer.stats.nacksSent == 14)
+        #expect(sim.a.peer.stats.retransmissionsSent == 14)
+        #expect(sim.b.peer.stats.plisSent == 0)
     }
 
     /// ±20 ms of jitter on every packet.
@@ -83,8 +93,11 @@ import Testing
         try sim.finish()
         let d = Self.delivery(sim)
         #expect(d.inOrderAndComplete)
-        #expect(sim.a.connectedAt == .zero + .nanoseconds(240_330_235) && sim.framesSent.count == 172)
-        #expect(sim.b.peer.stats.nacksSent == 43 && sim.a.peer.stats.retransmissionsSent == 43 && sim.b.peer.stats.plisSent == 0)
+        #expect(sim.a.connectedAt == .zero + .nanoseconds(240_330_235))
+        #expect(sim.framesSent.count == 172)
+        #expect(sim.b.peer.stats.nacksSent == 13)
+        #expect(sim.a.peer.stats.retransmissionsSent == 13)
+        #expect(sim.b.peer.stats.plisSent == 0)
     }
 
     /// Gilbert–Elliott bursts on the media (mean burst 3 packets, 5 % average loss).
@@ -96,9 +109,12 @@ import Testing
         let stats = sim.net.stats(from: .a)
         #expect(d.inOrderAndComplete)
         #expect(sim.framesSent.count == 296)
-        #expect(stats.sentByClass[.rtp] == 1120 && stats.lostByClass[.rtp] == 92)
+        #expect(stats.sentByClass[.rtp] == 973)
+        #expect(stats.lostByClass[.rtp] == 90)
         // A NACK names every packet of a burst at once: fewer NACKs than retransmissions.
-        #expect(sim.b.peer.stats.nacksSent == 26 && sim.a.peer.stats.retransmissionsSent == 54 && sim.b.peer.stats.plisSent == 0)
+        #expect(sim.b.peer.stats.nacksSent == 29)
+        #expect(sim.a.peer.stats.retransmissionsSent == 52)
+        #expect(sim.b.peer.stats.plisSent == 0)
     }
 
     /// Every DTLS datagram is lost until 1.5 s: the ClientHello (sent at 0.12 s, once ICE
@@ -120,14 +136,15 @@ import Testing
         try sim.finish()
         let lostDTLS = sim.net.stats(from: .a).lostByClass[.dtls, default: 0] + sim.net.stats(from: .b).lostByClass[.dtls, default: 0]
         #expect(lostDTLS == 2)
-        #expect(sim.a.connectedAt == .zero + .milliseconds(3120) && sim.b.connectedAt == .zero + .milliseconds(3140))
+        #expect(sim.a.connectedAt == .zero + .milliseconds(3120))
+        #expect(sim.b.connectedAt == .zero + .milliseconds(3140))
         #expect(Self.delivery(sim).inOrderAndComplete)
     }
 
     /// A 500 kbit/s bottleneck with a 100 ms queue under the kiosk's own video (640x480 VP8 at
-    /// up to 1500 kbit/s): the baseline the call-quality work (bandwidth estimation, pacing)
-    /// starts from. No estimator yet, so the queue overflows; the figures are asserted
-    /// exactly, as measured.
+    /// up to 1500 kbit/s). Before the send rate controller and the pacer: 12 of 296 frames
+    /// arrived, 2519 packets tail-dropped, 20 PLIs. Now the sender starts at 300 kbit/s,
+    /// climbs 8 % a second while the reports show no loss, and paces: nothing is dropped.
     @Test func aFiveHundredKilobitCapWithAHundredMillisecondQueue() throws {
         var link = LinkConfig()
         link.rateBitsPerSecond = 500_000
@@ -138,10 +155,76 @@ import Testing
         let stats = sim.net.stats(from: .a)
         let d = Self.delivery(sim)
         let decodable = try Self.decodable(sim)
-        print("cap 500k/100ms: sent \(sim.framesSent.count) frames, received \(d.received), decodable \(decodable), packets sent \(stats.sent) tail-dropped \(stats.tailDropped), max queue \(stats.maxQueueDelay), NACKs \(sim.b.peer.stats.nacksSent), retransmissions \(sim.a.peer.stats.retransmissionsSent), PLIs \(sim.b.peer.stats.plisSent)")
-        #expect(sim.framesSent.count == 296 && d.received == 12 && decodable == 12)
-        #expect(stats.sent == 3356 && stats.tailDropped == 2519 && stats.maxQueueDelay <= link.queueLimit)
-        #expect(sim.b.peer.stats.nacksSent == 507 && sim.a.peer.stats.retransmissionsSent == 1549 && sim.b.peer.stats.plisSent == 20)
+        print("cap 500k/100ms: targets \(sim.a.sendBitrates.map(\.bps)), sent \(sim.framesSent.count) frames, received \(d.received), decodable \(decodable), packets sent \(stats.sent) tail-dropped \(stats.tailDropped), max queue \(stats.maxQueueDelay), NACKs \(sim.b.peer.stats.nacksSent), retransmissions \(sim.a.peer.stats.retransmissionsSent), PLIs \(sim.b.peer.stats.plisSent)")
+        #expect(sim.framesSent.count == 296)
+        #expect(d.received == 296)
+        #expect(decodable == 296)
+        #expect(stats.sent == 1021)
+        #expect(stats.tailDropped == 0)
+        #expect(stats.maxQueueDelay <= link.queueLimit)
+        #expect(sim.b.peer.stats.nacksSent == 0)
+        #expect(sim.a.peer.stats.retransmissionsSent == 0)
+        #expect(sim.b.peer.stats.plisSent == 0)
+    }
+
+    /// Frames B received between `from` and `to` (simulated), and the longest time without one.
+    static func frames(_ sim: CallSimulation, from: Instant, to: Instant) -> (count: Int, longestGap: Duration) {
+        let times = sim.b.framesReceived.map(\.at).filter { $0 >= from && $0 < to }
+        var gap = Duration.zero
+        var last = from
+        for t in times + [to] {
+            gap = max(gap, t - last)
+            last = t
+        }
+        return (times.count, gap)
+    }
+
+    /// A 200 kbit/s bottleneck, below the 300 kbit/s start, under 640x480: the reports' loss
+    /// brings the target under the cap within 4 s, and it then moves around it (up 8 % a clean
+    /// second, down on heavy loss). libvpx cannot make VGA as small as the target asks (its
+    /// frames stay near 1 kB at the highest quantizer), so it drops frames (threshold 30, as
+    /// libwebrtc) and the picture stutters: 124 frames in the last 15 s, gaps up to 2.1 s,
+    /// 18 PLIs. The resolution ladder (320x240 and lower under such targets) is what is
+    /// missing; these figures are the baseline it must beat.
+    @Test func aCapBelowTheStartRateIsFoundAndHeld() throws {
+        var link = LinkConfig()
+        link.rateBitsPerSecond = 200_000
+        link.queueLimit = .milliseconds(100)
+        var video = CallSimulation.Video.kiosk
+        video.frameDropThreshold = 30
+        let sim = try CallSimulation(net: NetworkEmulator(seed: 16, aToB: link), video: video)
+        try sim.run(until: .zero + .seconds(20))
+        let after5 = Self.frames(sim, from: .zero + .seconds(5), to: .zero + .seconds(20))
+        let stats = sim.net.stats(from: .a)
+        let targets = sim.a.sendBitrates.map(\.bps)
+        print("cap 200k/100ms: largest frames after 5 s \(sim.frameSizes.dropFirst(150).sorted().suffix(3)), targets \(targets), frames after 5 s \(after5.count) longest gap \(after5.longestGap), tail-dropped \(stats.tailDropped), PLIs \(sim.b.peer.stats.plisSent), decreases \(sim.a.peer.stats.sendRateDecreases)")
+        #expect(targets.first == 300_000)
+        #expect(targets.last == 154_032)
+        #expect(after5.count == 124)
+        #expect(after5.longestGap == .nanoseconds(2_130_840_000))
+        #expect(stats.tailDropped == 636)
+        #expect(sim.b.peer.stats.plisSent == 18)
+        #expect(sim.a.peer.stats.sendRateDecreases == 9)
+    }
+
+    /// 300 kbit/s for 12 s, then the cap is lifted: the target climbs back by 8 % a second of
+    /// clean reports, to the configured maximum.
+    @Test func theRateClimbsBackAfterTheCapIsLifted() throws {
+        var link = LinkConfig()
+        link.rateBitsPerSecond = 300_000
+        link.queueLimit = .milliseconds(100)
+        let sim = try CallSimulation(net: NetworkEmulator(seed: 17, aToB: link), video: .kiosk)
+        try sim.run(until: .zero + .seconds(12))
+        let capped = sim.a.peer.stats.targetBitrate ?? 0
+        sim.net.setLink(from: .a, LinkConfig())
+        try sim.run(until: .zero + .seconds(24))
+        let lifted = sim.a.peer.stats.targetBitrate ?? 0
+        let after = Self.frames(sim, from: .zero + .seconds(12), to: .zero + .seconds(24))
+        print("cap 300k lifted at 12 s: target \(capped) → \(lifted), targets \(sim.a.sendBitrates.map(\.bps)), frames after \(after.count), longest gap \(after.longestGap)")
+        #expect(capped == 272_214)
+        #expect(lifted == 704_458)
+        #expect(after.count == 361)
+        #expect(after.longestGap == .nanoseconds(62_150_257))
     }
 
     @Test func tamperedFingerprintFailsWithNoMedia() throws {

@@ -110,7 +110,11 @@ extension ICEAgent {
         if let s = config.software { response.attributes.insert(.software(s), at: 0) }
         _ = transmit(response.encode(integrityKey: key, fingerprint: true), on: path)
         acceptedPaths.insert(path)
-        guard current else { return .handled }
+        guard current else {
+            failures.previousGenerationRequests += 1
+            return .handled
+        }
+        if request.useCandidate { failures.nominationsReceived += 1 }
 
         // §7.3.1.3: an unknown source is a peer-reflexive remote candidate.
         let remote: Int

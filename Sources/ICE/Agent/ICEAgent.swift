@@ -305,6 +305,10 @@ struct ICECheckFailures: Sendable {
     var wrongPath = 0
     /// STUN error codes answered (first 8), role conflicts included.
     var errorCodes: [Int] = []
+    /// USE-CANDIDATE requests received on this generation's credentials, and on the previous
+    /// generation's (answered, never nominating).
+    var nominationsReceived = 0
+    var previousGenerationRequests = 0
 
     mutating func error(_ code: Int) { if errorCodes.count < 8 { errorCodes.append(code) } }
 }
@@ -315,6 +319,8 @@ extension ICEAgent: CustomStringConvertible {
         "ICEAgent(\(state.rawValue), \(isControlling ? "controlling" : "controlled"), generation \(generation), "
             + "\(locals.count) local, \(remotes.count) remote, \(pairs.count) pairs, selected: \(selected != nil), "
             + "check failures: \(failures.timedOut) timed out, \(failures.wrongPath) wrong path, "
-            + "errors \(failures.errorCodes.map(String.init).joined(separator: ",")))"
+            + "errors \(failures.errorCodes.map(String.init).joined(separator: ",")), "
+            + "nominations received \(failures.nominationsReceived), previous-generation requests \(failures.previousGenerationRequests), "
+            + "selected generation \(selected.map { String($0.generation) } ?? "-"))"
     }
 }

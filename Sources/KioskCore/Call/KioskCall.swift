@@ -383,6 +383,7 @@ public actor KioskCall {
             if let list = options.watchAddresses { configuration.localAddresses = list() }
             configuration.ice.stunServers = servers.stun
             configuration.ice.turnServers = servers.turn
+            configuration.sendRate = media.sendRateConfig
             configuration.ntpClock = NTPClock(unixNanoseconds: WallClock.unixNanoseconds(), at: MonotonicClock.now())
             let media = self.media
             let outgoing = self.outgoing
@@ -400,6 +401,8 @@ public actor KioskCall {
                     media.audioLost(count)
                 case .keyframeRequested:
                     media.requestKeyframe()
+                case .sendBitrateChanged(let bps):
+                    media.setSendBitrate(bps)
                 case .localCandidate(let candidate, let mid, let index):
                     outgoing.yield(.sendCandidate(SignalingCandidate(candidate: candidate, sdpMid: mid, sdpMLineIndex: index)))
                 case .gatheringComplete:

@@ -1,3 +1,4 @@
+import Bandwidth
 import Codecs
 import Devices
 import Foundation
@@ -42,6 +43,8 @@ public final class MediaPipeline: Sendable {
         var running = false
         var driver: PeerDriver?
         var keyframeWanted = true
+        /// The encoder's bitrate the call's send rate allows (nil: the configured maximum).
+        var videoTargetKbps: Int?
         var cameraEnabled = true
         var microphoneMuted = false
         var microphoneLevel = 0.0
@@ -175,6 +178,29 @@ public final class MediaPipeline: Sendable {
 
     func requestKeyframe() { shared.withLock { $0.keyframeWanted = true } }
 
+    /// The call's send rate changed (the receiver's loss and REMB): the encoder aims at what
+    /// is left for video. Called on the engine's thread; the capture loop applies it.
+    func setSendBitrate(_ bitsPerSecond: Int) {
+        let kbps = Self.videoKbps(sendBitsPerSecond: bitsPerSecond, audioKbps: audioBitrateKbps, maxKbps: videoBitrateKbps)
+        shared.withLock { $0.videoTargetKbps = kbps }
+    }
+
+    /// Audio's share is its bitrate plus its headers (50 packets/s × ~60 bytes of RTP, SRTP,
+    /// UDP and IP ≈ 24 kbit/s); video keeps 10 % of the rest for its own headers and the
+    /// retransmissions NACKs ask for. Never under 30 kbit/s (libvpx's floor for a picture
+    /// that still moves) nor over the configured maximum.
+    static func videoKbps(sendBitsPerSecond: Int, audioKbps: Int, maxKbps: Int) -> Int {
+        let left = sendBitsPerSecond / 1000 - audioKbps - 24
+        return min(maxKbps, max(30, left * 9 / 10))
+    }
+
+    /// The bounds of the call's send rate for this pipeline's encoders: the configured video
+    /// and audio maxima with their overheads, starting (as libwebrtc) at 300 kbit/s at most.
+    public var sendRateConfig: SendRateConfig {
+        let max = ((videoBitrateKbps * 10 + 8) / 9 + audioBitrateKbps + 24) * 1000
+        return SendRateConfig(startBitsPerSecond: 300_000, minBitsPerSecond: 100_000, maxBitsPerSecond: max)
+    }
+
     /// From the engine thread: one complete VP8 frame. Drops the oldest beyond a small bound.
     func receivedVideo(_ payload: [UInt8], keyframe: Bool) {
         let overflow = shared.withLock { s -> Bool in
@@ -223,10 +249,11 @@ public final class MediaPipeline: Sendable {
         let start = MonotonicClock.now()
         var audioTimestamp: UInt32 = 0
         while true {
-            let (current, driver, wantKey, cameraOn, muted) = shared.withLock { s -> (Bool, PeerDriver?, Bool, Bool, Bool) in
+            let (current, driver, wantKey, cameraOn, muted, targetKbps) = shared.withLock { s -> (Bool, PeerDriver?, Bool, Bool, Bool, Int) in
                 let k = s.keyframeWanted && s.driver != nil
                 if k { s.keyframeWanted = false }
-                return (s.captureGeneration == generation, s.running ? s.driver : nil, k, s.cameraEnabled, s.microphoneMuted)
+                return (s.captureGeneration == generation, s.running ? s.driver : nil, k, s.cameraEnabled, s.microphoneMuted,
+                        s.videoTargetKbps ?? videoBitrateKbps)
             }
             guard current else { return }
             let now = MonotonicClock.now()
@@ -237,7 +264,9 @@ public final class MediaPipeline: Sendable {
                 }
                 if let driver, cameraOn {
                     if vp8 == nil || vp8?.config.width != frame.width || vp8?.config.height != frame.height {
-                        vp8 = try? VP8Encoder(config: Self.videoEncoderConfig(width: frame.width, height: frame.height, bitrateKbps: videoBitrateKbps))
+                        vp8 = try? VP8Encoder(config: Self.videoEncoderConfig(width: frame.width, height: frame.height, bitrateKbps: targetKbps))
+                    } else if let encoder = vp8, encoder.config.bitrateKbps != targetKbps {
+                        try? encoder.setBitrate(kbps: targetKbps)
                     }
                     let ticks = (now - start).nanosecondsClamped * 90 / 1_000_000
                     if let vp8, let info = try? vp8.encode(frame, pts: ticks, forceKeyframe: wantKey, into: &encoded) {

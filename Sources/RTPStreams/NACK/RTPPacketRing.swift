@@ -66,5 +66,11 @@ struct RTPPacketRing {
         return true
     }
 
+    /// The stored length of `seq`, nil when the ring no longer holds it.
+    func length(_ seq: UInt16) -> Int? {
+        let s = slots[index(seq)]
+        return s.valid && s.sequence == seq ? s.length : nil
+    }
+
     var storageCapacity: Int { storage.capacity }
 }

@@ -56,8 +56,11 @@ public struct RTPSendStream: SansIOMachine, Sendable {
 
     private var vp8: VP8Packetizer?
     private var ring: RTPPacketRing
-    /// Sequence numbers waiting for `poll`, with bit 16 set for retransmissions.
+    /// Sequence numbers waiting for `poll`, with bit 16 set for retransmissions and the
+    /// packet's length from bit 17 (a pacer needs the queue's size; packets are ≤ 32 KiB).
     private var pending: FIFOQueue<UInt32>
+    /// The bytes of the RTP packets waiting for `poll` (what a pacer holds back).
+    public private(set) var queuedBytes = 0
     private var scratch: [UInt8] = []
     /// The bytes of the last `.sendRTP` or `.sendRTCP` from `poll()`, until the next `poll()`.
     public private(set) var packet: [UInt8] = []
@@ -75,6 +78,7 @@ public struct RTPSendStream: SansIOMachine, Sendable {
         if case .vp8(let budget) = config.format {
             vp8 = VP8Packetizer(maxPayloadSize: budget, initialPictureID: config.initialPictureID)
         }
+        precondition(config.maxPacketSize < 1 << 15, "queued lengths are kept in 15 bits")
         ring = RTPPacketRing(capacity: config.retransmissionCapacity, slotSize: config.maxPacketSize)
         pending = FIFOQueue(capacity: 2 * ring.capacity)
         scratch.reserveCapacity(config.maxPacketSize)
@@ -168,7 +172,9 @@ public struct RTPSendStream: SansIOMachine, Sendable {
                 }
                 if let last = ring.lastSent(seq), now - last < spacing { return }
                 ring.markSent(seq, at: now)
-                pending.append(UInt32(seq) | 0x1_0000)
+                let length = ring.length(seq) ?? 0
+                queuedBytes += length
+                pending.append(UInt32(seq) | 0x1_0000 | UInt32(length) << 17)
             }
         case .pictureLossIndication(let p) where p.mediaSSRC == config.ssrc:
             statistics.plisReceived += 1
@@ -207,6 +213,7 @@ public struct RTPSendStream: SansIOMachine, Sendable {
         while let entry = pending.popFirst() {
             let seq = UInt16(truncatingIfNeeded: entry)
             let retransmission = entry & 0x1_0000 != 0
+            queuedBytes -= Int(entry >> 17)
             // A packet overwritten before it was polled is skipped.
             guard ring.copy(seq, into: &packet) else { continue }
             statistics.bytesSent += Int64(packet.count)
@@ -282,7 +289,8 @@ public struct RTPSendStream: SansIOMachine, Sendable {
     private mutating func queueScratch(payloadLength: Int, at now: Instant) {
         let seq = nextSequenceNumber
         ring.store(seq, scratch, sentAt: now)
-        pending.append(UInt32(seq))
+        queuedBytes += scratch.count
+        pending.append(UInt32(seq) | UInt32(scratch.count) << 17)
         nextSequenceNumber &+= 1
         statistics.packetsSent += 1
         statistics.payloadBytesSent += Int64(payloadLength)

@@ -1,0 +1,122 @@
+import SessionCore
+
+/// The send rate from what the receiver tells us: the loss in its reports (libwebrtc's
+/// `SendSideBandwidthEstimation` loss rules, the GCC draft §6) capped by its REMB, which
+/// Chromium computes from the packets' arrival delays. Sans-IO: every input returns whether
+/// the target changed; nothing here keeps time by itself.
+///
+/// - loss ≤ 2 %: 8 % more than the lowest target of the last second, plus 1 kbit/s (so a
+///   steady link gains 8 % per second however often reports come);
+/// - 2–10 %: hold;
+/// - > 10 %: × (1 − loss / 2), at most once per report and per 300 ms + RTT;
+/// - REMB caps the result; in the first 2 s, with no loss seen, it may also raise it.
+public struct SendRateController: Sendable {
+    public let config: SendRateConfig
+    public private(set) var targetBitsPerSecond: Int
+    /// The last REMB, nil before one arrived.
+    public private(set) var remoteEstimate: Int?
+    /// The loss of the last complete report interval, out of 256.
+    public private(set) var lastFractionLost: UInt8 = 0
+    public private(set) var decreases = 0
+
+    /// The loss rules need this many expected packets before they judge (libwebrtc's
+    /// `kLimitNumPackets`): one audio report of 5 packets says nothing.
+    static let minimumExpectedPackets = 20
+    static let startPhase = Duration.seconds(2)
+    static let increaseWindow = Duration.seconds(1)
+    static let decreaseInterval = Duration.milliseconds(300)
+    static let historyLimit = 32
+
+    private var startedAt: Instant?
+    private var roundTripTime: Duration = .milliseconds(100)
+    private var lastDecreaseAt: Instant?
+    private var decreasedSinceReport = false
+    private var lossSeen = false
+    /// Per SSRC the extended highest sequence number last reported (audio and video: two).
+    private var highest: [(ssrc: UInt32, sequence: UInt32)] = []
+    private var pendingLost = 0
+    private var pendingExpected = 0
+    /// (when, target) for the last second, oldest first, the minimum kept at the front.
+    private var history: [(at: Instant, bps: Int)] = []
+
+    public init(config: SendRateConfig = SendRateConfig()) {
+        self.config = config
+        targetBitsPerSecond = config.startBitsPerSecond
+        history.reserveCapacity(Self.historyLimit)
+        highest.reserveCapacity(4)
+    }
+
+    public mutating func setRoundTripTime(_ rtt: Duration) {
+        roundTripTime = min(max(rtt, .zero), .seconds(2))
+    }
+
+    /// A report block about one of our streams (RFC 3550 §6.4.1). Returns true when the
+    /// target changed.
+    @discardableResult
+    public mutating func handleReport(ssrc: UInt32, fractionLost: UInt8, extendedHighestSequence: UInt32,
+                                      at now: Instant) -> Bool {
+        if startedAt == nil { startedAt = now }
+        let expected: Int
+        if let i = highest.firstIndex(where: { $0.ssrc == ssrc }) {
+            let delta = Int64(extendedHighestSequence) - Int64(highest[i].sequence)
+            highest[i].sequence = extendedHighestSequence
+            // A report about older packets (reordered RTCP) or a wrapped counter says nothing new.
+            guard delta > 0, delta < 1 << 16 else { return false }
+            expected = Int(delta)
+        } else {
+            guard highest.count < 8 else { return false }
+            highest.append((ssrc, extendedHighestSequence))
+            return false
+        }
+        pendingLost += Int(fractionLost) * expected
+        pendingExpected += expected
+        guard pendingExpected >= Self.minimumExpectedPackets else { return false }
+        lastFractionLost = UInt8(min(255, (pendingLost + pendingExpected / 2) / pendingExpected))
+        pendingLost = 0
+        pendingExpected = 0
+        decreasedSinceReport = false
+        if lastFractionLost > 0 { lossSeen = true }
+        return update(at: now)
+    }
+
+    /// A REMB (draft-alvestrand-rmcat-remb §2.2) naming one of our streams.
+    @discardableResult
+    public mutating func handleRemoteEstimate(bitsPerSecond: UInt64, at now: Instant) -> Bool {
+        if startedAt == nil { startedAt = now }
+        remoteEstimate = Int(min(bitsPerSecond, UInt64(Int.max)))
+        return update(at: now)
+    }
+
+    private mutating func update(at now: Instant) -> Bool {
+        let before = targetBitsPerSecond
+        var next = targetBitsPerSecond
+        if let remote = remoteEstimate, !lossSeen, let start = startedAt, now - start < Self.startPhase {
+            next = max(next, remote)
+        } else {
+            rememberTarget(at: now)
+            if lastFractionLost <= 5 {  // ≤ 2 % of 256
+                next = Int(Double(history.first?.bps ?? next) * 1.08 + 0.5) + 1000
+            } else if lastFractionLost > 25, !decreasedSinceReport,  // > 10 %
+                      lastDecreaseAt.map({ now - $0 >= Self.decreaseInterval + roundTripTime }) ?? true {
+                lastDecreaseAt = now
+                decreasedSinceReport = true
+                decreases += 1
+                next = Int(Double(targetBitsPerSecond) * Double(512 - Int(lastFractionLost)) / 512)
+            }
+        }
+        if let remote = remoteEstimate { next = min(next, remote) }
+        targetBitsPerSecond = min(max(next, config.minBitsPerSecond), config.maxBitsPerSecond)
+        if targetBitsPerSecond != before { rememberTarget(at: now) }
+        return targetBitsPerSecond != before
+    }
+
+    /// Keeps the last second's targets with the minimum in front (a monotonic queue, as
+    /// libwebrtc's `min_bitrate_history_`).
+    private mutating func rememberTarget(at now: Instant) {
+        // libwebrtc's millisecond of slack: a report exactly a second after the last may climb.
+        while let first = history.first, now - first.at + .milliseconds(1) > Self.increaseWindow { history.removeFirst() }
+        while let last = history.last, last.bps >= targetBitsPerSecond { history.removeLast() }
+        if history.count == Self.historyLimit { history.removeFirst() }
+        history.append((now, targetBitsPerSecond))
+    }
+}

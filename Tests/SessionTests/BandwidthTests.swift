@@ -1,0 +1,130 @@
+@testable import Bandwidth
+import SessionCore
+import Testing
+
+/// The send rate controller's rules (libwebrtc's loss-based estimate with REMB as the cap)
+/// and the pacer's leaky bucket, with exact figures.
+@Suite struct SendRateControllerTests {
+    static let video: UInt32 = 0x1111
+    static let audio: UInt32 = 0x2222
+    static func at(_ ms: Int64) -> Instant { .zero + .milliseconds(ms) }
+
+    /// A controller that has seen its first report (which only sets where counting starts).
+    static func started(_ config: SendRateConfig = SendRateConfig()) -> SendRateController {
+        var c = SendRateController(config: config)
+        c.handleReport(ssrc: video, fractionLost: 0, extendedHighestSequence: 1000, at: at(0))
+        return c
+    }
+
+    @Test func startsAtThreeHundredKilobitsAndGainsEightPercentPerCleanSecond() {
+        var c = Self.started()
+        #expect(c.targetBitsPerSecond == 300_000)
+        var seq: UInt32 = 1000
+        var targets: [Int] = []
+        for second in 1...5 {
+            seq += 60
+            do { let r = c.handleReport(ssrc: Self.video, fractionLost: 0, extendedHighestSequence: seq, at: Self.at(Int64(second) * 1000)); #expect(r) }
+            targets.append(c.targetBitsPerSecond)
+        }
+        // 8 % of the lowest target of the last second, plus 1 kbit/s.
+        #expect(targets == [325_000, 352_000, 381_160, 412_653, 446_665])
+    }
+
+    @Test func reportsTwiceASecondRampNoFasterThanOnceASecond() {
+        var c = Self.started()
+        var seq: UInt32 = 1000
+        for half in 1...4 {
+            seq += 30
+            c.handleReport(ssrc: Self.video, fractionLost: 0, extendedHighestSequence: seq, at: Self.at(Int64(half) * 500))
+        }
+        // t=0.5: 300k → 325k; t=1.0: the 300k of t=0.5 is still the last second's lowest →
+        // 325k; t=1.5: it has left → 352k; t=2.0: 325k (t=1.5) still inside → 352k, as with
+        // one report a second.
+        #expect(c.targetBitsPerSecond == 352_000)
+    }
+
+    @Test func heavyLossCutsByHalfTheLossAtMostOncePerIntervalAndRoundTrip() {
+        var c = Self.started()
+        c.setRoundTripTime(.milliseconds(100))
+        // 64/256 = 25 % lost: × (512 − 64) / 512.
+        do { let r = c.handleReport(ssrc: Self.video, fractionLost: 64, extendedHighestSequence: 1040, at: Self.at(1000)); #expect(r) }
+        #expect(c.targetBitsPerSecond == 262_500 && c.decreases == 1)
+        // 300 ms + RTT have not passed: no second cut.
+        do { let r = c.handleReport(ssrc: Self.video, fractionLost: 64, extendedHighestSequence: 1080, at: Self.at(1300)); #expect(!r) }
+        do { let r = c.handleReport(ssrc: Self.video, fractionLost: 64, extendedHighestSequence: 1120, at: Self.at(1400)); #expect(r) }
+        #expect(c.targetBitsPerSecond == 229_687 && c.decreases == 2)
+    }
+
+    @Test func moderateLossHolds() {
+        var c = Self.started()
+        // 13/256 ≈ 5 %: between 2 and 10 %, nothing changes.
+        do { let r = c.handleReport(ssrc: Self.video, fractionLost: 13, extendedHighestSequence: 1040, at: Self.at(1000)); #expect(!r) }
+        #expect(c.targetBitsPerSecond == 300_000 && c.lastFractionLost == 13)
+    }
+
+    @Test func fewPacketsAreAccumulatedAcrossStreamsBeforeJudging() {
+        var c = Self.started()
+        c.handleReport(ssrc: Self.audio, fractionLost: 0, extendedHighestSequence: 7, at: Self.at(0))
+        // 10 video packets at 50 % loss: too few to judge.
+        do { let r = c.handleReport(ssrc: Self.video, fractionLost: 128, extendedHighestSequence: 1010, at: Self.at(1000)); #expect(!r) }
+        #expect(c.targetBitsPerSecond == 300_000)
+        // 10 audio packets with no loss complete 20: (128·10 + 0·10) / 20 = 64 → 25 % → cut.
+        do { let r = c.handleReport(ssrc: Self.audio, fractionLost: 0, extendedHighestSequence: 17, at: Self.at(1010)); #expect(r) }
+        #expect(c.lastFractionLost == 64 && c.targetBitsPerSecond == 262_500)
+    }
+
+    @Test func aReportAboutOlderPacketsIsIgnored() {
+        var c = Self.started()
+        do { let r = c.handleReport(ssrc: Self.video, fractionLost: 255, extendedHighestSequence: 900, at: Self.at(1000)); #expect(!r) }
+        #expect(c.targetBitsPerSecond == 300_000 && c.decreases == 0)
+    }
+
+    @Test func rembCapsTheTargetAndRaisesItOnlyInTheCleanStartPhase() {
+        var c = Self.started(SendRateConfig(maxBitsPerSecond: 900_000))
+        // First 2 s, no loss: the receiver's estimate is taken up to the maximum.
+        do { let r = c.handleRemoteEstimate(bitsPerSecond: 2_000_000, at: Self.at(500)); #expect(r) }
+        #expect(c.targetBitsPerSecond == 900_000)
+        do { let r = c.handleRemoteEstimate(bitsPerSecond: 250_000, at: Self.at(2500)); #expect(r) }
+        #expect(c.targetBitsPerSecond == 250_000 && c.remoteEstimate == 250_000)
+        // After the start phase a higher REMB is a cap, not a target: the loss rule climbs.
+        do { let r = c.handleRemoteEstimate(bitsPerSecond: 2_000_000, at: Self.at(3000)); #expect(r) }
+        #expect(c.targetBitsPerSecond == 271_000)
+    }
+
+    @Test func theTargetStaysWithinItsBounds() {
+        var c = Self.started(SendRateConfig(minBitsPerSecond: 150_000, maxBitsPerSecond: 320_000))
+        c.handleRemoteEstimate(bitsPerSecond: 10_000, at: Self.at(3000))
+        #expect(c.targetBitsPerSecond == 150_000)
+        var d = Self.started(SendRateConfig(minBitsPerSecond: 150_000, maxBitsPerSecond: 320_000))
+        d.handleReport(ssrc: Self.video, fractionLost: 0, extendedHighestSequence: 1100, at: Self.at(1000))
+        #expect(d.targetBitsPerSecond == 320_000)
+    }
+}
+
+@Suite struct PacerTests {
+    static func at(_ ms: Double) -> Instant { .zero + .nanoseconds(Int64(ms * 1e6)) }
+
+    @Test func aPacketWaitsUntilTheDebtOfTheLastIsPaidAtTwoAndAHalfTimesTheTarget() {
+        // 400 kbit/s × 2.5 = 1 Mbit/s = 125 bytes per millisecond.
+        var p = Pacer(targetBitsPerSecond: 400_000)
+        do { let r = p.maySend(at: Self.at(0), queuedBytes: 2500); #expect(r) }
+        p.sent(bytes: 1250, at: Self.at(0), queuedBytes: 1250)
+        #expect(p.nextSendTime(queuedBytes: 1250) == Self.at(10))
+        do { let r = p.maySend(at: Self.at(5), queuedBytes: 1250); #expect(!r) }
+        do { let r = p.maySend(at: Self.at(10), queuedBytes: 1250); #expect(r) }
+    }
+
+    @Test func aLongQueueDrainsWithinTheQueueTimeLimit() {
+        var p = Pacer(targetBitsPerSecond: 400_000)
+        p.sent(bytes: 1250, at: Self.at(0), queuedBytes: 500_000)
+        // 500 kB would take 4 s at 1 Mbit/s: it drains at 2 Mbit/s instead, in 2 s.
+        #expect(p.nextSendTime(queuedBytes: 500_000) == Self.at(5))
+    }
+
+    @Test func aLowerTargetSlowsThePace() {
+        var p = Pacer(targetBitsPerSecond: 400_000)
+        p.setTarget(bitsPerSecond: 200_000)
+        p.sent(bytes: 1250, at: Self.at(0))
+        #expect(p.nextSendTime(queuedBytes: 1250) == Self.at(20))
+    }
+}
