@@ -107,8 +107,7 @@ struct PeerStreams: SansIOMachine {
     mutating func start(_ now: Instant) {
         inputHandled(now)
         started = true
-        stats.targetBitrate = rate.targetBitsPerSecond
-        events.append(.sendBitrateChanged(bitsPerSecond: rate.targetBitsPerSecond))
+        applyTarget()
     }
 
     // MARK: Sending
@@ -231,8 +230,15 @@ struct PeerStreams: SansIOMachine {
         }
         stats.sendRateDecreases = rate.decreases
         guard changed else { return }
+        applyTarget()
+    }
+
+    /// The pacer, the retransmission budget and (through the event) the encoders follow the target.
+    private mutating func applyTarget() {
         stats.targetBitrate = rate.targetBitsPerSecond
         pacer.setTarget(bitsPerSecond: rate.targetBitsPerSecond)
+        // Resend only while the queue holds under 500 ms at the target.
+        videoSend?.retransmissionQueueLimit = max(1500, rate.targetBitsPerSecond / 8 / 2)
         events.append(.sendBitrateChanged(bitsPerSecond: rate.targetBitsPerSecond))
     }
 

@@ -149,6 +149,18 @@ final class NetworkLab: @unchecked Sendable {
 
     /// The kiosk's address moves (a DHCP renewal, another access point): the new one is added,
     /// then the old one removed, as NetworkManager does.
+    /// The clinic's uplink (kiosk → internet) through a token bucket of `kbit` kbit/s with a
+    /// 100 ms queue (tbf, as in ../shared/notes/network-faults.md): what overflows is dropped.
+    func capKioskUplink(kbit: Int) throws {
+        try Self.ns(Self.nat, ["tc", "qdisc", "replace", "dev", "n0", "root", "tbf", "rate", "\(kbit)kbit",
+                               "burst", "4kb", "latency", "100ms"])
+    }
+
+    /// The token bucket's own counters ("Sent … dropped …"), for the test's figures.
+    func kioskUplinkQueue() throws -> String {
+        try Self.run(["ip", "netns", "exec", Self.nat, "tc", "-s", "qdisc", "show", "dev", "n0"], quiet: true)
+    }
+
     func moveKioskAddress(to cidr: String) throws {
         try Self.ns(Self.kiosk, ["ip", "addr", "add", cidr, "dev", "k0"])
         try Self.ns(Self.kiosk, ["ip", "addr", "del", "\(Self.kioskAddress)/24", "dev", "k0"])

@@ -1,4 +1,6 @@
 @testable import Bandwidth
+import Codecs
+import Media
 import SessionCore
 import Testing
 
@@ -126,5 +128,33 @@ import Testing
         p.setTarget(bitsPerSecond: 200_000)
         p.sent(bytes: 1250, at: Self.at(0))
         #expect(p.nextSendTime(queuedBytes: 1250) == Self.at(20))
+    }
+}
+
+@Suite struct VideoLadderTests {
+    @Test func stepsDownUnderItsThresholdsAndBackWithRoomBetween() {
+        var l = VideoLadder(videoKbps: 800)
+        #expect(l.step == .full)
+        do { let r = l.update(videoKbps: 260); #expect(!r) }
+        do { let r = l.update(videoKbps: 249); #expect(r && l.step == .half) }
+        // Between 250 and 320 it stays where it is.
+        do { let r = l.update(videoKbps: 300); #expect(!r) }
+        do { let r = l.update(videoKbps: 79); #expect(r && l.step == .halfAtHalfRate) }
+        #expect(l.encodes(frame: 0) && !l.encodes(frame: 1) && l.encodes(frame: 2))
+        do { let r = l.update(videoKbps: 100); #expect(!r) }
+        do { let r = l.update(videoKbps: 110); #expect(r && l.step == .half) }
+        do { let r = l.update(videoKbps: 320); #expect(r && l.step == .full) }
+        #expect(VideoLadder(videoKbps: 219).step == .half && VideoLadder(videoKbps: 50).step == .halfAtHalfRate)
+    }
+
+    @Test func halfScalerAveragesTwoByTwoBlocks() {
+        // 4x2 luma: rows [10 20 30 40] [50 60 70 80]; chroma 2x1 each.
+        let planes: [UInt8] = [10, 20, 30, 40, 50, 60, 70, 80, 100, 104, 200, 202]
+        var buffer: [UInt8] = []
+        let half = HalfScaler.halve(VideoFrame(width: 4, height: 2, planes: planes), into: &buffer)
+        #expect(half.width == 2 && half.height == 2)
+        // Never under 2x2: row 0 = means of rows 0-1 (35, 55); row 1 clamps to the source's last
+        // row (55, 75); chroma 1x1 = the mean of its 2x1 (rounded).
+        #expect(Array(half.planes) == [35, 55, 55, 75, 102, 201])
     }
 }

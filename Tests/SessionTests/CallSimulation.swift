@@ -59,7 +59,11 @@ final class CallSimulation {
     var sendMedia = true
     /// Answer `.iceRestartNeeded` with a restart (else it is only recorded).
     var restartOnNeed = true
-    private let encoder: VP8Encoder
+    private var encoder: VP8Encoder
+    private var ladder = VideoLadder(videoKbps: 1_000)
+    private var scaled: [UInt8] = []
+    /// What A's encoder was last told (kbit/s).
+    private var encoderKbps = 1_000
     private let encoderB: VP8Encoder?
     private var encoded: [UInt8] = []
     private var pendingRestart: Side?
@@ -73,6 +77,8 @@ final class CallSimulation {
         var width = 320, height = 240, bitrateKbps = 600
         /// libvpx drops frames rather than overshoot when its buffer falls under this (percent).
         var frameDropThreshold = 0
+        /// A's encoder steps down in size and rate as the kiosk's does (`VideoLadder`).
+        var ladder = false
         /// The kiosk's own send settings (640x480 at `call.max_video_bitrate_kbps`' default).
         static let kiosk = Video(width: 640, height: 480, bitrateKbps: 1500)
     }
@@ -171,10 +177,23 @@ final class CallSimulation {
 
     private func sendDueMedia() throws {
         if now >= nextVideo {
-            let frame = TestPicture.moving(width: video.width, height: video.height, index: frameIndex)
-            let key = a.keyframeRequests > 0
-            a.keyframeRequests = 0
-            if let info = try encoder.encode(frame, pts: Int64(frameIndex) * 3000, forceKeyframe: key, into: &encoded) {
+            let full = TestPicture.moving(width: video.width, height: video.height, index: frameIndex)
+            var frame = full
+            var skip = false
+            if video.ladder {
+                ladder.update(videoKbps: encoderKbps)
+                skip = !ladder.encodes(frame: frameIndex)
+                if ladder.step != .full { frame = HalfScaler.halve(full, into: &scaled) }
+                if encoder.config.width != frame.width {
+                    var config = encoder.config
+                    config.width = frame.width
+                    config.height = frame.height
+                    encoder = try VP8Encoder(config: config)
+                }
+            }
+            let key = a.keyframeRequests > 0 && !skip
+            if key { a.keyframeRequests = 0 }
+            if !skip, let info = try encoder.encode(frame, pts: Int64(frameIndex) * 3000, forceKeyframe: key, into: &encoded) {
                 let ts = UInt32(frameIndex * 3000)
                 encoded.withUnsafeBytes { raw in
                     a.peer.sendVideo(UnsafeRawBufferPointer(rebasing: raw[0..<info.byteCount]), rtpTimestamp: ts, at: now)
@@ -240,7 +259,12 @@ final class CallSimulation {
                     // As the kiosk's pipeline: audio's share off the top, 10 % for headers and
                     // retransmissions, never over the configured rate.
                     let kbps = min(video.bitrateKbps, max(30, (bps / 1000 - 56) * 9 / 10))
-                    try? (s === a ? encoder : encoderB)?.setBitrate(kbps: kbps)
+                    if s === a {
+                        encoderKbps = kbps
+                        try? encoder.setBitrate(kbps: kbps)
+                    } else {
+                        try? encoderB?.setBitrate(kbps: kbps)
+                    }
                 default: break
                 }
             }

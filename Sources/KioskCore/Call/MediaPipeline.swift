@@ -76,6 +76,8 @@ public final class MediaPipeline: Sendable {
     static func videoEncoderConfig(width: Int, height: Int, bitrateKbps: Int) -> VP8EncoderConfig {
         var config = VP8EncoderConfig(width: width, height: height, frameRate: 30, bitrateKbps: bitrateKbps)
         config.cpuUsed = -12
+        // As libwebrtc: a frame dropped now and then rather than a burst the send rate cannot carry.
+        config.frameDropThreshold = 30
         return config
     }
 
@@ -242,6 +244,10 @@ public final class MediaPipeline: Sendable {
             shared.withLock { $0.captureThreadAlive = false }
         }
         var vp8: VP8Encoder?
+        var ladder = VideoLadder(videoKbps: videoBitrateKbps)
+        var ladderStep = ladder.step
+        var scaled: [UInt8] = []
+        var captured = 0
         guard let opus = try? OpusEncoder(channels: 1, bitrate: audioBitrateKbps * 1000) else { return }
         var encoded: [UInt8] = []
         var opusOut: [UInt8] = []
@@ -262,7 +268,16 @@ public final class MediaPipeline: Sendable {
                     s.counters.videoFramesCaptured += 1
                     if cameraOn { s.latestSelf = frame }
                 }
-                if let driver, cameraOn {
+                captured += 1
+                ladder.update(videoKbps: targetKbps)
+                if ladder.step != ladderStep {
+                    logger.info("video resolution step", metadata: ["from": "\(ladderStep)", "to": "\(ladder.step)", "kbps": "\(targetKbps)"])
+                    ladderStep = ladder.step
+                }
+                if let driver, cameraOn, ladder.encodes(frame: captured) {
+                    // Fewer pixels when the send rate cannot carry the camera's (a new size
+                    // starts the encoder again, with a keyframe).
+                    let frame = ladder.step == .full ? frame : HalfScaler.halve(frame, into: &scaled)
                     if vp8 == nil || vp8?.config.width != frame.width || vp8?.config.height != frame.height {
                         vp8 = try? VP8Encoder(config: Self.videoEncoderConfig(width: frame.width, height: frame.height, bitrateKbps: targetKbps))
                     } else if let encoder = vp8, encoder.config.bitrateKbps != targetKbps {

@@ -42,6 +42,11 @@ public struct ControlStatus: Codable, Equatable {
         /// The ICE agent in a few words: candidates and pairs by type and state, failures by
         /// cause (counts only, never addresses), for technicians and tests.
         var iceSummary: String?
+        /// The send rate the clinician's feedback allows (bits per second), its last REMB, and
+        /// how often loss made the kiosk back off.
+        var targetBitrate: Int?
+        var remoteEstimatedBitrate: Int?
+        var sendRateDecreases: Int?
     }
 
     var screen: String
@@ -99,7 +104,9 @@ extension KioskController {
                         videoFramesEncoded: counters.videoFramesEncoded, videoFramesDecoded: counters.videoFramesDecoded,
                         audioFramesEncoded: counters.audioFramesEncoded, audioPacketsDecoded: counters.audioPacketsDecoded,
                         audioFramesPlayed: counters.audioFramesPlayed, consentedAppointment: await call.consentedAppointment,
-                        selectedPair: stats?.selectedPair, iceSummary: stats?.iceSummary),
+                        selectedPair: stats?.selectedPair, iceSummary: stats?.iceSummary,
+                        targetBitrate: stats?.targetBitrate, remoteEstimatedBitrate: stats?.remoteEstimatedBitrate,
+                        sendRateDecreases: stats?.sendRateDecreases),
             devicesOpen: media.devicesOpen,
             framesPresented: screen.framesPresented)
     }

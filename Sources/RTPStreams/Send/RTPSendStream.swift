@@ -61,6 +61,10 @@ public struct RTPSendStream: SansIOMachine, Sendable {
     private var pending: FIFOQueue<UInt32>
     /// The bytes of the RTP packets waiting for `poll` (what a pacer holds back).
     public private(set) var queuedBytes = 0
+    /// A NACKed packet is resent only while the queue holds less than this: on a saturated
+    /// link resending everything lost only feeds the loss (the caller sets it from the send
+    /// rate).
+    public var retransmissionQueueLimit = Int.max
     private var scratch: [UInt8] = []
     /// The bytes of the last `.sendRTP` or `.sendRTCP` from `poll()`, until the next `poll()`.
     public private(set) var packet: [UInt8] = []
@@ -171,8 +175,12 @@ public struct RTPSendStream: SansIOMachine, Sendable {
                     return
                 }
                 if let last = ring.lastSent(seq), now - last < spacing { return }
-                ring.markSent(seq, at: now)
                 let length = ring.length(seq) ?? 0
+                guard queuedBytes + length <= retransmissionQueueLimit else {
+                    statistics.retransmissionsSkipped += 1
+                    return
+                }
+                ring.markSent(seq, at: now)
                 queuedBytes += length
                 pending.append(UInt32(seq) | 0x1_0000 | UInt32(length) << 17)
             }

@@ -26,6 +26,8 @@ public struct RTPSendStatistics: Sendable, Equatable {
     public var nacksReceived: Int64 = 0
     /// Sequence numbers NACKed that were no longer in the ring.
     public var retransmissionMisses: Int64 = 0
+    /// NACKed packets not resent because the send queue was full (`retransmissionQueueLimit`).
+    public var retransmissionsSkipped: Int64 = 0
     public var plisReceived: Int64 = 0
     public var firsReceived: Int64 = 0
     public var senderReportsSent: Int64 = 0
