@@ -129,6 +129,10 @@ import Testing
             return s.screen == "ended" && !s.devicesOpen
         }
         rogue.stop()
+        // The end of the call is summed up in one line of figures, no address in it.
+        let quality = kiosk.log.split(separator: "\n").first { $0.contains("call quality") }.map(String.init) ?? ""
+        #expect(quality.contains("frames_sent=") && quality.contains("target_bitrate=") && quality.contains("pair=host-host"), "\(quality)")
+        #expect(quality.range(of: #"\d+\.\d+\.\d+\.\d+"#, options: .regularExpression) == nil, "\(quality)")
         let answersSoFar = endpoint.received.filter { if case .answer = $0.message { true } else { false } }.count
         let afterEnd = try RoguePeer()
         defer { afterEnd.stop() }

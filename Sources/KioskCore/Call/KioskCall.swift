@@ -462,6 +462,23 @@ public actor KioskCall {
     private func endPeer() {
         generation += 1
         restartPending = false
+        if let driver {
+            // One line per call for IT: how it went (figures only; commands run in order, so
+            // this is answered before the stop).
+            let logger = self.logger
+            let counters = media.counters
+            driver.submit(.stats { s in
+                logger.info("call quality", metadata: [
+                    "frames_sent": "\(s.videoFramesSent)", "frames_received": "\(s.videoFramesReceived)",
+                    "frames_decoded": "\(counters.videoFramesDecoded)", "keyframes_received": "\(s.videoKeyframesReceived)",
+                    "nacks_sent": "\(s.nacksSent)", "nacks_received": "\(s.nacksReceived)",
+                    "retransmissions": "\(s.retransmissionsSent)", "plis_sent": "\(s.plisSent)", "plis_received": "\(s.plisReceived)",
+                    "target_bitrate": "\(s.targetBitrate ?? 0)", "remote_estimate": "\(s.remoteEstimatedBitrate ?? 0)",
+                    "send_rate_decreases": "\(s.sendRateDecreases)",
+                    "rtt_ms": "\(s.roundTripMilliseconds.map { Int($0) } ?? -1)", "pair": "\(s.selectedPair ?? "none")",
+                ])
+            })
+        }
         media.stop()
         driver?.stop()
         driver = nil
