@@ -71,6 +71,8 @@ public struct NegotiatedMedia: Hashable, Sendable {
     /// RFC 8843 §15.1 MID header extension id, if both sides listed it.
     public var midExtensionID: UInt16?
     public var absSendTimeExtensionID: UInt16?
+    /// The transport-wide sequence number's id, if both sides listed it.
+    public var transportCCExtensionID: UInt16? = nil
     /// Our direction for this medium after offer/answer.
     public var direction: SDPDirection
 

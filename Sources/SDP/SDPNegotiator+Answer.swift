@@ -44,7 +44,7 @@ extension SDPNegotiator {
                                          receives: wanted.receives && offeredDirection.sends)
             // RFC 8285 §6: keep the offerer's ids; flip a declared direction.
             let extmaps = (offered.extmaps + offer.extmaps)
-                .filter { $0.uri == SDPExtensionURI.mid || $0.uri == SDPExtensionURI.absSendTime }
+                .filter { [SDPExtensionURI.mid, SDPExtensionURI.absSendTime, SDPExtensionURI.transportWideCC].contains($0.uri) }
                 .map { SDPExtmap(id: $0.id, direction: $0.direction?.reversed, uri: $0.uri) }
 
             var m = section(offered.kind, pt: codec.payloadType, mid: mid, local: local, setup: setup,
@@ -60,7 +60,7 @@ extension SDPNegotiator {
                 haveAudio = true
             } else {
                 let offeredFeedback = SDPFeedbackSet(offered.rtcpFeedbacks(for: codec.payloadType))
-                m.rtcpFeedbacks = supportedFeedback
+                m.rtcpFeedbacks = answeredFeedback
                     .filter { offeredFeedback.contains($0.flag) }
                     .map { SDPRtcpFeedback(payloadType: codec.payloadType, type: $0.type, parameter: $0.parameter) }
                 haveVideo = true

@@ -111,6 +111,7 @@ extension SDPNegotiator {
             feedback: SDPFeedbackSet(o.rtcpFeedbacks(for: pt)).intersection(SDPFeedbackSet(a.rtcpFeedbacks(for: pt))),
             midExtensionID: extensionID(SDPExtensionURI.mid),
             absSendTimeExtensionID: extensionID(SDPExtensionURI.absSendTime),
+            transportCCExtensionID: extensionID(SDPExtensionURI.transportWideCC),
             direction: SDPDirection(sends: ours.sends && theirs.receives, receives: ours.receives && theirs.sends))
     }
 }

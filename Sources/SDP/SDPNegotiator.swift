@@ -11,12 +11,17 @@ public enum SDPNegotiator {
     static let supportedFeedback: [(flag: SDPFeedbackSet, type: String, parameter: String?)] = [
         (.nack, "nack", nil), (.pli, "nack", "pli"), (.fir, "ccm", "fir"),
     ]
+    /// Also answered when offered: REMB (the sender's rate follows it) and transport-cc (the
+    /// kiosk sends transport-wide feedback for every packet that carries the sequence number).
+    static let answeredFeedback: [(flag: SDPFeedbackSet, type: String, parameter: String?)] =
+        [(.remb, "goog-remb", nil), (.transportCC, "transport-cc", nil)] + supportedFeedback
     static let rtpProto = "UDP/TLS/RTP/SAVPF"
 
     /// A Unified Plan offer: BUNDLE of audio (mid 0) and video (mid 1), rtcp-mux, actpass.
     public static func makeOffer(_ local: SDPLocalParameters, sessionID: UInt64, version: UInt64) -> SessionDescription {
         var sd = sessionSkeleton(local, sessionID: sessionID, version: version)
-        let extmaps = [SDPExtmap(id: 1, uri: SDPExtensionURI.mid), SDPExtmap(id: 2, uri: SDPExtensionURI.absSendTime)]
+        let extmaps = [SDPExtmap(id: 1, uri: SDPExtensionURI.mid), SDPExtmap(id: 2, uri: SDPExtensionURI.absSendTime),
+                       SDPExtmap(id: 3, uri: SDPExtensionURI.transportWideCC)]
 
         var audio = section(.audio, pt: opus.pt, mid: "0", local: local, setup: .actpass,
                             direction: local.audioDirection, ssrc: local.audioSSRC,
@@ -28,9 +33,9 @@ public enum SDPNegotiator {
                             direction: local.videoDirection, ssrc: local.videoSSRC,
                             trackID: local.videoTrackID, extmaps: extmaps, rtcpRsize: true)
         video.rtpmaps = [SDPRtpMap(payloadType: vp8.pt, encodingName: vp8.name, clockRate: vp8.clockRate)]
-        // goog-remb is offered so Chromium sends REMB estimates; rtx and transport-cc are not.
-        video.rtcpFeedbacks = [SDPRtcpFeedback(payloadType: vp8.pt, type: "goog-remb")]
-            + supportedFeedback.map { SDPRtcpFeedback(payloadType: vp8.pt, type: $0.type, parameter: $0.parameter) }
+        // goog-remb so Chromium sends REMB estimates, transport-cc so it adapts to our
+        // transport-wide feedback; rtx is not offered yet.
+        video.rtcpFeedbacks = answeredFeedback.map { SDPRtcpFeedback(payloadType: vp8.pt, type: $0.type, parameter: $0.parameter) }
 
         sd.media = [audio, video]
         sd.groups = [SDPGroup(semantics: "BUNDLE", mids: ["0", "1"])]

@@ -178,6 +178,9 @@ public enum SDPExtensionURI {
     /// RFC 8843 §15.1 (BUNDLE demultiplexing by MID).
     public static let mid = "urn:ietf:params:rtp-hdrext:sdes:mid"
     public static let absSendTime = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
+    /// draft-holmer-rmcat-transport-wide-cc-extensions-01: one sequence number across streams,
+    /// for transport-wide feedback.
+    public static let transportWideCC = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 }
 
 /// `a=msid:<stream> [<track>]` (RFC 8830 §2).

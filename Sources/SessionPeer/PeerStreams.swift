@@ -47,6 +47,9 @@ struct PeerStreams: SansIOMachine {
     /// The send rate the receiver's RR loss and REMB allow, and the pacer that holds video to it.
     private(set) var rate: SendRateController
     private var pacer: Pacer
+    /// Transport-wide feedback to the remote sender, when negotiated (its extension id).
+    private var transportFeedback: TransportFeedbackRecorder?
+    private let transportCCExtensionID: UInt8?
     /// The time of the input being drained (poll has none of its own).
     private var now = Instant.zero
     /// The media half of `PeerStats` (the transport half is the peer's).
@@ -65,6 +68,14 @@ struct PeerStreams: SansIOMachine {
         feedbackBuffer.reserveCapacity(1500 + SRTPSession.maximumOverhead)
         let configuration = setup.configuration
         rate = SendRateController(config: configuration.sendRate)
+        // Never negotiated without being sent: Chromium would take the silence for congestion.
+        if let video = session.video, video.feedback.contains(.transportCC), let id = video.transportCCExtensionID,
+           (1...255).contains(id) {
+            transportCCExtensionID = UInt8(id)
+            transportFeedback = TransportFeedbackRecorder(senderSSRC: setup.videoSSRC)
+        } else {
+            transportCCExtensionID = nil
+        }
         pacer = Pacer(targetBitsPerSecond: configuration.sendRate.startBitsPerSecond)
         let clock = configuration.ntpClock
         if let audio = session.audio, configuration.sendAudio, audio.direction.sends {
@@ -94,6 +105,7 @@ struct PeerStreams: SansIOMachine {
         consider(videoSend?.nextDeadline)
         if let v = videoSend, v.queuedBytes > 0 { consider(pacer.nextSendTime(queuedBytes: v.queuedBytes)) }
         for r in receivers { consider(r.nextDeadline) }
+        consider(transportFeedback?.nextFeedbackAt)
         return deadline
     }
 
@@ -159,6 +171,9 @@ struct PeerStreams: SansIOMachine {
             stats.audioBytesReceived += view.payloadLength
         }
         packet.withUnsafeBytes { raw in
+            if let id = transportCCExtensionID, let r = view.extensionValue(id: id, in: raw), r.count >= 2 {
+                transportFeedback?.record(UInt16(raw[r.lowerBound]) << 8 | UInt16(raw[r.lowerBound + 1]), at: now)
+            }
             receivers[index].handle(view, in: raw, at: now)
         }
     }
@@ -256,7 +271,7 @@ struct PeerStreams: SansIOMachine {
     mutating func poll() -> Output? {
         while started, cursor < 3 + receivers.count {
             let output: Output? = switch cursor {
-            case 0: events.popFirst().map { .event($0) }
+            case 0: events.popFirst().map { .event($0) } ?? pollTransportFeedback()
             case 1: pollSend(video: false)
             case 2: pollSend(video: true)
             default: pollReceiver(cursor - 3)
@@ -296,6 +311,17 @@ struct PeerStreams: SansIOMachine {
         case .timeout, nil:
             return nil
         }
+    }
+
+    /// The transport-wide feedback due now, written into the feedback buffer.
+    private mutating func pollTransportFeedback() -> Output? {
+        guard let due = transportFeedback?.nextFeedbackAt, now >= due else { return nil }
+        let media = session.video?.remotePrimarySSRCs.first ?? 0
+        guard let fb = transportFeedback?.feedback(mediaSSRC: media, at: now) else { return nil }
+        feedbackBuffer.removeAll(keepingCapacity: true)
+        fb.write(to: &feedbackBuffer)
+        stats.transportFeedbacksSent += 1
+        return .send(.feedback, rtcp: true)
     }
 
     private mutating func pollReceiver(_ i: Int) -> Output? {

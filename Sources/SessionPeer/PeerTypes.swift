@@ -145,6 +145,8 @@ public struct PeerStats: Sendable, Equatable, Codable {
     public var targetBitrate: Int?
     public var remoteEstimatedBitrate: Int?
     public var sendRateDecreases = 0
+    /// Transport-wide feedback packets sent to the remote sender (transport-cc negotiated).
+    public var transportFeedbacksSent = 0
     public var audioPacketsSent = 0
     public var audioPacketsReceived = 0
     public var audioBytesReceived = 0

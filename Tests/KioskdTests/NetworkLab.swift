@@ -161,6 +161,16 @@ final class NetworkLab: @unchecked Sendable {
         try Self.run(["ip", "netns", "exec", Self.nat, "tc", "-s", "qdisc", "show", "dev", "n0"], quiet: true)
     }
 
+    /// The clinician's home uplink (browser → internet) through the same kind of bucket.
+    func capClinicianUplink(kbit: Int) throws {
+        try Self.ns(Self.clinician, ["tc", "qdisc", "replace", "dev", "b0", "root", "tbf", "rate", "\(kbit)kbit",
+                                     "burst", "4kb", "latency", "100ms"])
+    }
+
+    func clinicianUplinkQueue() throws -> String {
+        try Self.run(["ip", "netns", "exec", Self.clinician, "tc", "-s", "qdisc", "show", "dev", "b0"], quiet: true)
+    }
+
     func moveKioskAddress(to cidr: String) throws {
         try Self.ns(Self.kiosk, ["ip", "addr", "add", cidr, "dev", "k0"])
         try Self.ns(Self.kiosk, ["ip", "addr", "del", "\(Self.kioskAddress)/24", "dev", "k0"])

@@ -199,6 +199,23 @@ struct NetworkLabTests {
         }
     }
 
+    /// The clinician's home uplink capped at 300 kbit/s: kioskd sends transport-wide feedback
+    /// for every packet, so Chromium's own estimator (delay trend, loss, probing) fits its video
+    /// to the link. Before (no feedback, the kiosk flooding its side too) kioskd decoded
+    /// 0.9–1.9 frames a second from Chromium on this link (issue 12's table).
+    @Test(.timeLimit(.minutes(3))) func aThreeHundredKilobitClinicianUplinkIsFollowedByChromium() async throws {
+        try await Self.scenario("apt-net-cap-clin") { lab, _, kiosk, page in
+            try await Self.call(kiosk, page)
+            try lab.capClinicianUplink(kbit: 300)
+            _ = try await Self.mediaFor(5, kiosk, page)
+            let m = try await Self.mediaFor(10, kiosk, page)
+            let queue = try lab.clinicianUplinkQueue().split(separator: "\n").prefix(3).joined(separator: " | ")
+            let outgoing = try await page.evaluate("window.telehealth.stats().then(s => s.candidatePair?.availableOutgoingBitrate || 0)")
+            print("300 kbit/s clinician uplink: kiosk decoded \(m.kiosk) frames from Chromium in 10 s (after 5 s), Chromium decoded \(m.page); Chromium's estimate \(outgoing); tbf: \(queue)")
+            #expect(m.kiosk >= 100, "kioskd decoded \(m.kiosk) frames from Chromium in 10 s under the cap")
+        }
+    }
+
     /// The direct path is dropped: kiosk and clinician meet relay to relay through coturn, with
     /// the time-limited credentials practice-dev handed both in their welcome.
     @Test(.timeLimit(.minutes(3))) func relayToRelayOverTURNUDPWithRESTCredentials() async throws {

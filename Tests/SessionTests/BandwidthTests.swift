@@ -1,4 +1,6 @@
 @testable import Bandwidth
+import RTP
+@testable import RTPStreams
 import Codecs
 import Media
 import SessionCore
@@ -156,5 +158,44 @@ import Testing
         // Never under 2x2: row 0 = means of rows 0-1 (35, 55); row 1 clamps to the source's last
         // row (55, 75); chroma 1x1 = the mean of its 2x1 (rounded).
         #expect(Array(half.planes) == [35, 55, 55, 75, 102, 201])
+    }
+}
+
+@Suite struct TransportFeedbackRecorderTests {
+    static func at(_ us: Int64) -> Instant { .zero + .microseconds(us) }
+
+    @Test func reportsArrivalsAndGapsEveryHundredMilliseconds() throws {
+        var r = TransportFeedbackRecorder(senderSSRC: 9)
+        // 100, 101, (102 lost), 103 — arriving 1 s + 0, 1 ms, 3.5 ms.
+        r.record(100, at: Self.at(1_000_000))
+        r.record(101, at: Self.at(1_001_000))
+        r.record(103, at: Self.at(1_003_500))
+        let early = r.feedback(mediaSSRC: 7, at: Self.at(1_050_000))
+        #expect(early == nil, "not due before 100 ms")
+        let due = r.feedback(mediaSSRC: 7, at: Self.at(1_100_000))
+        let fb = try #require(due)
+        // Reference time 1 s / 64 ms = 15 (960 ms); deltas in 250 µs from it, then from each other.
+        #expect(fb.senderSSRC == 9 && fb.mediaSSRC == 7 && fb.baseSequenceNumber == 100 && fb.referenceTime == 15)
+        #expect(fb.feedbackPacketCount == 0)
+        #expect(fb.packets.map(\.receiveDelta) == [160, 4, nil, 10])
+        // The next starts after the last reported; a late 102 was already said lost and is not
+        // said again; the next feedback is due 100 ms after the first new arrival.
+        r.record(102, at: Self.at(1_120_000))
+        r.record(104, at: Self.at(1_121_000))
+        let later = r.feedback(mediaSSRC: 7, at: Self.at(1_221_000))
+        let next = try #require(later)
+        #expect(next.baseSequenceNumber == 104 && next.feedbackPacketCount == 1 && next.packets.count == 1)
+        #expect(r.feedbacksSent == 2)
+        // It round-trips through the RTCP parser.
+        var bytes: [UInt8] = []
+        fb.write(to: &bytes)
+        let parsed = try RTCPPacket.parseCompound(bytes)
+        #expect(parsed == [.transportFeedback(fb)])
+    }
+
+    @Test func sequenceNumbersWrap() {
+        #expect(TransportFeedbackRecorder.extend(2, after: 65_534) == 65_538)
+        #expect(TransportFeedbackRecorder.extend(65_535, after: 65_538) == 65_535)
+        #expect(TransportFeedbackRecorder.extend(5, after: nil) == 5)
     }
 }

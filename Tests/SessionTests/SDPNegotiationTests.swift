@@ -52,7 +52,9 @@ extension SDPLocalParameters {
             #expect(text.contains(line + "\r\n"), "missing \(line)")
         }
         #expect(!text.contains("rtx"))
-        #expect(!text.contains("transport-cc"))
+        // Transport-wide feedback is offered (the kiosk sends it), on video, with its extension.
+        #expect(text.contains("a=rtcp-fb:96 transport-cc\r\n"))
+        #expect(text.contains("a=extmap:3 \(SDPExtensionURI.transportWideCC)\r\n"))
         #expect(!text.contains("a=candidate"))
     }
 
@@ -76,10 +78,10 @@ extension SDPLocalParameters {
         #expect(answer.media[0].formats == ["111"])
         #expect(answer.media[1].formats == ["96"])
         #expect(answer.media.allSatisfy { $0.setup == .active && $0.rtcpMux })
-        #expect(answer.media[1].rtcpFeedbacks.map(\.type) == ["nack", "nack", "ccm"])
+        // REMB and transport-cc answered: the kiosk's send rate follows REMB, and it sends
+        // transport-wide feedback so Chromium adapts toward it.
+        #expect(answer.media[1].rtcpFeedbacks.map(\.type) == ["goog-remb", "transport-cc", "nack", "nack", "ccm"])
         #expect(!answer.serialized().contains("rtx"))
-        #expect(!answer.serialized().contains("goog-remb"))
-        #expect(!answer.serialized().contains("transport-cc"))
 
         #expect(s.dtlsRole == .client)
         #expect(s.remoteICEUfrag == "lC4B")
@@ -109,7 +111,7 @@ extension SDPLocalParameters {
         #expect(video.codec == "VP8")
         #expect(video.clockRate == 90000)
         #expect(video.mid == "1")
-        #expect(video.feedback == [.nack, .pli, .fir])
+        #expect(video.feedback == [.nack, .pli, .fir, .remb, .transportCC])
         #expect(video.midExtensionID == 4)
         #expect(video.remoteSSRCs == [3825171726, 2765037669])
         #expect(video.remoteFIDPairs == [SDPFIDPair(primary: 3825171726, retransmission: 2765037669)])
@@ -134,7 +136,7 @@ extension SDPLocalParameters {
         #expect(s.video?.payloadType == 120)
         #expect(s.video?.midExtensionID == 3)
         #expect(s.video?.absSendTimeExtensionID == 4)
-        #expect(s.video?.feedback == [.nack, .pli, .fir])
+        #expect(s.video?.feedback == [.nack, .pli, .fir, .remb, .transportCC])
         #expect(s.video?.remoteFIDPairs == [SDPFIDPair(primary: 712848951, retransmission: 1163672744)])
     }
 
@@ -142,7 +144,7 @@ extension SDPLocalParameters {
         let (offer, _, s) = try answer("safari-offer")
         #expect(offer.media[1].rtpmap(for: offer.media[1].payloadTypes[0])?.encodingName == "H264")
         #expect(s.video?.payloadType == 102)
-        #expect(s.video?.feedback == [.nack, .pli, .fir])
+        #expect(s.video?.feedback == [.nack, .pli, .fir, .remb, .transportCC])
         #expect(s.audio?.payloadType == 111)
         #expect(s.remoteCandidates.count == 2)
         #expect(s.dtlsRole == .client)
@@ -213,7 +215,7 @@ extension SDPLocalParameters {
         }
         #expect(atOfferer.audio?.payloadType == 111)
         #expect(atOfferer.video?.payloadType == 96)
-        #expect(atOfferer.video?.feedback == [.nack, .pli, .fir])
+        #expect(atOfferer.video?.feedback == [.nack, .pli, .fir, .remb, .transportCC])
         #expect(atOfferer.audio?.remoteSSRCs == [clinician.audioSSRC])
         #expect(atOfferer.video?.remoteSSRCs == [clinician.videoSSRC])
         #expect(atAnswerer.audio?.remoteSSRCs == [kiosk.audioSSRC])
