@@ -160,7 +160,12 @@ struct PeerStreams: SansIOMachine {
         guard let view = try? RTPPacketView.parse(packet) else { return }
         var index = receivers.firstIndex { $0.config.remoteSSRC == view.ssrc }
         if index == nil {
-            guard receivers.count < PeerStreams.maxReceiveStreams, let stream = makeReceiver(for: view) else { return }
+            guard receivers.count < PeerStreams.maxReceiveStreams, let stream = makeReceiver(for: view) else {
+                // Not media we take (a probe on an RTX or SSRC-0 stream), but the sender's
+                // estimator counts it: it goes into the transport-wide feedback all the same.
+                if transportCCExtensionID != nil { packet.withUnsafeBytes { recordTransportSequence(view, $0) } }
+                return
+            }
             receivers.append(stream)
             index = receivers.count - 1
         }
@@ -171,11 +176,14 @@ struct PeerStreams: SansIOMachine {
             stats.audioBytesReceived += view.payloadLength
         }
         packet.withUnsafeBytes { raw in
-            if let id = transportCCExtensionID, let r = view.extensionValue(id: id, in: raw), r.count >= 2 {
-                transportFeedback?.record(UInt16(raw[r.lowerBound]) << 8 | UInt16(raw[r.lowerBound + 1]), at: now)
-            }
+            recordTransportSequence(view, raw)
             receivers[index].handle(view, in: raw, at: now)
         }
+    }
+
+    private mutating func recordTransportSequence(_ view: RTPPacketView, _ raw: UnsafeRawBufferPointer) {
+        guard let id = transportCCExtensionID, let r = view.extensionValue(id: id, in: raw), r.count >= 2 else { return }
+        transportFeedback?.record(UInt16(raw[r.lowerBound]) << 8 | UInt16(raw[r.lowerBound + 1]), at: now)
     }
 
     /// A stream for a new SSRC, if its payload type is one we negotiated (RTX is not).
