@@ -28,13 +28,13 @@ public struct Pacer: Sendable {
     /// The rate the queue drains at: the pacing rate, or faster when `queuedBytes` would
     /// otherwise wait longer than `maxQueueTime`.
     func drainRate(queuedBytes: Int) -> Double {
-        let needed = Double(queuedBytes) * 8 / Self.maxQueueTime.seconds
+        let needed = Double(queuedBytes) * 8 / Self.seconds(Self.maxQueueTime)
         return max(rateBitsPerSecond, needed)
     }
 
     private mutating func payDown(at now: Instant, queuedBytes: Int) {
         if let last = updatedAt, now > last {
-            debtBytes = max(0, debtBytes - drainRate(queuedBytes: queuedBytes) * (now - last).seconds / 8)
+            debtBytes = max(0, debtBytes - drainRate(queuedBytes: queuedBytes) * Self.seconds(now - last) / 8)
         }
         if updatedAt.map({ now > $0 }) ?? true { updatedAt = now }
     }
@@ -51,17 +51,12 @@ public struct Pacer: Sendable {
         debtBytes += Double(bytes)
     }
 
+    static func seconds(_ d: Duration) -> Double { Double(d.nanosecondsClamped) / 1e9 }
+
     /// When the debt is paid, if packets are waiting; nil when one may go now.
     public func nextSendTime(queuedBytes: Int) -> Instant? {
         guard debtBytes > 0, let last = updatedAt else { return nil }
         let wait = debtBytes * 8 / drainRate(queuedBytes: queuedBytes)
         return last + .nanoseconds(Int64((wait * 1e9).rounded(.up)))
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let c = components
-        return Double(c.seconds) + Double(c.attoseconds) / 1e18
     }
 }

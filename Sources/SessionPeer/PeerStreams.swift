@@ -47,9 +47,8 @@ struct PeerStreams: SansIOMachine {
     /// The send rate the receiver's RR loss and REMB allow, and the pacer that holds video to it.
     private(set) var rate: SendRateController
     private var pacer: Pacer
-    /// Transport-wide feedback to the remote sender, when negotiated (its extension id).
+    /// Transport-wide feedback to the remote sender, when negotiated.
     private var transportFeedback: TransportFeedbackRecorder?
-    private let transportCCExtensionID: UInt8?
     /// The time of the input being drained (poll has none of its own).
     private var now = Instant.zero
     /// The media half of `PeerStats` (the transport half is the peer's).
@@ -71,10 +70,7 @@ struct PeerStreams: SansIOMachine {
         // Never negotiated without being sent: Chromium would take the silence for congestion.
         if let video = session.video, video.feedback.contains(.transportCC), let id = video.transportCCExtensionID,
            (1...255).contains(id) {
-            transportCCExtensionID = UInt8(id)
-            transportFeedback = TransportFeedbackRecorder(senderSSRC: setup.videoSSRC)
-        } else {
-            transportCCExtensionID = nil
+            transportFeedback = TransportFeedbackRecorder(senderSSRC: setup.videoSSRC, extensionID: UInt8(id))
         }
         pacer = Pacer(targetBitsPerSecond: configuration.sendRate.startBitsPerSecond)
         let clock = configuration.ntpClock
@@ -163,7 +159,7 @@ struct PeerStreams: SansIOMachine {
             guard receivers.count < PeerStreams.maxReceiveStreams, let stream = makeReceiver(for: view) else {
                 // Not media we take (a probe on an RTX or SSRC-0 stream), but the sender's
                 // estimator counts it: it goes into the transport-wide feedback all the same.
-                if transportCCExtensionID != nil { packet.withUnsafeBytes { recordTransportSequence(view, $0) } }
+                if transportFeedback != nil { packet.withUnsafeBytes { recordTransportSequence(view, $0) } }
                 return
             }
             receivers.append(stream)
@@ -182,8 +178,9 @@ struct PeerStreams: SansIOMachine {
     }
 
     private mutating func recordTransportSequence(_ view: RTPPacketView, _ raw: UnsafeRawBufferPointer) {
-        guard let id = transportCCExtensionID, let r = view.extensionValue(id: id, in: raw), r.count >= 2 else { return }
-        transportFeedback?.record(UInt16(raw[r.lowerBound]) << 8 | UInt16(raw[r.lowerBound + 1]), at: now)
+        guard let id = transportFeedback?.extensionID, let r = view.extensionValue(id: id, in: raw) else { return }
+        var reader = ByteReader(UnsafeRawBufferPointer(rebasing: raw[r]))
+        if let sequence = reader.u16() { transportFeedback?.record(sequence, at: now) }
     }
 
     /// A stream for a new SSRC, if its payload type is one we negotiated (RTX is not).

@@ -165,7 +165,7 @@ import Testing
     static func at(_ us: Int64) -> Instant { .zero + .microseconds(us) }
 
     @Test func reportsArrivalsAndGapsEveryHundredMilliseconds() throws {
-        var r = TransportFeedbackRecorder(senderSSRC: 9)
+        var r = TransportFeedbackRecorder(senderSSRC: 9, extensionID: 3)
         // 100, 101, (102 lost), 103 — arriving 1 s + 0, 1 ms, 3.5 ms.
         r.record(100, at: Self.at(1_000_000))
         r.record(101, at: Self.at(1_001_000))

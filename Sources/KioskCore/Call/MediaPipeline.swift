@@ -245,7 +245,6 @@ public final class MediaPipeline: Sendable {
         }
         var vp8: VP8Encoder?
         var ladder = VideoLadder(videoKbps: videoBitrateKbps)
-        var ladderStep = ladder.step
         var scaled: [UInt8] = []
         var captured = 0
         guard let opus = try? OpusEncoder(channels: 1, bitrate: audioBitrateKbps * 1000) else { return }
@@ -269,10 +268,9 @@ public final class MediaPipeline: Sendable {
                     if cameraOn { s.latestSelf = frame }
                 }
                 captured += 1
-                ladder.update(videoKbps: targetKbps)
-                if ladder.step != ladderStep {
-                    logger.info("video resolution step", metadata: ["from": "\(ladderStep)", "to": "\(ladder.step)", "kbps": "\(targetKbps)"])
-                    ladderStep = ladder.step
+                let step = ladder.step
+                if ladder.update(videoKbps: targetKbps) {
+                    logger.info("video resolution step", metadata: ["from": "\(step)", "to": "\(ladder.step)", "kbps": "\(targetKbps)"])
                 }
                 if let driver, cameraOn, ladder.encodes(frame: captured) {
                     // Fewer pixels when the send rate cannot carry the camera's (a new size

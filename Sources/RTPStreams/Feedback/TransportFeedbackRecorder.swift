@@ -14,6 +14,8 @@ public struct TransportFeedbackRecorder: Sendable {
     static let capacity = 512
 
     public let senderSSRC: UInt32
+    /// The RTP header extension id the sequence number comes in (as negotiated).
+    public let extensionID: UInt8
     private var arrivals: [(sequence: Int64, at: Instant)] = []
     /// The next sequence number to report (everything before it was reported).
     private var nextBase: Int64?
@@ -22,8 +24,9 @@ public struct TransportFeedbackRecorder: Sendable {
     public private(set) var nextFeedbackAt: Instant?
     public private(set) var feedbacksSent = 0
 
-    public init(senderSSRC: UInt32) {
+    public init(senderSSRC: UInt32, extensionID: UInt8) {
         self.senderSSRC = senderSSRC
+        self.extensionID = extensionID
         arrivals.reserveCapacity(Self.capacity)
     }
 
