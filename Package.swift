@@ -191,7 +191,7 @@ let package = Package(
         .testTarget(
             name: "KioskdTests",
             dependencies: [
-                "kioskd", "KioskCore", "Media", "Render", "DevTools", "SessionCore", "Signaling", "DTLS", "Codecs", "SessionPeer", "SessionDriver", "ICE",
+                "kioskd", "KioskCore", "Media", "Render", "DevTools", "SessionCore", "Signaling", "DTLS", "Codecs", "SessionPeer", "SessionDriver", "ICE", "Bandwidth",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ],
             swiftSettings: strict

@@ -1,3 +1,4 @@
+import Bandwidth
 import Codecs
 import Foundation
 @testable import KioskCore
@@ -10,10 +11,10 @@ import Testing
     /// The call's send rate is split as the pipeline does: audio and its headers first, 10 %
     /// of the rest for video headers and retransmissions, within 30 kbit/s and the maximum.
     @Test func theEncoderAimsAtWhatTheSendRateLeavesForVideo() {
-        #expect(MediaPipeline.videoKbps(sendBitsPerSecond: 300_000, audioKbps: 32, maxKbps: 800) == 219)
-        #expect(MediaPipeline.videoKbps(sendBitsPerSecond: 100_000, audioKbps: 32, maxKbps: 800) == 39)
-        #expect(MediaPipeline.videoKbps(sendBitsPerSecond: 60_000, audioKbps: 32, maxKbps: 800) == 30)
-        #expect(MediaPipeline.videoKbps(sendBitsPerSecond: 5_000_000, audioKbps: 32, maxKbps: 800) == 800)
+        #expect(SendRateSplit.videoKbps(sendBitsPerSecond: 300_000, audioKbps: 32, maxKbps: 800) == 219)
+        #expect(SendRateSplit.videoKbps(sendBitsPerSecond: 100_000, audioKbps: 32, maxKbps: 800) == 39)
+        #expect(SendRateSplit.videoKbps(sendBitsPerSecond: 60_000, audioKbps: 32, maxKbps: 800) == 30)
+        #expect(SendRateSplit.videoKbps(sendBitsPerSecond: 5_000_000, audioKbps: 32, maxKbps: 800) == 800)
     }
 
     /// A still, textured room and a swaying head whose inside changes every frame.

@@ -1,3 +1,4 @@
+import Bandwidth
 import Codecs
 import DTLS
 import Media
@@ -256,9 +257,8 @@ final class CallSimulation {
                 case .keyframeRequested: s.keyframeRequests += 1
                 case .sendBitrateChanged(let bps):
                     s.sendBitrates.append((now, bps))
-                    // As the kiosk's pipeline: audio's share off the top, 10 % for headers and
-                    // retransmissions, never over the configured rate.
-                    let kbps = min(video.bitrateKbps, max(30, (bps / 1000 - 56) * 9 / 10))
+                    // As the kiosk's pipeline (A's audio stands for 32 kbit/s of Opus).
+                    let kbps = SendRateSplit.videoKbps(sendBitsPerSecond: bps, audioKbps: 32, maxKbps: video.bitrateKbps)
                     if s === a {
                         encoderKbps = kbps
                         try? encoder.setBitrate(kbps: kbps)

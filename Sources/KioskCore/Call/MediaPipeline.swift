@@ -183,24 +183,13 @@ public final class MediaPipeline: Sendable {
     /// The call's send rate changed (the receiver's loss and REMB): the encoder aims at what
     /// is left for video. Called on the engine's thread; the capture loop applies it.
     func setSendBitrate(_ bitsPerSecond: Int) {
-        let kbps = Self.videoKbps(sendBitsPerSecond: bitsPerSecond, audioKbps: audioBitrateKbps, maxKbps: videoBitrateKbps)
+        let kbps = SendRateSplit.videoKbps(sendBitsPerSecond: bitsPerSecond, audioKbps: audioBitrateKbps, maxKbps: videoBitrateKbps)
         shared.withLock { $0.videoTargetKbps = kbps }
     }
 
-    /// Audio's share is its bitrate plus its headers (50 packets/s × ~60 bytes of RTP, SRTP,
-    /// UDP and IP ≈ 24 kbit/s); video keeps 10 % of the rest for its own headers and the
-    /// retransmissions NACKs ask for. Never under 30 kbit/s (libvpx's floor for a picture
-    /// that still moves) nor over the configured maximum.
-    static func videoKbps(sendBitsPerSecond: Int, audioKbps: Int, maxKbps: Int) -> Int {
-        let left = sendBitsPerSecond / 1000 - audioKbps - 24
-        return min(maxKbps, max(30, left * 9 / 10))
-    }
-
-    /// The bounds of the call's send rate for this pipeline's encoders: the configured video
-    /// and audio maxima with their overheads, starting (as libwebrtc) at 300 kbit/s at most.
+    /// The bounds of the call's send rate for this pipeline's encoders.
     public var sendRateConfig: SendRateConfig {
-        let max = ((videoBitrateKbps * 10 + 8) / 9 + audioBitrateKbps + 24) * 1000
-        return SendRateConfig(startBitsPerSecond: 300_000, minBitsPerSecond: 100_000, maxBitsPerSecond: max)
+        SendRateSplit.config(videoKbps: videoBitrateKbps, audioKbps: audioBitrateKbps)
     }
 
     /// From the engine thread: one complete VP8 frame. Drops the oldest beyond a small bound.
