@@ -75,7 +75,7 @@ let package = Package(
         .target(name: "RTPStreams", dependencies: ["RTP", "SessionCore"], swiftSettings: strict),
         .target(name: "Bandwidth", dependencies: ["SessionCore"], swiftSettings: strict),
         .target(name: "Signaling", dependencies: ["SessionCore"], swiftSettings: strict),
-        .target(name: "Codecs", dependencies: ["Media", "COpus", "CVPX"], swiftSettings: strict),
+        .target(name: "Codecs", dependencies: ["Media", "COpus", "CVPX", "CYUV"], swiftSettings: strict),
         .target(
             name: "SessionPeer",
             dependencies: ["ICE", "STUN", "SDP", "DTLS", "SRTP", "RTP", "RTPStreams", "Bandwidth", "SessionCore"],

@@ -14,3 +14,29 @@ public enum OpusFormat {
         }
     }
 }
+
+extension OpusFormat {
+    /// Whether a packet carries in-band FEC (SILK's LBRR data) for the frame before it, read
+    /// from its first bits without decoding: libopus 1.3 (Debian 12) has no
+    /// `opus_packet_has_lbrr`. Only single-frame packets (TOC code 0) in SILK or hybrid mode
+    /// can say yes; anything else answers false (conceal rather than guess).
+    ///
+    /// SILK starts its range-coded frame with one VAD flag per 20 ms SILK frame, then the LBRR
+    /// flag (RFC 6716 §4.2.3). Each is an equiprobable bit, and the range decoder's first
+    /// equiprobable bits are exactly the first payload byte's top bits.
+    public static func carriesFEC(_ packet: UnsafeRawBufferPointer) -> Bool {
+        guard packet.count >= 2 else { return false }
+        let toc = packet[0]
+        let config = Int(toc >> 3)
+        guard config < 16, toc & 0x03 == 0 else { return false }
+        // SILK-only configs 0–11 cycle 10/20/40/60 ms; hybrid 12–15 alternate 10/20 ms.
+        let milliseconds = config < 12 ? [10, 20, 40, 60][config & 3] : [10, 20][config & 1]
+        let silkFrames = max(1, milliseconds / 20)
+        // VAD flags in bits 7… then the LBRR flag (one channel's; the mid channel of stereo).
+        return packet[1] & (0x80 >> silkFrames) != 0
+    }
+
+    public static func carriesFEC(_ packet: [UInt8]) -> Bool {
+        packet.withUnsafeBytes { carriesFEC($0) }
+    }
+}

@@ -47,12 +47,25 @@ struct PeerStreams: SansIOMachine {
     /// The send rate the receiver's RR loss and REMB allow, and the pacer that holds video to it.
     private(set) var rate: SendRateController
     private var pacer: Pacer
+    private var audioLoss = AudioLossExpectation()
     /// Transport-wide feedback to the remote sender, when negotiated.
     private var transportFeedback: TransportFeedbackRecorder?
     /// The time of the input being drained (poll has none of its own).
     private var now = Instant.zero
-    /// The media half of `PeerStats` (the transport half is the peer's).
-    private(set) var stats = PeerStats()
+    /// The media half of `PeerStats` (the transport half is the peer's), streams' own figures
+    /// included.
+    var stats: PeerStats {
+        var s = counters
+        // Counted by the streams: a NACK or PLI is often behind an RR in its compound.
+        s.nacksSent = Int(receivers.reduce(0) { $0 + $1.statistics.nackPacketsSent })
+        s.plisSent = Int(receivers.reduce(0) { $0 + $1.statistics.keyframeRequestsSent })
+        s.videoReceive = receivers.first { $0.config.kind == .video }?.statistics
+        s.audioReceive = receivers.first { $0.config.kind == .audio }?.statistics
+        s.videoSend = videoSend?.statistics
+        s.audioSend = audioSend?.statistics
+        return s
+    }
+    private var counters = PeerStats()
     private var feedbackBuffer: [UInt8] = []
     private var events = FIFOQueue<PeerEvent>(capacity: 8)
     /// Which sub-machine the drain in progress is at: events, audio, video, then receivers.
@@ -125,7 +138,7 @@ struct PeerStreams: SansIOMachine {
         guard started, audioSend != nil, !payload.isEmpty else { return }
         do {
             try audioSend?.sendFrame(payload, rtpTimestamp: rtpTimestamp, at: now)
-            stats.audioPacketsSent += 1
+            counters.audioPacketsSent += 1
         } catch {
             return
         }
@@ -136,7 +149,7 @@ struct PeerStreams: SansIOMachine {
         guard started, videoSend != nil, !frame.isEmpty else { return }
         do {
             try videoSend?.sendFrame(frame, rtpTimestamp: rtpTimestamp, at: now)
-            stats.videoFramesSent += 1
+            counters.videoFramesSent += 1
         } catch {
             return
         }
@@ -167,9 +180,9 @@ struct PeerStreams: SansIOMachine {
         }
         guard let index else { return }
         let isVideo = session.video?.payloadType == view.payloadType
-        if isVideo { stats.videoPacketsReceived += 1 } else {
-            stats.audioPacketsReceived += 1
-            stats.audioBytesReceived += view.payloadLength
+        if isVideo { counters.videoPacketsReceived += 1 } else {
+            counters.audioPacketsReceived += 1
+            counters.audioBytesReceived += view.payloadLength
         }
         packet.withUnsafeBytes { raw in
             recordTransportSequence(view, raw)
@@ -208,9 +221,9 @@ struct PeerStreams: SansIOMachine {
         guard let packets = try? RTCPPacket.parseCompound(packet) else { return }
         for p in packets {
             switch p {
-            case .nack: stats.nacksReceived += 1
-            case .pictureLossIndication: stats.plisReceived += 1
-            case .fullIntraRequest: stats.firsReceived += 1
+            case .nack: counters.nacksReceived += 1
+            case .pictureLossIndication: counters.plisReceived += 1
+            case .fullIntraRequest: counters.firsReceived += 1
             case .bye: events.append(.remoteBye)
             default: break
             }
@@ -220,7 +233,7 @@ struct PeerStreams: SansIOMachine {
             for i in receivers.indices { receivers[i].handleRTCP(p, at: now) }
         }
         if let rtt = videoSend?.statistics.roundTripTime ?? audioSend?.statistics.roundTripTime {
-            stats.roundTripMilliseconds = Double(rtt.nanosecondsClamped) / 1e6
+            counters.roundTripMilliseconds = Double(rtt.nanosecondsClamped) / 1e6
             // NACK retry spacing follows the measured RTT rather than the 100 ms default.
             for i in receivers.indices { receivers[i].setRoundTripTime(rtt) }
             rate.setRoundTripTime(rtt)
@@ -233,6 +246,10 @@ struct PeerStreams: SansIOMachine {
         guard videoSend != nil || audioSend != nil else { return }
         var changed = false
         func blocks(_ list: [RTCPReportBlock]) {
+            for b in list where (b.ssrc == setup.audioSSRC || b.ssrc == setup.videoSSRC)
+                && audioLoss.handleReport(fractionLost: b.fractionLost) {
+                events.append(.audioLossExpected(percent: audioLoss.percent))
+            }
             for b in list where b.ssrc == setup.videoSSRC || b.ssrc == setup.audioSSRC {
                 if rate.handleReport(ssrc: b.ssrc, fractionLost: b.fractionLost,
                                      extendedHighestSequence: b.extendedHighestSequence, at: now) { changed = true }
@@ -243,19 +260,19 @@ struct PeerStreams: SansIOMachine {
         case .senderReport(let sr): blocks(sr.reports)
         case .receiverEstimatedMaxBitrate(let remb)
             where remb.ssrcs.contains(setup.videoSSRC) || remb.ssrcs.contains(setup.audioSSRC):
-            stats.remoteEstimatedBitrate = Int(min(remb.bitrate, UInt64(Int.max)))
+            counters.remoteEstimatedBitrate = Int(min(remb.bitrate, UInt64(Int.max)))
             changed = rate.handleRemoteEstimate(bitsPerSecond: remb.bitrate, at: now)
         default:
             return
         }
-        stats.sendRateDecreases = rate.decreases
+        counters.sendRateDecreases = rate.decreases
         guard changed else { return }
         applyTarget()
     }
 
     /// The pacer, the retransmission budget and (through the event) the encoders follow the target.
     private mutating func applyTarget() {
-        stats.targetBitrate = rate.targetBitsPerSecond
+        counters.targetBitrate = rate.targetBitsPerSecond
         pacer.setTarget(bitsPerSecond: rate.targetBitsPerSecond)
         // Resend only while the queue holds under 500 ms at the target.
         videoSend?.retransmissionQueueLimit = max(1500, rate.targetBitsPerSecond / 8 / 2)
@@ -306,8 +323,8 @@ struct PeerStreams: SansIOMachine {
         case .sendRTP(_, let retransmission):
             let bytes = (video ? videoSend?.packet.count : audioSend?.packet.count) ?? 0
             pacer.sent(bytes: bytes, at: now, queuedBytes: videoSend?.queuedBytes ?? 0)
-            if retransmission { stats.retransmissionsSent += 1 }
-            if video { stats.videoPacketsSent += 1 }
+            if retransmission { counters.retransmissionsSent += 1 }
+            if video { counters.videoPacketsSent += 1 }
             return .send(video ? .video : .audio, rtcp: false)
         case .sendRTCP:
             return .send(video ? .video : .audio, rtcp: true)
@@ -325,7 +342,7 @@ struct PeerStreams: SansIOMachine {
         guard let fb = transportFeedback?.feedback(mediaSSRC: media, at: now) else { return nil }
         feedbackBuffer.removeAll(keepingCapacity: true)
         fb.write(to: &feedbackBuffer)
-        stats.transportFeedbacksSent += 1
+        counters.transportFeedbacksSent += 1
         return .send(.feedback, rtcp: true)
     }
 
@@ -336,13 +353,11 @@ struct PeerStreams: SansIOMachine {
             case .sendRTCP(let bytes):
                 feedbackBuffer.removeAll(keepingCapacity: true)
                 feedbackBuffer.append(contentsOf: bytes)
-                if bytes.count > 8, bytes[1] == 205 { stats.nacksSent += 1 }
-                if bytes.count > 8, bytes[1] == 206 { stats.plisSent += 1 }
                 return .send(.feedback, rtcp: true)
             case .frame(let frame):
                 if kind == .video {
-                    stats.videoFramesReceived += 1
-                    if frame.isKeyframe { stats.videoKeyframesReceived += 1 }
+                    counters.videoFramesReceived += 1
+                    if frame.isKeyframe { counters.videoKeyframesReceived += 1 }
                     return .event(.videoFrame(payload: frame.data, isKeyframe: frame.isKeyframe, rtpTimestamp: frame.rtpTimestamp))
                 }
                 return .event(.audioPacket(payload: frame.data, rtpTimestamp: frame.rtpTimestamp))

@@ -2,6 +2,7 @@ import Bandwidth
 import DTLS
 import ICE
 import RTP
+import RTPStreams
 import SDP
 import SessionCore
 import SRTP
@@ -64,6 +65,9 @@ public enum PeerEvent: Sendable, Equatable {
     /// The send rate (everything: audio, video, headers) the receiver's feedback allows now;
     /// the encoders should aim below it.
     case sendBitrateChanged(bitsPerSecond: Int)
+    /// The loss the audio encoder should protect against with in-band FEC, in percent (from
+    /// the receiver's reports about our audio).
+    case audioLossExpected(percent: Int)
     /// The remote side said goodbye (RTCP BYE).
     case remoteBye
     /// A TURN relay is gone (refused credentials, no answer, the TCP/TLS connection failed):
@@ -176,5 +180,11 @@ public struct PeerStats: Sendable, Equatable, Codable {
     public var selectedPairChanges = 0
     /// The ICE agent in one line: state, role, generation, counts, pair states (no addresses).
     public var iceSummary: String?
+    /// Each stream's own statistics (RFC 3550 counters, NACK, keyframe requests, jitter
+    /// buffer drops): the receive streams of the remote's first audio and video SSRC.
+    public var videoReceive: RTPReceiveStatistics?
+    public var audioReceive: RTPReceiveStatistics?
+    public var videoSend: RTPSendStatistics?
+    public var audioSend: RTPSendStatistics?
     public init() {}
 }

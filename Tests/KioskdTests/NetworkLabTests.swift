@@ -368,7 +368,8 @@ struct NetworkLabTests {
                 if kioskBack == nil, k >= kSeen + 15 { kioskBack = ContinuousClock.now - movedAt }
                 if pageBack == nil, p >= pSeen + 15 { pageBack = ContinuousClock.now - movedAt }
             }
-            print("netlab address change: kiosk decoding again after \(kioskBack.map { "\($0)" } ?? "never"), Chromium after \(pageBack.map { "\($0)" } ?? "never")")
+            let stats = try kiosk.control.stats().inboundVideo
+            print("netlab address change: kiosk decoding again after \(kioskBack.map { "\($0)" } ?? "never"), Chromium after \(pageBack.map { "\($0)" } ?? "never"); the kiosk's own figures: \(stats.freezeCount) freeze(s), longest \(stats.longestFreeze) s, \(stats.pliCount) PLI(s), \(stats.keyFramesDecoded) keyframes decoded")
             let back = try #require(kioskBack.flatMap { k in pageBack.map { max(k, $0) } }, "media did not come back")
             #expect(back <= .seconds(3), "media both ways again \(back) after the address moved")
             #expect(try kiosk.control.status().screen == "in-call", "no Rejoin")

@@ -123,3 +123,34 @@ func compare(_ a: XRGBImage, _ b: XRGBImage, tolerance: Int, ignoring: [PixelRec
     }
     return c
 }
+
+@Suite struct XRGBCanvasTests {
+    /// The table-driven shade must give exactly what blending each pixel gives.
+    @Test func shadeMatchesBlendingEachPixel() {
+        var a = XRGBImage(width: 37, height: 11), b = XRGBImage(width: 37, height: 11)
+        var seed: UInt32 = 12345
+        for y in 0..<11 { for x in 0..<37 {
+            seed = seed &* 1_103_515_245 &+ 12345
+            let c = XRGB(word: seed >> 4)
+            a.withCanvas { $0.row(y)[x] = c.word }
+            b.withCanvas { $0.row(y)[x] = c.word }
+        } }
+        let rect = PixelRect(x: 3, y: -2, width: 40, height: 9)
+        for (colour, alpha) in [(XRGB.black, UInt8(160)), (XRGB(r: 200, g: 30, b: 99), 1), (.white, 254), (.black, 255)] {
+            a.withCanvas { $0.shade(rect, with: colour, alpha: alpha) }
+            b.withCanvas { c in
+                let r = rect.intersection(c.bounds)
+                for y in r.y..<r.maxY { for x in r.x..<r.maxX { c.blend(x: x, y: y, colour: colour, alpha: alpha) } }
+            }
+        }
+        func pixels(_ image: inout XRGBImage) -> [XRGB] {
+            image.withCanvas { c in (0..<11).flatMap { y in (0..<37).map { x in c.pixel(x: x, y: y) } } }
+        }
+        let shaded = pixels(&a), blended = pixels(&b)
+        #expect(zip(shaded, blended).filter { $0 != $1 }.count == 0)
+        // And the shade did something: the top-left corner (outside the rectangle) is untouched,
+        // the inside changed.
+        #expect(shaded[0] == blended[0])
+        #expect(shaded.count == 37 * 11)
+    }
+}

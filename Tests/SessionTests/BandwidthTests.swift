@@ -159,6 +159,29 @@ import Testing
         // row (55, 75); chroma 1x1 = the mean of its 2x1 (rounded).
         #expect(Array(half.planes) == [35, 55, 55, 75, 102, 201])
     }
+
+    @Test func halfScalerAveragesACameraPictureWithLibyuv() {
+        // 640x480 with a value per 2x2 block that libyuv's box filter must give back exactly:
+        // block (bx, by) holds 4 samples whose rounded mean is (bx + by) % 251.
+        let w = 640, h = 480, cw = 320, ch = 240
+        var planes = [UInt8](repeating: 0, count: VideoFrame.byteCount(width: w, height: h))
+        for y in 0..<h { for x in 0..<w {
+            let m = (x / 2 + y / 2) % 251
+            planes[y * w + x] = UInt8(m + (x % 2 == 0 ? (y % 2 == 0 ? 1 : -1) : 0) + 1)
+        } }
+        for i in 0..<(cw * ch) { planes[w * h + i] = 90; planes[w * h + cw * ch + i] = UInt8(i % 200) }
+        var buffer: [UInt8] = []
+        let half = HalfScaler.halve(VideoFrame(width: w, height: h, planes: planes), into: &buffer)
+        #expect(half.width == 320 && half.height == 240)
+        var wrong = 0
+        for by in 0..<240 { for bx in 0..<320 where half.planes[by * 320 + bx] != UInt8((bx + by) % 251 + 1) { wrong += 1 } }
+        #expect(wrong == 0)
+        // Chroma 320x240 → 160x120: U constant, V the mean of each 2x2 block of i % 200.
+        #expect(half.planes[320 * 240] == 90 && half.planes[320 * 240 + 160 * 120 - 1] == 90)
+        let v = 320 * 240 + 160 * 120
+        let expected = (0 + 1 + 320 % 200 + 321 % 200 + 2) / 4 // block (0,0) of V: i = 0, 1, 320, 321
+        #expect(half.planes[v] == UInt8(expected))
+    }
 }
 
 @Suite struct TransportFeedbackRecorderTests {
@@ -197,5 +220,65 @@ import Testing
         #expect(TransportFeedbackRecorder.extend(2, after: 65_534) == 65_538)
         #expect(TransportFeedbackRecorder.extend(65_535, after: 65_538) == 65_535)
         #expect(TransportFeedbackRecorder.extend(5, after: nil) == 5)
+    }
+}
+
+@Suite struct AudioLossExpectationTests {
+    @Test func followsTheReportedLossUpAtOnceAndDownSlowly() {
+        var e = AudioLossExpectation()
+        #expect(e.percent == 5)
+        // A clean first report: none.
+        var seen: [Int] = []
+        for _ in 0..<3 { if e.handleReport(fractionLost: 0) { seen.append(e.percent) } }
+        #expect(seen == [0])
+        // 10 % (26/256): up at once to the level that covers the smoothed 4 %, then 10.
+        seen = []
+        for _ in 0..<4 { if e.handleReport(fractionLost: 26) { seen.append(e.percent) } }
+        #expect(seen == [5, 10])
+        // A single clean report does not bring it down; a run of them does, a level at a time.
+        let moved = e.handleReport(fractionLost: 0) || e.handleReport(fractionLost: 26)
+        #expect(!moved)
+        seen = []
+        for _ in 0..<8 { if e.handleReport(fractionLost: 0) { seen.append(e.percent) } }
+        #expect(seen == [5, 2, 0])
+        // Heavy loss: capped at 25.
+        for _ in 0..<5 { _ = e.handleReport(fractionLost: 128) }
+        #expect(e.percent == 25)
+    }
+}
+
+@Suite struct VideoFreezeDetectorTests {
+    static let frame: Int64 = 33_333_333
+
+    @Test func countsAFreezeAsWebrtcStatsDefinesIt() {
+        var d = VideoFreezeDetector()
+        var t: Int64 = 0
+        for _ in 0..<30 { d.frame(atNanos: t); t += Self.frame }
+        // 120 ms: under max(3 × 33, 33 + 150) = 183 ms, not a freeze.
+        t += 120_000_000 - Self.frame
+        d.frame(atNanos: t)
+        #expect(d.freezeCount == 0)
+        for _ in 0..<10 { t += Self.frame; d.frame(atNanos: t) }
+        // 500 ms without a frame: one freeze of 500 ms.
+        t += 500_000_000
+        d.frame(atNanos: t)
+        #expect(d.freezeCount == 1)
+        #expect(d.totalFreezesNanos == 500_000_000)
+        #expect(d.longestFreezeNanos == 500_000_000)
+        #expect(d.frames == 42)
+        #expect(d.sinceLastFrame(atNanos: t + 7) == 7)
+    }
+
+    @Test func needsFiveGapsBeforeItJudgesAndCountsTheRate() {
+        var d = VideoFreezeDetector()
+        d.frame(atNanos: 0)
+        d.frame(atNanos: 1_000_000_000)
+        #expect(d.freezeCount == 0)
+        var t: Int64 = 1_000_000_000
+        for _ in 0..<15 { t += 66_666_666; d.frame(atNanos: t) }
+        // The 15 frames at 15 fps and the one at 1.0 s, just inside the last second.
+        #expect(d.framesPerSecond(atNanos: t) == 16)
+        #expect(d.framesPerSecond(atNanos: t + 100_000_000) == 14)
+        #expect(d.framesPerSecond(atNanos: t + 2_000_000_000) == 0)
     }
 }

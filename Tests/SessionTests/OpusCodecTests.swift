@@ -205,3 +205,87 @@ private func encodeAll(_ input: [Int16], channels: Int, encoder: OpusEncoder) th
         #expect(encoder.bitrate == 24_000 && encoder.packetLossPercent == 5)
     }
 }
+
+/// The kiosk's audio receive path: which packets carry FEC, and what the receiver makes of gaps.
+@Suite struct OpusReceiverTests {
+    /// A swelling 440 Hz tone, voice-like enough for SILK (where in-band FEC lives).
+    static func packets(loss: Int, count: Int = 50) throws -> [[UInt8]] {
+        let encoder = try OpusEncoder(channels: 1, packetLossPercent: loss)
+        var out: [UInt8] = []
+        var packets: [[UInt8]] = []
+        for k in 0..<count {
+            let pcm = (0..<960).map { i -> Int16 in
+                let t = Double(k * 960 + i)
+                return Int16(8_000 * (0.2 + 0.8 * t / Double(count * 960)) * sin(2 * Double.pi * 440 * t / 48_000))
+            }
+            let n = try pcm.withUnsafeBufferPointer { (p) throws(CodecError) -> Int in try encoder.encode(p, into: &out) }
+            packets.append(Array(out[0..<n]))
+        }
+        return packets
+    }
+
+    /// The flag read from the first bits must say exactly when libopus has FEC to decode: where
+    /// it has none, `decodeFEC` falls back to concealment and gives the same samples as PLC.
+    @Test func theFECFlagSaysExactlyWhenLibopusHasFEC() throws {
+        let packets = try Self.packets(loss: 20)
+        var flagged = 0, wrong: [Int] = []
+        for i in 1..<packets.count {
+            func recovered(fec: Bool) throws -> [Int16] {
+                let d = try OpusDecoder()
+                var pcm: [Int16] = []
+                for p in packets[0..<i] { _ = try d.decode(p, into: &pcm) }
+                let n = fec ? try d.decodeFEC(from: packets[i], into: &pcm) : try d.decodeLost(into: &pcm)
+                return Array(pcm[0..<n])
+            }
+            let hasFEC = try recovered(fec: true) != recovered(fec: false)
+            if OpusFormat.carriesFEC(packets[i]) { flagged += 1 }
+            if OpusFormat.carriesFEC(packets[i]) != hasFEC { wrong.append(i) }
+        }
+        #expect(wrong.isEmpty, "packets whose flag is wrong: \(wrong)")
+        // With loss expected libopus protects most packets (here all but those of the last,
+        // loudest stretch); with none expected, none.
+        #expect(flagged > 25, "\(flagged) of 49")
+        #expect(try Self.packets(loss: 0).filter(OpusFormat.carriesFEC).isEmpty)
+        // CELT-only (config >= 16), multi-frame (code 1) and 1-byte packets never answer yes.
+        #expect(!OpusFormat.carriesFEC([0x80, 0xFF, 0xFF]))
+        #expect(!OpusFormat.carriesFEC([0x79, 0xFF, 0xFF]))
+        #expect(!OpusFormat.carriesFEC([0x78]))
+    }
+
+    @Test func aSingleLossIsRebuiltFromFECAndLongerGapsAreConcealed() throws {
+        let packets = try Self.packets(loss: 20)
+        // The encoder protected 21 and 33 (the packets after the first two gaps), not 46.
+        try #require(OpusFormat.carriesFEC(packets[21]) && OpusFormat.carriesFEC(packets[33]))
+        try #require(!OpusFormat.carriesFEC(packets[46]))
+        let receiver = try OpusReceiver()
+        var played = 0
+        for (i, p) in packets.enumerated() {
+            // 20 lost alone; 30–32 lost together; 36–45 (200 ms) lost together.
+            if i == 20 || (30...32).contains(i) || (36...45).contains(i) { continue }
+            let lostBefore = i == 21 ? 1 : i == 33 ? 3 : i == 46 ? 10 : 0
+            receiver.receive(p, lostBefore: lostBefore) { played += $0.count }
+        }
+        let c = receiver.counters
+        #expect(c.packetsDecoded == 36)
+        #expect(c.packetsRecoveredByFEC == 2)
+        // 20 rebuilt; of 30–32 two concealed and 32 rebuilt; 36–45 all concealed (46 has no
+        // FEC), of which only 5 are played.
+        #expect(c.concealedPackets == 12)
+        #expect(c.concealmentEvents == 2)
+        #expect(c.concealedSamples == 12 * 960)
+        #expect(c.totalSamplesReceived == (36 + 2 + 12) * 960)
+        #expect(played == (36 + 2 + 2 + 5) * 960)
+    }
+
+    @Test func withoutFECEveryLostFrameIsConcealed() throws {
+        let packets = try Self.packets(loss: 0)
+        let receiver = try OpusReceiver()
+        for (i, p) in packets.enumerated() where i != 20 {
+            receiver.receive(p, lostBefore: i == 21 ? 1 : 0) { _ in }
+        }
+        #expect(receiver.counters.packetsRecoveredByFEC == 0)
+        #expect(receiver.counters.concealedPackets == 1)
+        #expect(receiver.counters.concealmentEvents == 1)
+    }
+}
+

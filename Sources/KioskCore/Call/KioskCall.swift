@@ -134,6 +134,11 @@ public actor KioskCall {
         await link.stop()
     }
 
+    /// The call's quality figures, both directions (`kioskd control stats`).
+    public func callStats() async -> CallStats {
+        CallStats(state: state, peer: await stats(), media: media.counters)
+    }
+
     public func stats() async -> PeerStats? {
         guard let driver else { return nil }
         return await withCheckedContinuation { continuation in
@@ -403,6 +408,8 @@ public actor KioskCall {
                     media.requestKeyframe()
                 case .sendBitrateChanged(let bps):
                     media.setSendBitrate(bps)
+                case .audioLossExpected(let percent):
+                    media.setAudioLossPercent(percent)
                 case .localCandidate(let candidate, let mid, let index):
                     outgoing.yield(.sendCandidate(SignalingCandidate(candidate: candidate, sdpMid: mid, sdpMLineIndex: index)))
                 case .gatheringComplete:
@@ -467,16 +474,10 @@ public actor KioskCall {
             // this is answered before the stop).
             let logger = self.logger
             let counters = media.counters
+            let state = self.state
             driver.submit(.stats { s in
-                logger.info("call quality", metadata: [
-                    "frames_sent": "\(s.videoFramesSent)", "frames_received": "\(s.videoFramesReceived)",
-                    "frames_decoded": "\(counters.videoFramesDecoded)", "keyframes_received": "\(s.videoKeyframesReceived)",
-                    "nacks_sent": "\(s.nacksSent)", "nacks_received": "\(s.nacksReceived)",
-                    "retransmissions": "\(s.retransmissionsSent)", "plis_sent": "\(s.plisSent)", "plis_received": "\(s.plisReceived)",
-                    "target_bitrate": "\(s.targetBitrate ?? 0)", "remote_estimate": "\(s.remoteEstimatedBitrate ?? 0)",
-                    "send_rate_decreases": "\(s.sendRateDecreases)",
-                    "rtt_ms": "\(s.roundTripMilliseconds.map { Int($0) } ?? -1)", "pair": "\(s.selectedPair ?? "none")",
-                ])
+                let stats = CallStats(state: state, peer: s, media: counters)
+                logger.info("call quality", metadata: stats.logMetadata.mapValues { .string($0) })
             })
         }
         media.stop()

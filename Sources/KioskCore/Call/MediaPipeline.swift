@@ -23,6 +23,26 @@ public final class MediaPipeline: Sendable {
         public var audioPacketsDecoded = 0
         public var audioConcealedPackets = 0
         public var audioFramesPlayed = 0
+        /// webrtc-stats' inbound audio: samples decoded (`totalSamplesReceived`), samples made
+        /// up by concealment, runs of them (`concealmentEvents`), and lost packets rebuilt
+        /// from the next packet's in-band FEC instead.
+        public var audioSamplesReceived = 0
+        public var audioConcealedSamples = 0
+        public var audioConcealmentEvents = 0
+        public var audioPacketsRecoveredByFEC = 0
+        /// The loss the Opus encoder protects against now (percent, from the remote's reports).
+        public var audioEncoderLossPercent = 0
+        public var keyframesDecoded = 0
+        /// The size and bitrate the encoder works at now (the ladder's step, the send rate's share).
+        public var encodedWidth = 0
+        public var encodedHeight = 0
+        public var videoTargetKbps = 0
+        /// webrtc-stats' freeze figures of the clinician's video, as the browser counts them.
+        public var videoFreezeCount = 0
+        public var videoTotalFreezesDuration = 0.0
+        public var videoLongestFreeze = 0.0
+        /// Frames decoded in the last second.
+        public var videoFramesPerSecond = 0
         public var decodedWidth = 0
         public var decodedHeight = 0
         public var remoteAudioLevelDBFS: Double = -120
@@ -49,8 +69,12 @@ public final class MediaPipeline: Sendable {
         var microphoneMuted = false
         var microphoneLevel = 0.0
         var videoQueue: [(payload: [UInt8], keyframe: Bool)] = []
-        var audioQueue: [[UInt8]] = []
+        /// Each packet with the count of packets lost just before it (concealed, or the last
+        /// one rebuilt from this packet's FEC).
+        var audioQueue: [(lostBefore: Int, payload: [UInt8])] = []
         var audioLost = 0
+        var audioLossPercent = AudioLossExpectation().percent
+        var freezes = VideoFreezeDetector()
         var latestRemote: VideoFrame?
         /// After a dropped or undecodable frame, inter frames are useless until a keyframe.
         var awaitingKeyframe = false
@@ -94,7 +118,14 @@ public final class MediaPipeline: Sendable {
         self.logger = logger
     }
 
-    public var counters: Counters { shared.withLock { $0.counters } }
+    public var counters: Counters {
+        let now = MonotonicClock.now().nanoseconds
+        return shared.withLock { s in
+            var c = s.counters
+            c.videoFramesPerSecond = s.freezes.framesPerSecond(atNanos: now)
+            return c
+        }
+    }
     public var latestRemoteFrame: VideoFrame? { shared.withLock { $0.latestRemote } }
     var latestSelfFrame: VideoFrame? { shared.withLock { $0.latestSelf } }
     /// The microphone's recent level for a meter, 0 (silence, −60 dBFS or less) to 1 (0 dBFS).
@@ -146,6 +177,7 @@ public final class MediaPipeline: Sendable {
                 s.audioQueue.removeAll(keepingCapacity: true)
                 s.audioLost = 0
                 s.awaitingKeyframe = false
+                s.freezes = VideoFreezeDetector()
             }
             s.driver = driver
             s.keyframeWanted = true
@@ -219,9 +251,13 @@ public final class MediaPipeline: Sendable {
         shared.withLock { s in
             guard s.running else { return }
             if s.audioQueue.count >= 50 { s.audioQueue.removeFirst() }
-            s.audioQueue.append(payload)
+            s.audioQueue.append((s.audioLost, payload))
+            s.audioLost = 0
         }
     }
+
+    /// The remote's reports say how much of our audio is lost: Opus protects that much.
+    func setAudioLossPercent(_ percent: Int) { shared.withLock { $0.audioLossPercent = percent } }
 
     func audioLost(_ count: Int) { shared.withLock { $0.audioLost += count } }
 
@@ -236,20 +272,25 @@ public final class MediaPipeline: Sendable {
         var ladder = VideoLadder(videoKbps: videoBitrateKbps)
         var scaled: [UInt8] = []
         var captured = 0
-        guard let opus = try? OpusEncoder(channels: 1, bitrate: audioBitrateKbps * 1000) else { return }
+        guard let opus = try? OpusEncoder(channels: 1, bitrate: audioBitrateKbps * 1000,
+                                          packetLossPercent: shared.withLock { $0.audioLossPercent }) else { return }
+        shared.withLock { $0.counters.audioEncoderLossPercent = opus.packetLossPercent }
         var encoded: [UInt8] = []
         var opusOut: [UInt8] = []
         var meter = LevelMeter()
         let start = MonotonicClock.now()
         var audioTimestamp: UInt32 = 0
         while true {
-            let (current, driver, wantKey, cameraOn, muted, targetKbps) = shared.withLock { s -> (Bool, PeerDriver?, Bool, Bool, Bool, Int) in
+            let (current, driver, wantKey, cameraOn, muted, targetKbps, lossPercent) = shared.withLock { s -> (Bool, PeerDriver?, Bool, Bool, Bool, Int, Int) in
                 let k = s.keyframeWanted && s.driver != nil
                 if k { s.keyframeWanted = false }
                 return (s.captureGeneration == generation, s.running ? s.driver : nil, k, s.cameraEnabled, s.microphoneMuted,
-                        s.videoTargetKbps ?? videoBitrateKbps)
+                        s.videoTargetKbps ?? videoBitrateKbps, s.audioLossPercent)
             }
             guard current else { return }
+            if opus.packetLossPercent != lossPercent, (try? opus.setPacketLossPercent(lossPercent)) != nil {
+                shared.withLock { $0.counters.audioEncoderLossPercent = lossPercent }
+            }
             let now = MonotonicClock.now()
             if let frame = try? camera.nextFrame(now: now.nanoseconds, timeoutMillis: 0) {
                 shared.withLock { s in
@@ -276,6 +317,9 @@ public final class MediaPipeline: Sendable {
                         shared.withLock { s in
                             s.counters.videoFramesEncoded += 1
                             if info.isKeyframe { s.counters.keyframesEncoded += 1 }
+                            s.counters.encodedWidth = frame.width
+                            s.counters.encodedHeight = frame.height
+                            s.counters.videoTargetKbps = targetKbps
                         }
                     } else if wantKey {
                         requestKeyframe()
@@ -305,42 +349,59 @@ public final class MediaPipeline: Sendable {
     }
 
     private func decodeLoop() {
-        guard let vp8 = try? VP8Decoder(), let opus = try? OpusDecoder(channels: 1) else { return }
+        guard let vp8 = try? VP8Decoder(), let opus = try? OpusReceiver(channels: 1) else { return }
         let speaker = speakerBox.value
         do { try speaker?.start() } catch { logger.error("cannot open the speaker", metadata: ["error": "\(error)"]) }
         defer { speaker?.stop() }
-        var pcm: [Int16] = []
         var played = 0
         // One reused buffer for the speaker: no allocation per packet.
         var out = AudioFrame(samples: [])
         out.samples.reserveCapacity(OpusFormat.samplesPerChannel20ms * 2)
-        func play(_ n: Int) {
+        var levelSum: Double = 0
+        var levelCount = 0
+        func play(_ pcm: UnsafeBufferPointer<Int16>) {
+            var sum: Double = 0
+            for v in pcm { sum += Double(v) * Double(v) }
+            levelSum += sum / Double(max(1, pcm.count))
+            levelCount += 1
             guard let speaker else { return }
             out.samples.removeAll(keepingCapacity: true)
-            out.samples.append(contentsOf: pcm[0..<n])
+            out.samples.append(contentsOf: pcm)
             if (try? speaker.write(out)) != nil { played += 1 }
         }
         var frame = VideoFrame(width: 2, height: 2, y: 0, u: 128, v: 128)
-        var levelSum: Double = 0
-        var levelCount = 0
+        let audioBase = shared.withLock { s in
+            var b = OpusReceiver.Counters()
+            b.packetsDecoded = s.counters.audioPacketsDecoded
+            b.concealedPackets = s.counters.audioConcealedPackets
+            b.concealedSamples = s.counters.audioConcealedSamples
+            b.concealmentEvents = s.counters.audioConcealmentEvents
+            b.packetsRecoveredByFEC = s.counters.audioPacketsRecoveredByFEC
+            b.totalSamplesReceived = s.counters.audioSamplesReceived
+            return b
+        }
         while true {
-            let (running, videos, audios, lost) = shared.withLock { s -> (Bool, [([UInt8], Bool)], [[UInt8]], Int) in
+            let (running, videos, audios) = shared.withLock { s -> (Bool, [([UInt8], Bool)], [(lostBefore: Int, payload: [UInt8])]) in
                 let v = s.videoQueue.map { ($0.payload, $0.keyframe) }
                 let a = s.audioQueue
-                let l = s.audioLost
                 s.videoQueue.removeAll(keepingCapacity: true)
                 s.audioQueue.removeAll(keepingCapacity: true)
-                s.audioLost = 0
-                return (s.running, v, a, l)
+                return (s.running, v, a)
             }
             guard running else { return }
-            for (payload, _) in videos {
+            for (payload, keyframe) in videos {
                 do {
                     if try vp8.decode(payload, into: &frame) {
                         let decoded = frame
+                        let at = MonotonicClock.now().nanoseconds
                         shared.withLock { s in
                             s.latestRemote = decoded
                             s.counters.videoFramesDecoded += 1
+                            if keyframe { s.counters.keyframesDecoded += 1 }
+                            s.freezes.frame(atNanos: at)
+                            s.counters.videoFreezeCount = s.freezes.freezeCount
+                            s.counters.videoTotalFreezesDuration = Double(s.freezes.totalFreezesNanos) / 1e9
+                            s.counters.videoLongestFreeze = Double(s.freezes.longestFreezeNanos) / 1e9
                             s.counters.decodedWidth = decoded.width
                             s.counters.decodedHeight = decoded.height
                         }
@@ -355,22 +416,17 @@ public final class MediaPipeline: Sendable {
                     break
                 }
             }
-            for _ in 0..<lost {
-                if let n = try? opus.decodeLost(into: &pcm), n > 0 { play(n) }
-            }
-            for payload in audios {
-                if let n = try? opus.decode(payload, into: &pcm), n > 0 {
-                    var sum: Double = 0
-                    for i in 0..<n { sum += Double(pcm[i]) * Double(pcm[i]) }
-                    levelSum += sum / Double(n)
-                    levelCount += 1
-                    play(n)
-                }
-            }
+            for (lostBefore, payload) in audios { opus.receive(payload, lostBefore: lostBefore, play: play) }
             let level = levelCount == 0 ? -120 : 10 * log10(max(levelSum / Double(levelCount), 1e-12) / (32768.0 * 32768.0))
             shared.withLock { s in
-                s.counters.audioPacketsDecoded += audios.count
-                s.counters.audioConcealedPackets += lost
+                // Counters run over the kiosk's lifetime, the receiver's over this call.
+                let c = opus.counters, b = audioBase
+                s.counters.audioPacketsDecoded = b.packetsDecoded + c.packetsDecoded
+                s.counters.audioConcealedPackets = b.concealedPackets + c.concealedPackets
+                s.counters.audioConcealedSamples = b.concealedSamples + c.concealedSamples
+                s.counters.audioConcealmentEvents = b.concealmentEvents + c.concealmentEvents
+                s.counters.audioPacketsRecoveredByFEC = b.packetsRecoveredByFEC + c.packetsRecoveredByFEC
+                s.counters.audioSamplesReceived = b.totalSamplesReceived + c.totalSamplesReceived
                 s.counters.audioFramesPlayed = played
                 if levelCount > 0 { s.counters.remoteAudioLevelDBFS = level }
             }

@@ -44,6 +44,11 @@ public struct ControlClient {
         return try JSONDecoder().decode(ControlStatus.self, from: JSONSerialization.data(withJSONObject: object))
     }
 
+    public func stats() throws -> CallStats {
+        let object = try request(#"{"command":"stats"}"#)
+        return try JSONDecoder().decode(CallStats.self, from: JSONSerialization.data(withJSONObject: object))
+    }
+
     /// Taps the middle of `button` on the screen as drawn (a first tap wakes a hidden tray).
     @discardableResult
     public func press(_ button: String) throws -> String? {

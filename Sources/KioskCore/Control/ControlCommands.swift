@@ -4,6 +4,7 @@ import Render
 /// The control socket's commands, one JSON object per line:
 /// - `{"command":"status"}` → the screen on display (name, texts, buttons with their frames),
 ///   the appointment ID, camera/microphone states on both sides and the call's counters.
+/// - `{"command":"stats"}` → the call's quality figures, both directions (`CallStats`).
 /// - `{"command":"tap","x":640,"y":500}` → `{"button":"join"}` (or null): a touch at that
 ///   screen pixel, hit-tested against what is drawn, exactly like the touch panel.
 /// - `{"command":"screenshot"}` → `{"png":"<base64>"}`, only with `service.control_screenshots`.
@@ -69,6 +70,8 @@ extension KioskController {
         switch request.command {
         case "status":
             return Self.encode(await status())
+        case "stats":
+            return Self.encode(await call.callStats())
         case "tap":
             guard let x = request.x, let y = request.y else { return Self.error("tap needs integer x and y") }
             let button = await tap(x: x, y: y)
@@ -83,7 +86,7 @@ extension KioskController {
             logger.notice("control screenshot", metadata: ["uid": "\(peer.uid)"])
             return Self.encode(["png": Data(png).base64EncodedString()])
         default:
-            return Self.error("unknown command '\(request.command.prefix(32))' (status, tap, screenshot)")
+            return Self.error("unknown command '\(request.command.prefix(32))' (status, stats, tap, screenshot)")
         }
     }
 

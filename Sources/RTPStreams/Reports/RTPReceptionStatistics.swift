@@ -2,7 +2,7 @@ import RTP
 import SessionCore
 
 /// What a receive stream has seen, for RTCP reports and for `getStats`-like monitoring.
-public struct RTPReceiveStatistics: Sendable, Equatable {
+public struct RTPReceiveStatistics: Sendable, Equatable, Codable {
     public var packetsReceived: Int64 = 0
     /// RTP payload bytes (headers and padding excluded).
     public var payloadBytesReceived: Int64 = 0

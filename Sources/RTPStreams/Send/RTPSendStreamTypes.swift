@@ -14,7 +14,7 @@ public enum RTPSendError: Error, Equatable, Sendable {
 }
 
 /// What one sent stream has done, for SR and monitoring.
-public struct RTPSendStatistics: Sendable, Equatable {
+public struct RTPSendStatistics: Sendable, Equatable, Codable {
     /// Original packets (retransmissions excluded), as the SR counts them.
     public var packetsSent: Int64 = 0
     /// Payload bytes of original packets (RFC 3550 §6.4.1 sender's octet count).

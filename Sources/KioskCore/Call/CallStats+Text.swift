@@ -1,0 +1,49 @@
+/// `kioskd control stats` without `--json`: the figures a technician reads first, one
+/// direction per column.
+extension CallStats {
+    public var text: String {
+        func kbps(_ bps: Int) -> String { "\(bps / 1000) kbit/s" }
+        func ms(_ seconds: Double) -> String { "\(Int((seconds * 1000).rounded())) ms" }
+        func percent(_ part: Int, of whole: Int) -> String {
+            whole <= 0 ? "0 %" : "\(Double(part * 1000 / whole) / 10) %"
+        }
+        let iv = inboundVideo, ia = inboundAudio, ov = outboundVideo, oa = outboundAudio, t = transport
+        let rows: [(String, String, String)] = [
+            ("", "from the clinician", "to the clinician"),
+            ("video", "\(iv.frameWidth)x\(iv.frameHeight) \(iv.framesPerSecond) fps", "\(ov.frameWidth)x\(ov.frameHeight) at \(kbps(ov.targetBitrate))"),
+            ("frames", "\(iv.framesDecoded) decoded, \(iv.framesDropped) dropped", "\(ov.framesEncoded) encoded"),
+            ("keyframes", "\(iv.keyFramesDecoded) decoded, \(iv.pliCount) PLIs sent", "\(ov.keyFramesEncoded) encoded, \(ov.pliCount + ov.firCount) PLI/FIR received"),
+            ("freezes", "\(iv.freezeCount), \(ms(iv.totalFreezesDuration)) in all, longest \(ms(iv.longestFreeze))", "(the clinician's browser counts these)"),
+            ("video packets", "\(iv.packetsReceived) received, \(iv.packetsLost) lost, \(iv.retransmittedPacketsReceived) repaired", "\(ov.packetsSent) sent, \(ov.retransmittedPacketsSent) resent, \(percent(Int(ov.remoteFractionLost * 1000), of: 1000)) lost"),
+            ("NACKs", "\(iv.nackCount) sent", "\(ov.nackCount) received"),
+            ("jitter", "video \(ms(iv.jitter)), audio \(ms(ia.jitter))", ""),
+            ("audio", "\(percent(ia.concealedSamples, of: ia.totalSamplesReceived)) concealed, \(ia.packetsRecoveredByFEC) rebuilt by FEC", "\(oa.framesEncoded) frames, FEC for \(oa.fecLossPercent) % loss"),
+            ("audio packets", "\(ia.packetsReceived) received, \(ia.packetsLost) lost", "\(oa.packetsSent) sent, \(percent(Int(oa.remoteFractionLost * 1000), of: 1000)) lost"),
+        ]
+        let w0 = rows.map(\.0.count).max() ?? 0, w1 = rows.map(\.1.count).max() ?? 0
+        func pad(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }
+        var lines = ["call \(state), ICE \(t.iceState), path \(t.selectedCandidatePair ?? "none"), RTT \(t.currentRoundTripTime.map(ms) ?? "unknown")",
+                     "send rate \(kbps(t.availableOutgoingBitrate)) (clinician's estimate \(t.remoteEstimatedBitrate.map(kbps) ?? "none"), \(t.sendRateDecreases) backoffs), ICE restarts \(t.iceRestarts)"]
+        lines += rows.map { "\(pad($0.0, w0))  \(pad($0.1, w1))  \($0.2)" }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The end-of-call log line's fields (figures only).
+    var logMetadata: [String: String] {
+        let iv = inboundVideo, ia = inboundAudio, ov = outboundVideo, t = transport
+        return [
+            "frames_encoded": "\(ov.framesEncoded)", "keyframes_encoded": "\(ov.keyFramesEncoded)",
+            "frames_received": "\(iv.framesReceived)", "frames_decoded": "\(iv.framesDecoded)",
+            "frames_dropped": "\(iv.framesDropped)", "keyframes_decoded": "\(iv.keyFramesDecoded)",
+            "freezes": "\(iv.freezeCount)", "freeze_seconds": "\(iv.totalFreezesDuration)",
+            "video_lost": "\(iv.packetsLost)", "video_repaired": "\(iv.retransmittedPacketsReceived)",
+            "nacks_sent": "\(iv.nackCount)", "nacks_received": "\(ov.nackCount)",
+            "retransmissions": "\(ov.retransmittedPacketsSent)", "plis_sent": "\(iv.pliCount)", "plis_received": "\(ov.pliCount)",
+            "audio_concealed_samples": "\(ia.concealedSamples)", "audio_samples": "\(ia.totalSamplesReceived)",
+            "audio_fec_recovered": "\(ia.packetsRecoveredByFEC)",
+            "target_bitrate": "\(t.availableOutgoingBitrate)", "remote_estimate": "\(t.remoteEstimatedBitrate ?? 0)",
+            "send_rate_decreases": "\(t.sendRateDecreases)",
+            "rtt_ms": "\(t.currentRoundTripTime.map { Int($0 * 1000) } ?? -1)", "pair": "\(t.selectedCandidatePair ?? "none")",
+        ]
+    }
+}
