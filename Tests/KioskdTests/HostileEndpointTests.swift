@@ -122,6 +122,22 @@ import Testing
         #expect(await intruder.stats().videoPacketsReceived == 0)
         intruder.stop()
 
+        // The call's own figures, both ways, from the socket and from `kioskd control stats`.
+        let stats = try kiosk.control.stats()
+        #expect(stats.state == "in-call")
+        #expect(stats.inboundAudio.packetsReceived > 20 && stats.inboundAudio.totalSamplesReceived >= 20 * 960)
+        #expect(stats.outboundVideo.framesEncoded > 0 && stats.outboundVideo.packetsSent > 0 && stats.outboundVideo.frameWidth > 0)
+        #expect(stats.outboundAudio.packetsSent > 20)
+        #expect(stats.transport.selectedCandidatePair == "host-host" && ["connected", "completed"].contains(stats.transport.iceState), "\(stats.transport.iceState)")
+        #expect(stats.transport.availableOutgoingBitrate > 0)
+        let cli = try KioskdProcess.run(["control", "stats", "--config", "\(kiosk.directory)/kioskd.toml"])
+        #expect(cli.status == 0, "\(cli.stderr)")
+        #expect(cli.stdout.contains("path host-host") && cli.stdout.contains("from the clinician") && cli.stdout.contains("freezes"), "\(cli.stdout)")
+        let json = try KioskdProcess.run(["control", "stats", "--json", "--config", "\(kiosk.directory)/kioskd.toml"])
+        let decoded = try JSONDecoder().decode(CallStats.self, from: Data(json.stdout.utf8))
+        #expect(decoded.transport.selectedCandidatePair == "host-host" && decoded.inboundVideo.framesDecoded >= 0)
+        #expect(json.stdout.range(of: #"\d+\.\d+\.\d+\.\d+"#, options: .regularExpression) == nil, "no address in the figures")
+
         // The clinician ends: the ended screen, camera closed; offers are refused again.
         endpoint.send(.sessionEnded(appointmentId: Self.appointment.id, by: .clinician))
         try await eventually("ended, devices closed") {
@@ -131,7 +147,8 @@ import Testing
         rogue.stop()
         // The end of the call is summed up in one line of figures, no address in it.
         let quality = kiosk.log.split(separator: "\n").first { $0.contains("call quality") }.map(String.init) ?? ""
-        #expect(quality.contains("frames_sent=") && quality.contains("target_bitrate=") && quality.contains("pair=host-host"), "\(quality)")
+        #expect(quality.contains("frames_encoded=") && quality.contains("freezes=") && quality.contains("audio_concealed_samples=")
+                && quality.contains("target_bitrate=") && quality.contains("pair=host-host"), "\(quality)")
         #expect(quality.range(of: #"\d+\.\d+\.\d+\.\d+"#, options: .regularExpression) == nil, "\(quality)")
         let answersSoFar = endpoint.received.filter { if case .answer = $0.message { true } else { false } }.count
         let afterEnd = try RoguePeer()

@@ -37,7 +37,13 @@ final class NetworkLab: @unchecked Sendable {
         do { try up() } catch { Self.down(); throw error }
     }
 
-    deinit { Self.down() }
+    deinit {
+        delayLine?.stop()
+        Self.down()
+    }
+
+    /// The delay line in kl-nat, while `impair(delayMilliseconds:)` has one running.
+    private var delayLine: NamespacedProcess?
 
     private func up() throws {
         for ns in Self.namespaces {
@@ -169,6 +175,51 @@ final class NetworkLab: @unchecked Sendable {
 
     func clinicianUplinkQueue() throws -> String {
         try Self.run(["ip", "netns", "exec", Self.clinician, "tc", "-s", "qdisc", "show", "dev", "b0"], quiet: true)
+    }
+
+    /// The path between the clinic and the internet as a bad link, both directions, in the
+    /// clinic's router (kl-nat): `lossPercent` of UDP packets dropped at random (nftables
+    /// numgen, as ../shared/notes/network-faults.md), each direction capped at `kbit` through a
+    /// token bucket with a 100 ms queue, and `delayMilliseconds` added each way by the project's
+    /// TUN delay line (scripts/netlab-delayline.py; this kernel has no netem).
+    func impair(lossPercent: Double = 0, kbit: Int? = nil, delayMilliseconds: Int = 0) throws {
+        if lossPercent > 0 {
+            // Counted once, on arrival from either side (a delayed packet crosses forward twice).
+            try nft(Self.nat, """
+                table inet kl-loss {
+                  chain kl_forward { type filter hook forward priority 0; policy accept;
+                    iifname { "n0", "n1" } meta l4proto udp numgen random mod 1000 < \(Int(lossPercent * 10)) counter drop
+                  }
+                }
+                """)
+        }
+        if let kbit {
+            for dev in ["n0", "n1"] {
+                try Self.ns(Self.nat, ["tc", "qdisc", "replace", "dev", dev, "root", "tbf", "rate", "\(kbit)kbit",
+                                       "burst", "4kb", "latency", "100ms"])
+            }
+        }
+        if delayMilliseconds > 0 {
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("scripts/netlab-delayline.py").path
+            try Self.ns(Self.nat, ["ip", "tuntap", "add", "dev", "dl0", "mode", "tun"])
+            try Self.ns(Self.nat, ["ip", "link", "set", "dl0", "up"])
+            for key in ["all", "default", "dl0", "n0", "n1"] { try Self.ns(Self.nat, ["sysctl", "-qw", "net.ipv4.conf.\(key).rp_filter=0"]) }
+            delayLine = try NamespacedProcess(namespace: Self.nat, ["python3", script, "dl0", String(delayMilliseconds)],
+                                              name: "delayline", readyWhen: "delayline up")
+            // What arrives from either side goes into the delay line; what it writes back comes
+            // in on dl0 and is forwarded by the main table.
+            try Self.ns(Self.nat, ["ip", "route", "add", "default", "dev", "dl0", "table", "100"])
+            try Self.ns(Self.nat, ["ip", "rule", "add", "iif", "n0", "lookup", "100", "pref", "100"])
+            try Self.ns(Self.nat, ["ip", "rule", "add", "iif", "n1", "lookup", "100", "pref", "101"])
+        }
+    }
+
+    /// UDP packets the loss rule dropped so far.
+    func impairmentDrops() throws -> Int {
+        let text = try Self.run(["ip", "netns", "exec", Self.nat, "nft", "list", "table", "inet", "kl-loss"], quiet: true)
+        guard let r = text.range(of: "packets ") else { return 0 }
+        return Int(text[r.upperBound...].prefix { $0.isNumber }) ?? 0
     }
 
     func moveKioskAddress(to cidr: String) throws {

@@ -375,7 +375,8 @@ async function stats() {
       case 'inbound-rtp':
         out.inbound[s.kind] = pick(s, ['ssrc', 'packetsReceived', 'packetsLost', 'bytesReceived', 'jitter', 'framesDecoded',
           'framesReceived', 'framesDropped', 'keyFramesDecoded', 'frameWidth', 'frameHeight', 'framesPerSecond',
-          'audioLevel', 'totalAudioEnergy', 'totalSamplesReceived', 'concealedSamples', 'nackCount', 'pliCount', 'firCount']);
+          'audioLevel', 'totalAudioEnergy', 'totalSamplesReceived', 'concealedSamples', 'concealmentEvents', 'fecPacketsReceived',
+          'nackCount', 'pliCount', 'firCount', 'freezeCount', 'totalFreezesDuration', 'jitterBufferDelay', 'jitterBufferEmittedCount']);
         out.inbound[s.kind].codec = report.get(s.codecId)?.mimeType;
         break;
       case 'outbound-rtp':

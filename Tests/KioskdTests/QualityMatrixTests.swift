@@ -1,0 +1,101 @@
+import DevTools
+import Foundation
+import Testing
+@testable import KioskCore
+
+/// Issue 12's table, measured: the call through the network lab over seven links (loss, caps,
+/// a delay line in the clinic's router, both directions), 30 s of media each, both directions
+/// measured from both sides' own stats (Chromium's getStats, kioskd's `control stats`), beside
+/// the Chromium ↔ Chromium figures of ../shared/notes/network-faults.md. Long: run by
+/// `make bench` (KIOSKD_QUALITY_MATRIX=1, as root), never by `make test`, whose short version
+/// is the 300 kbit/s tests of NetworkLabTests.
+@Suite(.serialized, .enabled(if: NetworkLab.available && ProcessInfo.processInfo.environment["KIOSKD_QUALITY_MATRIX"] != nil,
+                             "make bench runs it (KIOSKD_QUALITY_MATRIX=1, root)"))
+struct QualityMatrixTests {
+    struct Link: Sendable {
+        var name: String
+        var loss: Double = 0
+        var kbit: Int?
+        var delay = 0
+        /// Two Chromiums on the same link: fps / frozen s / audio concealed %.
+        var chromiumPair: String
+    }
+
+    static let links = [
+        Link(name: "clean", chromiumPair: "30 / 0 / 0.1"),
+        Link(name: "5 % loss", loss: 5, chromiumPair: "30 / 0 / 4.2"),
+        Link(name: "10 % loss", loss: 10, chromiumPair: "30 / 0 / 7.3"),
+        Link(name: "10 % loss + 500 kbit/s", loss: 10, kbit: 500, chromiumPair: "29.0 / 0 / 7.8"),
+        Link(name: "300 kbit/s", kbit: 300, chromiumPair: "26.2 / 0.97 / 0.9"),
+        Link(name: "100 ms RTT + 5 % loss", loss: 5, delay: 50, chromiumPair: "29.9 / 0.22 / 4.4"),
+        Link(name: "100 ms RTT + 10 % loss", loss: 10, delay: 50, chromiumPair: "29.9 / 0.44 / 7.1"),
+    ]
+
+    static let seconds = Int(ProcessInfo.processInfo.environment["KIOSKD_QUALITY_SECONDS"] ?? "") ?? 30
+
+    /// One direction over the measured stretch.
+    struct Direction {
+        var fps = 0.0, frozen = 0.0, freezes = 0, concealed = 0.0, plis = 0, jitterBufferMs: Double?
+        var cell: String {
+            String(format: "%.1f / %.2f / %.1f", fps, frozen, concealed) + " (\(freezes) frz, \(plis) PLI"
+                + (jitterBufferMs.map { String(format: ", jb %.0f ms", $0) } ?? "") + ")"
+        }
+    }
+
+    /// Chromium's inbound figures now (video and audio).
+    static func browserSide(_ page: ChromiumPage) async throws -> JSONValue {
+        try await page.evaluate("window.telehealth.stats().then(s => s.inbound)")
+    }
+
+    static func measure(_ link: Link, index: Int) async throws -> (toClinician: Direction, toKiosk: Direction, note: String) {
+        var result: (Direction, Direction, String) = (Direction(), Direction(), "")
+        try await NetworkLabTests.scenario("net-q\(index)", restTURN: false, network: {
+            try $0.impair(lossPercent: link.loss, kbit: link.kbit, delayMilliseconds: link.delay)
+        }) { lab, _, kiosk, page in
+            try await NetworkLabTests.call(kiosk, page)
+            let k0 = try kiosk.control.stats(), b0 = try await browserSide(page)
+            try await Task.sleep(for: .seconds(seconds))
+            let k1 = try kiosk.control.stats(), b1 = try await browserSide(page)
+            let t = Double(seconds)
+            func d(_ key: String, _ kind: String) -> Double { (b1[kind][key].double ?? 0) - (b0[kind][key].double ?? 0) }
+            var toClinician = Direction()
+            toClinician.fps = d("framesDecoded", "video") / t
+            toClinician.frozen = d("totalFreezesDuration", "video")
+            toClinician.freezes = Int(d("freezeCount", "video"))
+            toClinician.concealed = 100 * d("concealedSamples", "audio") / max(1, d("totalSamplesReceived", "audio"))
+            toClinician.plis = Int(d("pliCount", "video"))
+            let emitted = d("jitterBufferEmittedCount", "video")
+            toClinician.jitterBufferMs = emitted > 0 ? 1000 * d("jitterBufferDelay", "video") / emitted : nil
+            var toKiosk = Direction()
+            toKiosk.fps = Double(k1.inboundVideo.framesDecoded - k0.inboundVideo.framesDecoded) / t
+            toKiosk.frozen = k1.inboundVideo.totalFreezesDuration - k0.inboundVideo.totalFreezesDuration
+            toKiosk.freezes = k1.inboundVideo.freezeCount - k0.inboundVideo.freezeCount
+            toKiosk.concealed = 100 * Double(k1.inboundAudio.concealedSamples - k0.inboundAudio.concealedSamples)
+                / Double(max(1, k1.inboundAudio.totalSamplesReceived - k0.inboundAudio.totalSamplesReceived))
+            toKiosk.plis = k1.inboundVideo.pliCount - k0.inboundVideo.pliCount
+            let fec = k1.inboundAudio.packetsRecoveredByFEC - k0.inboundAudio.packetsRecoveredByFEC
+            let drops = link.loss > 0 ? (try? lab.impairmentDrops()) ?? -1 : 0
+            result = (toClinician, toKiosk, "kiosk target \(k1.transport.availableOutgoingBitrate / 1000) kbit/s, "
+                      + "\(k1.outboundVideo.frameWidth)x\(k1.outboundVideo.frameHeight); kiosk rebuilt \(fec) audio packets by FEC; "
+                      + "RTT \(k1.transport.currentRoundTripTime.map { String(format: "%.0f ms", $0 * 1000) } ?? "?"); link dropped \(drops)")
+        }
+        return result
+    }
+
+    @Test(.timeLimit(.minutes(30))) func theSevenLinks() async throws {
+        var rows = ["| link | Chromium ↔ Chromium | Chromium receiving kioskd | kioskd receiving Chromium | notes |",
+                    "| --- | --- | --- | --- | --- |"]
+        for (i, link) in Self.links.enumerated() {
+            let m = try await Self.measure(link, index: i)
+            let row = "| \(link.name) | \(link.chromiumPair) | \(m.toClinician.cell) | \(m.toKiosk.cell) | \(m.note) |"
+            print("quality matrix: \(row)")
+            rows.append(row)
+            #expect(m.toClinician.fps > 0 && m.toKiosk.fps > 0, "media both ways on \(link.name)")
+        }
+        let table = (["\(Self.seconds) s per call; fps / frozen s / audio concealed % (freezes, PLIs sent by the receiver, video jitter-buffer delay)"] + rows)
+            .joined(separator: "\n")
+        print(table)
+        try table.write(toFile: FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-quality-matrix.md").path,
+                        atomically: true, encoding: .utf8)
+    }
+}
