@@ -74,10 +74,19 @@ struct QualityMatrixTests {
                 / Double(max(1, k1.inboundAudio.totalSamplesReceived - k0.inboundAudio.totalSamplesReceived))
             toKiosk.plis = k1.inboundVideo.pliCount - k0.inboundVideo.pliCount
             let fec = k1.inboundAudio.packetsRecoveredByFEC - k0.inboundAudio.packetsRecoveredByFEC
+            let v0 = k0.inboundVideo, v1 = k1.inboundVideo
+            let kioskIn = "kiosk in: \(v1.packetsReceived - v0.packetsReceived) pkts, \(v1.packetsLost - v0.packetsLost) lost, "
+                + "\(v1.retransmittedPacketsReceived - v0.retransmittedPacketsReceived) repaired, \(v1.nackCount - v0.nackCount) NACKs, "
+                + "\(v1.framesDropped - v0.framesDropped) frames dropped, \(v1.keyFramesDecoded - v0.keyFramesDecoded) keyframes"
+            let out = try await page.evaluate("window.telehealth.stats().then(s => s.outbound.video)")
+            let width = out["frameWidth"].int ?? 0, height = out["frameHeight"].int ?? 0
+            let chromiumOut = "Chromium out: \(width)x\(height) at \((out["targetBitrate"].int ?? 0) / 1000) kbit/s, "
+                + "\(out["retransmittedPacketsSent"].int ?? -1) resent"
             let drops = link.loss > 0 ? (try? lab.impairmentDrops()) ?? -1 : 0
             result = (toClinician, toKiosk, "kiosk target \(k1.transport.availableOutgoingBitrate / 1000) kbit/s, "
                       + "\(k1.outboundVideo.frameWidth)x\(k1.outboundVideo.frameHeight); kiosk rebuilt \(fec) audio packets by FEC; "
-                      + "RTT \(k1.transport.currentRoundTripTime.map { String(format: "%.0f ms", $0 * 1000) } ?? "?"); link dropped \(drops)")
+                      + "RTT \(k1.transport.currentRoundTripTime.map { String(format: "%.0f ms", $0 * 1000) } ?? "?"); link dropped \(drops); "
+                      + kioskIn + "; " + chromiumOut)
         }
         return result
     }
