@@ -183,9 +183,13 @@ import Testing
     /// ladder and frame dropping: the reports' loss brings the target under the cap within
     /// 4 s, the encoder steps down to 320x240 (and to 15 fps under 80 kbit/s of video), and the
     /// target then moves around the cap: up 8 % a clean second, down on heavy loss. With loss
-    /// as its only signal (B sends no REMB or TWCC yet) it keeps probing into the queue: 221
-    /// frames in the last 15 s, gaps up to 2.9 s, 17 PLIs. Without the ladder 124 frames and
-    /// 18 PLIs; without the controller nothing after the first seconds.
+    /// as its only signal (B sends no REMB or TWCC yet) it keeps probing into the queue: 165
+    /// frames in the last 15 s, gaps up to 2.8 s, 17 PLIs. Without the ladder 124 frames and
+    /// 18 PLIs; without the controller nothing after the first seconds. (221 frames before B's
+    /// jitter buffer waited for a missing packet from when it showed missing rather than from
+    /// its frame's first packet: B now NACKs longer, and on a saturated link without a delay-
+    /// based estimator the resends cost A more tail drops. Chromium at 300 kbit/s gains: 1 PLI
+    /// instead of 13 per 30 s.)
     @Test func aCapBelowTheStartRateIsFoundAndHeld() throws {
         var link = LinkConfig()
         link.rateBitsPerSecond = 200_000
@@ -200,10 +204,10 @@ import Testing
         let targets = sim.a.sendBitrates.map(\.bps)
         print("cap 200k/100ms: largest frames after 5 s \(sim.frameSizes.dropFirst(150).sorted().suffix(3)), targets \(targets), frames after 5 s \(after5.count) longest gap \(after5.longestGap), tail-dropped \(stats.tailDropped), PLIs \(sim.b.peer.stats.plisSent), decreases \(sim.a.peer.stats.sendRateDecreases)")
         #expect(targets.first == 300_000)
-        #expect(targets.last == 186_977)
-        #expect(after5.count == 221)
-        #expect(after5.longestGap == .nanoseconds(2_928_000_000))
-        #expect(stats.tailDropped == 504)
+        #expect(targets.last == 118_720)
+        #expect(after5.count == 165)
+        #expect(after5.longestGap == .nanoseconds(2_826_440_000))
+        #expect(stats.tailDropped == 563)
         #expect(sim.b.peer.stats.plisSent == 17)
         #expect(sim.a.peer.stats.sendRateDecreases == 8)
     }
@@ -222,10 +226,10 @@ import Testing
         let lifted = sim.a.peer.stats.targetBitrate ?? 0
         let after = Self.frames(sim, from: .zero + .seconds(12), to: .zero + .seconds(24))
         print("cap 300k lifted at 12 s: target \(capped) → \(lifted), targets \(sim.a.sendBitrates.map(\.bps)), frames after \(after.count), longest gap \(after.longestGap)")
-        #expect(capped == 272_214)
-        #expect(lifted == 704_458)
+        #expect(capped == 208_602)
+        #expect(lifted == 544_270)
         #expect(after.count == 361)
-        #expect(after.longestGap == .nanoseconds(62_150_257))
+        #expect(after.longestGap == .nanoseconds(71_006_780))
     }
 
     @Test func tamperedFingerprintFailsWithNoMedia() throws {

@@ -156,8 +156,11 @@ import Testing
         }
         #expect(r.plisOnTheWire == 1)
         #expect(r.receiver.statistics.keyframeRequestsSent == 1)
-        #expect(r.nacksOnTheWire == 3)
-        #expect(r.dropped == 6 && r.received.count == 199)
+        // The wait counts from when the loss showed (the next packet's arrival), not from the
+        // frame's first packet: one NACK more, and one more frame behind it lost its reference.
+        #expect(r.nacksOnTheWire == 4)
+        #expect(r.dropped == 7)
+        #expect(r.received.count == 198)
         #expect(r.received.count + r.dropped == r.sentFrames.count)
         // Every frame from the recovery keyframe on made it.
         let firstKeyAfterLoss = try #require(r.received.dropFirst().firstIndex { $0.isKeyframe })

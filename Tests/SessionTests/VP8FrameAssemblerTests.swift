@@ -1,4 +1,5 @@
 @testable import RTP
+@testable import RTPStreams
 @testable import SessionCore
 import Testing
 
@@ -114,5 +115,98 @@ import Testing
             _ = try insert(&big, B.rtp(seq: 5, ts: 0, ssrc: 1, payload: [0x10] + [UInt8](repeating: 0, count: 1600)))
         }
         #expect(a.heldPackets == 0 && a.nextSequence == nil)
+    }
+}
+
+/// Gaps that are only padding, frames still arriving, and the wait for retransmissions.
+@Suite struct VP8ContinuityTests {
+    typealias B = RTPTestBytes
+
+    private func insert(_ a: inout VP8FrameAssembler, _ packet: [UInt8], at now: Instant = .zero) throws {
+        let view = try RTPPacketView.parse(packet)
+        _ = try packet.withUnsafeBytes { raw in try a.insert(view, in: raw, at: now) }
+    }
+
+    private func frames(_ count: Int, firstSeq: UInt16, gapsAfter: Set<Int> = []) throws -> [[[UInt8]]] {
+        var rng = RTPTestRandom(seed: 7)
+        var packetizer = VP8Packetizer(maxPayloadSize: 500)
+        var seq = firstSeq
+        var out: [[[UInt8]]] = []
+        for i in 0..<count {
+            let f = B.vp8Frame(keyframe: i == 0, size: 1400, rng: &rng)   // 3 packets
+            let ps = try B.vp8Packets(frame: f, firstSeq: seq, ts: UInt32(i * 3000), ssrc: 1, packetizer: &packetizer)
+            seq &+= UInt16(ps.count) &+ (gapsAfter.contains(i) ? 2 : 0)
+            out.append(ps)
+        }
+        return out
+    }
+
+    /// Two sequence numbers lost between frame 0 and frame 1 (probe padding), frame 1 carrying
+    /// the next PictureID: it comes out at once, nothing is waited for.
+    @Test func aGapBeforeTheNextPictureIsSkipped() throws {
+        let f = try frames(2, firstSeq: 100, gapsAfter: [0])
+        var a = VP8FrameAssembler()
+        for p in f[0] + f[1] { try insert(&a, p) }
+        var out: [UInt8] = []
+        let first = a.popFrame(into: &out)
+        #expect(first?.firstSequence == 100)
+        let second = a.popFrame(into: &out)
+        #expect(second?.firstSequence == 105)
+        #expect(a.heldPackets == 0)
+    }
+
+    /// A whole frame lost: the next one's PictureID skips one, so the gap is a picture and the
+    /// frame after it waits (for a retransmission, then the jitter buffer's give-up).
+    @Test func aLostPictureIsNotSkipped() throws {
+        let f = try frames(3, firstSeq: 100)
+        var a = VP8FrameAssembler()
+        for p in f[0] + f[2] { try insert(&a, p) }
+        var out: [UInt8] = []
+        let first = a.popFrame(into: &out)
+        #expect(first?.firstSequence == 100)
+        let waiting = a.popFrame(into: &out)
+        #expect(waiting == nil)
+        #expect(a.earliestArrivalAfterGap == .zero)
+    }
+
+    /// A frame whose packets are still coming in (no sequence number missing) is not given up
+    /// however long it takes; a missing one is given up `retransmissionWait` after it showed,
+    /// which follows the RTT.
+    @Test func theJitterBufferWaitsForArrivingFramesAndForRetransmissions() throws {
+        let f = try frames(3, firstSeq: 100)
+        var j = RTPVideoJitterBuffer(maxDelay: .milliseconds(150))
+        var out: [UInt8] = []
+        func put(_ p: [UInt8], _ ms: Int64) throws {
+            let view = try RTPPacketView.parse(p)
+            _ = try p.withUnsafeBytes { raw in
+                try j.insert(extendedSequence: Int64(view.sequenceNumber), timestamp: view.timestamp, marker: view.marker,
+                             payload: view.payload(in: raw), at: .rtpMS(ms))
+            }
+        }
+        // Frame 0 arrives over 600 ms, one packet at a time: held, never dropped.
+        try put(f[0][0], 0)
+        let early = j.pop(at: .rtpMS(500), into: &out)
+        #expect(early == nil)
+        #expect(j.deadline == .rtpMS(1000))
+        try put(f[0][1], 550)
+        try put(f[0][2], 600)
+        guard case .frame(let first)? = j.pop(at: .rtpMS(600), into: &out) else { Issue.record("frame 0"); return }
+        #expect(first.isKeyframe)
+        // Frame 1's middle packet is lost; frame 2 arrives at 700 ms: the gap shows then.
+        j.setRoundTripTime(.milliseconds(100))
+        #expect(j.retransmissionWait == .milliseconds(250))
+        try put(f[1][0], 650)
+        try put(f[1][2], 700)
+        for p in f[2] { try put(p, 700) }
+        #expect(j.deadline == .rtpMS(950))
+        let beforeDeadline = j.pop(at: .rtpMS(949), into: &out)
+        #expect(beforeDeadline == nil)
+        guard case .dropped(let d)? = j.pop(at: .rtpMS(950), into: &out) else { Issue.record("frame 1 dropped"); return }
+        #expect(d.reason == .incomplete)
+        // Frame 2 is a delta frame after a loss: dropped too, and a keyframe is wanted.
+        guard case .dropped(let d2)? = j.pop(at: .rtpMS(950), into: &out) else { Issue.record("frame 2 dropped"); return }
+        #expect(d2.reason == .missingReference)
+        let wanted = j.takeKeyframeRequest()
+        #expect(wanted)
     }
 }

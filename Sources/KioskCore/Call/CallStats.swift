@@ -28,6 +28,12 @@ public struct CallStats: Codable, Equatable, Sendable {
         public var longestFreeze = 0.0
         public var nackCount = 0
         public var pliCount = 0
+        /// Why frames were given up before decoding (kioskd's own, no webrtc-stats name):
+        /// incomplete after the wait for retransmissions, a delta frame whose reference was
+        /// lost, and missing packets the NACK logic stopped asking for.
+        public var framesDroppedIncomplete = 0
+        public var framesDroppedNoReference = 0
+        public var nackGiveUps = 0
     }
 
     /// The clinician's audio as the kiosk received, decoded and concealed it.
@@ -112,6 +118,9 @@ public struct CallStats: Codable, Equatable, Sendable {
             iv.framesDropped = Int(r.framesDropped)
             iv.nackCount = Int(r.nackPacketsSent)
             iv.pliCount = Int(r.keyframeRequestsSent)
+            iv.framesDroppedIncomplete = Int(r.framesDroppedIncomplete)
+            iv.framesDroppedNoReference = Int(r.framesDroppedNoReference)
+            iv.nackGiveUps = Int(r.nackGiveUps)
         }
         iv.framesDecoded = media.videoFramesDecoded
         // As webrtc-stats counts them: also the frames the decoder never took (no reference).

@@ -385,6 +385,10 @@ async function stats() {
           'qualityLimitationReason', 'retransmittedPacketsSent']);
         out.outbound[s.kind].codec = report.get(s.codecId)?.mimeType;
         break;
+      case 'remote-inbound-rtp':
+        out.remoteInbound = out.remoteInbound || {};
+        out.remoteInbound[s.kind] = pick(s, ['roundTripTime', 'fractionLost', 'packetsLost', 'jitter', 'roundTripTimeMeasurements']);
+        break;
       case 'media-source':
         out.source[s.kind] = pick(s, ['audioLevel', 'totalAudioEnergy', 'width', 'height', 'framesPerSecond', 'frames']);
         break;

@@ -68,6 +68,8 @@ public struct VP8FrameAssembler: Sendable {
     private var highest: Int64 = .min
     private var emittedAny = false
     public private(set) var heldPackets = 0
+    /// The PictureID of the last frame emitted, while frames have come out without a break.
+    private var lastPictureID: UInt16?
     /// Whether any frame has come out (or been dropped): until then an earlier packet can
     /// still move the start back.
     public var hasStarted: Bool { emittedAny }
@@ -167,16 +169,20 @@ public struct VP8FrameAssembler: Sendable {
         while k < target, heldPackets > 0 { clear(k); k += 1 }
         nextSequence = target
         emittedAny = true
+        lastPictureID = nil
         return before - heldPackets
     }
 
     /// The next frame when all its packets are here: its bytes replace `out`'s contents.
     public mutating func popFrame(into out: inout [UInt8]) -> VP8AssembledFrame? {
-        // Padding between frames is consumed silently.
-        while let h = nextSequence, present(h), slot(h).padding {
-            clear(h)
-            nextSequence = h + 1
-        }
+        // Padding between frames is consumed silently; so is a gap that can only have been
+        // padding.
+        repeat {
+            while let h = nextSequence, present(h), slot(h).padding {
+                clear(h)
+                nextSequence = h + 1
+            }
+        } while skipGapBeforeNextPicture()
         guard let head = nextSequence, heldPackets > 0, present(head) else { return nil }
         let first = slot(head)
         guard first.frameStart else { return nil }
@@ -205,8 +211,26 @@ public struct VP8FrameAssembler: Sendable {
         for seq in head...end { clear(seq) }
         nextSequence = end + 1
         emittedAny = true
+        lastPictureID = first.pictureID
         return VP8AssembledFrame(rtpTimestamp: first.timestamp, isKeyframe: first.keyframe, pictureID: first.pictureID,
                                  firstSequence: head, lastSequence: end, byteCount: out.count, completedAt: completedAt)
+    }
+
+    /// Packets missing between the last frame emitted and a held frame start whose PictureID
+    /// is the very next one: nothing of a picture is missing, so they were padding (a sender's
+    /// bandwidth probes, never resent when NACKed). Skips them instead of waiting for them,
+    /// giving the frame up and asking for a keyframe: continuity by PictureID, as libwebrtc's
+    /// VP8 reference finder judges it.
+    private mutating func skipGapBeforeNextPicture() -> Bool {
+        guard let head = nextSequence, !present(head), let last = lastPictureID else { return false }
+        var s = head + 1
+        while s <= highest, !present(s) { s += 1 }
+        guard s <= highest, slot(s).frameStart, let id = slot(s).pictureID else { return false }
+        let next15 = (id &- last) & 0x7FFF == 1
+        let next7 = last <= 0x7F && id <= 0x7F && (id &- last) & 0x7F == 1
+        guard next15 || next7 else { return false }
+        nextSequence = s
+        return true
     }
 
     /// Arrival time of the earliest packet still held (what a jitter-buffer deadline counts from).
@@ -226,6 +250,28 @@ public struct VP8FrameAssembler: Sendable {
         return oldest
     }
 
+    /// When a packet the head is waiting for first showed as missing: the earliest arrival
+    /// among the held packets that came after a missing sequence number. Nil when nothing is
+    /// missing below the highest packet held: the frame at the head is still arriving.
+    public var earliestArrivalAfterGap: Instant? {
+        guard heldPackets > 0, let head = nextSequence, head <= highest else { return nil }
+        var earliest: Instant?
+        var gap = false
+        var seen = 0
+        var s = head
+        while s <= highest, seen < heldPackets {
+            if present(s) {
+                seen += 1
+                let a = slot(s).arrival
+                if gap, earliest.map({ a < $0 }) ?? true { earliest = a }
+            } else {
+                gap = true
+            }
+            s += 1
+        }
+        return earliest
+    }
+
     /// Gives up on the frame at the head (it is incomplete): skips to the next frame start that
     /// is held, or past everything held. Nil when nothing is held.
     public mutating func dropHead() -> VP8DroppedPackets? {
@@ -242,6 +288,7 @@ public struct VP8FrameAssembler: Sendable {
         while k < target { clear(k); k += 1 }
         nextSequence = target
         emittedAny = true
+        lastPictureID = nil
         return VP8DroppedPackets(sequences: head..<target, heldPackets: before - heldPackets, rtpTimestamp: timestamp)
     }
 }

@@ -24,10 +24,18 @@ public enum RTPVideoJitterEvent: Sendable, Equatable {
 }
 
 /// Video jitter buffer: holds VP8 packets until their frame is complete, emits complete frames
-/// in order, gives up on an incomplete frame once its oldest packet has waited `maxDelay`,
-/// and after any loss emits nothing but a keyframe (raising `keyframeNeeded`).
+/// in order, and after any loss emits nothing but a keyframe (raising `keyframeNeeded`).
+///
+/// An incomplete frame is given up only when it cannot be repaired: a packet it needs has been
+/// missing for `retransmissionWait` (long enough for NACKed retransmissions to come back: it
+/// follows the RTT), or nothing at all came for it for `stallLimit`. A frame whose packets are
+/// simply still arriving is never dropped for being slow: a keyframe paced out over a 300 kbit/s
+/// link takes most of a second, and dropping it at 150 ms asked for another, as large, for ever.
 public struct RTPVideoJitterBuffer: Sendable {
+    /// The wait for a retransmission when the RTT is small (or not yet known).
     public let maxDelay: Duration
+    public private(set) var retransmissionWait: Duration
+    public static let stallLimit = Duration.seconds(1)
     private var assembler: VP8FrameAssembler
     /// True until a keyframe is emitted, and again after any frame is lost.
     public private(set) var waitingForKeyframe = true
@@ -35,6 +43,7 @@ public struct RTPVideoJitterBuffer: Sendable {
 
     public init(maxDelay: Duration = .milliseconds(150), capacity: Int = 512, maxPayloadSize: Int = 1500) {
         self.maxDelay = maxDelay
+        retransmissionWait = maxDelay
         assembler = VP8FrameAssembler(capacity: capacity, maxPayloadSize: maxPayloadSize)
     }
 
@@ -69,17 +78,29 @@ public struct RTPVideoJitterBuffer: Sendable {
             }
             return .frame(f)
         }
-        if let oldest = assembler.oldestHeldArrival, now >= oldest + maxDelay, let d = assembler.dropHead() {
+        if let d = deadline, now >= d, let dropped = assembler.dropHead() {
             waitingForKeyframe = true
             keyframeNeeded = true
-            return .dropped(RTPDroppedFrame(rtpTimestamp: d.rtpTimestamp, sequences: d.sequences, reason: .incomplete))
+            return .dropped(RTPDroppedFrame(rtpTimestamp: dropped.rtpTimestamp, sequences: dropped.sequences, reason: .incomplete))
         }
         return nil
     }
 
     /// When a held incomplete frame will be given up.
     public var deadline: Instant? {
-        assembler.oldestHeldArrival.map { $0 + maxDelay }
+        let stalled = assembler.oldestHeldArrival.map { $0 + Self.stallLimit }
+        guard let gap = assembler.earliestArrivalAfterGap.map({ $0 + retransmissionWait }) else { return stalled }
+        return stalled.map { min($0, gap) } ?? gap
+    }
+
+    /// How long a missing packet is waited for: time for at least two NACK round trips, never
+    /// under `base` nor over a second (libwebrtc's NACK module also stops at about that age).
+    public static func retransmissionWait(base: Duration, roundTripTime rtt: Duration) -> Duration {
+        min(max(base, rtt * 2 + .milliseconds(50)), .seconds(1))
+    }
+
+    public mutating func setRoundTripTime(_ rtt: Duration) {
+        retransmissionWait = Self.retransmissionWait(base: maxDelay, roundTripTime: rtt)
     }
 
     /// True once after a loss or an undecodable frame made a keyframe necessary.

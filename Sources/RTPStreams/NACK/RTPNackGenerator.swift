@@ -37,11 +37,14 @@ struct RTPNackGenerator {
     }
 
     let config: RTPNackConfig
+    /// `config.giveUpAfter`, raised with the RTT to match the jitter buffer's wait.
+    var giveUpAfter: Duration
     private(set) var entries: [Entry] = []
     private var highest: Int64?
 
     init(config: RTPNackConfig) {
         self.config = config
+        giveUpAfter = config.giveUpAfter
         entries.reserveCapacity(max(16, config.maxMissing))
     }
 
@@ -102,12 +105,12 @@ struct RTPNackGenerator {
     mutating func collectDue(at now: Instant, roundTripTime rtt: Duration, into due: inout [UInt16]) -> Int {
         // About one RTT apart, but at least three tries must fit before giving up: before the
         // RTT is measured the default guess may be far too high.
-        let spacing = max(min(rtt, config.giveUpAfter / 3), config.minResendInterval)
+        let spacing = max(min(rtt, giveUpAfter / 3), config.minResendInterval)
         var gaveUp = 0
         var kept = 0
         for i in entries.indices {
             var e = entries[i]
-            let expired = now - e.missingSince >= config.giveUpAfter
+            let expired = now - e.missingSince >= giveUpAfter
             let exhausted = e.sent >= config.maxRetries && e.nextSend <= now
             if expired || exhausted {
                 gaveUp += 1
@@ -128,7 +131,7 @@ struct RTPNackGenerator {
     var deadline: Instant? {
         var d: Instant?
         for e in entries {
-            let t = min(e.nextSend, e.missingSince + config.giveUpAfter)
+            let t = min(e.nextSend, e.missingSince + giveUpAfter)
             if let cur = d, cur <= t { continue }
             d = t
         }

@@ -98,7 +98,13 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
     }
 
     /// The RTT measured elsewhere (by the send stream from RR blocks), for NACK spacing.
-    public mutating func setRoundTripTime(_ rtt: Duration) { roundTripTime = rtt }
+    /// NACK spacing, the wait for retransmissions and the NACK give-up all follow the RTT.
+    public mutating func setRoundTripTime(_ rtt: Duration) {
+        roundTripTime = rtt
+        guard video != nil else { return }
+        video?.setRoundTripTime(rtt)
+        if let wait = video?.retransmissionWait, let base = nack?.config.giveUpAfter { nack?.giveUpAfter = max(base, wait) }
+    }
 
     /// Gives a frame buffer back once the decoder is done with it, so the next frame reuses it.
     public mutating func recycle(_ buffer: consuming [UInt8]) {
@@ -307,6 +313,11 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
                 buffer = takeFrameBuffer()
             case .dropped(let d):
                 statistics.framesDropped += 1
+                switch d.reason {
+                case .incomplete: statistics.framesDroppedIncomplete += 1
+                case .missingReference: statistics.framesDroppedNoReference += 1
+                case .overflow: statistics.framesDroppedOverflow += 1
+                }
                 outputs.push(.frameDropped(d))
             }
         }

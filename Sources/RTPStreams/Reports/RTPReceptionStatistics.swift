@@ -32,6 +32,10 @@ public struct RTPReceiveStatistics: Sendable, Equatable, Codable {
     public var framesDelivered: Int64 = 0
     public var keyframesDelivered: Int64 = 0
     public var framesDropped: Int64 = 0
+    /// Why: given up incomplete, a delta frame with its reference lost, the buffer overflowed.
+    public var framesDroppedIncomplete: Int64 = 0
+    public var framesDroppedNoReference: Int64 = 0
+    public var framesDroppedOverflow: Int64 = 0
     /// Audio packets reported missing to the decoder (for concealment or FEC).
     public var audioPacketsConcealed: Int64 = 0
     public var receiverReportsSent: Int64 = 0
