@@ -234,29 +234,17 @@ public struct VP8FrameAssembler: Sendable {
     }
 
     /// Arrival time of the earliest packet still held (what a jitter-buffer deadline counts from).
-    public var oldestHeldArrival: Instant? {
-        guard heldPackets > 0, let head = nextSequence, head <= highest else { return nil }
-        var oldest: Instant?
-        var seen = 0
-        var s = head
-        while s <= highest, seen < heldPackets {
-            if present(s) {
-                seen += 1
-                let a = slot(s).arrival
-                if let o = oldest, o <= a { } else { oldest = a }
-            }
-            s += 1
-        }
-        return oldest
-    }
+    public var oldestHeldArrival: Instant? { earliestArrival(afterGapOnly: false) }
 
     /// When a packet the head is waiting for first showed as missing: the earliest arrival
     /// among the held packets that came after a missing sequence number. Nil when nothing is
     /// missing below the highest packet held: the frame at the head is still arriving.
-    public var earliestArrivalAfterGap: Instant? {
+    public var earliestArrivalAfterGap: Instant? { earliestArrival(afterGapOnly: true) }
+
+    private func earliestArrival(afterGapOnly: Bool) -> Instant? {
         guard heldPackets > 0, let head = nextSequence, head <= highest else { return nil }
         var earliest: Instant?
-        var gap = false
+        var gap = !afterGapOnly
         var seen = 0
         var s = head
         while s <= highest, seen < heldPackets {
