@@ -25,8 +25,10 @@ public final class OpusReceiver: @unchecked Sendable {
     private let decoder: OpusDecoder
     private var pcm: [Int16] = []
 
-    public init(channels: Int = 1) throws(CodecError) {
+    /// - Parameter counters: where to count on from (an earlier call's totals).
+    public init(channels: Int = 1, counters: Counters = Counters()) throws(CodecError) {
         decoder = try OpusDecoder(channels: channels)
+        self.counters = counters
     }
 
     /// Decodes `packet`, after making up the `lostBefore` frames missing just before it. `play`
@@ -58,11 +60,6 @@ public final class OpusReceiver: @unchecked Sendable {
         counters.packetsDecoded += 1
         counters.totalSamplesReceived += n * decoder.channels
         emit(n, play)
-    }
-
-    public func reset() {
-        decoder.reset()
-        counters = Counters()
     }
 
     private func emit(_ samplesPerChannel: Int, _ play: (UnsafeBufferPointer<Int16>) -> Void) {

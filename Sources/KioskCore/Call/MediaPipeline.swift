@@ -74,6 +74,9 @@ public final class MediaPipeline: Sendable {
         var audioQueue: [(lostBefore: Int, payload: [UInt8])] = []
         var audioLost = 0
         var audioLossPercent = AudioLossExpectation().percent
+        /// The Opus receive path's and the freeze detector's own counts: `counters` reads
+        /// its audio and freeze figures from them.
+        var audioReceived = OpusReceiver.Counters()
         var freezes = VideoFreezeDetector()
         var latestRemote: VideoFrame?
         /// After a dropped or undecodable frame, inter frames are useless until a keyframe.
@@ -122,7 +125,17 @@ public final class MediaPipeline: Sendable {
         let now = MonotonicClock.now().nanoseconds
         return shared.withLock { s in
             var c = s.counters
-            c.videoFramesPerSecond = s.freezes.framesPerSecond(atNanos: now)
+            let a = s.audioReceived, f = s.freezes
+            c.audioPacketsDecoded = a.packetsDecoded
+            c.audioConcealedPackets = a.concealedPackets
+            c.audioConcealedSamples = a.concealedSamples
+            c.audioConcealmentEvents = a.concealmentEvents
+            c.audioPacketsRecoveredByFEC = a.packetsRecoveredByFEC
+            c.audioSamplesReceived = a.totalSamplesReceived
+            c.videoFreezeCount = f.freezeCount
+            c.videoTotalFreezesDuration = Double(f.totalFreezesNanos) / 1e9
+            c.videoLongestFreeze = Double(f.longestFreezeNanos) / 1e9
+            c.videoFramesPerSecond = f.framesPerSecond(atNanos: now)
             return c
         }
     }
@@ -349,7 +362,9 @@ public final class MediaPipeline: Sendable {
     }
 
     private func decodeLoop() {
-        guard let vp8 = try? VP8Decoder(), let opus = try? OpusReceiver(channels: 1) else { return }
+        // Audio counts run over the kiosk's lifetime: this call's receiver goes on from them.
+        guard let vp8 = try? VP8Decoder(),
+              let opus = try? OpusReceiver(channels: 1, counters: shared.withLock { $0.audioReceived }) else { return }
         let speaker = speakerBox.value
         do { try speaker?.start() } catch { logger.error("cannot open the speaker", metadata: ["error": "\(error)"]) }
         defer { speaker?.stop() }
@@ -370,16 +385,6 @@ public final class MediaPipeline: Sendable {
             if (try? speaker.write(out)) != nil { played += 1 }
         }
         var frame = VideoFrame(width: 2, height: 2, y: 0, u: 128, v: 128)
-        let audioBase = shared.withLock { s in
-            var b = OpusReceiver.Counters()
-            b.packetsDecoded = s.counters.audioPacketsDecoded
-            b.concealedPackets = s.counters.audioConcealedPackets
-            b.concealedSamples = s.counters.audioConcealedSamples
-            b.concealmentEvents = s.counters.audioConcealmentEvents
-            b.packetsRecoveredByFEC = s.counters.audioPacketsRecoveredByFEC
-            b.totalSamplesReceived = s.counters.audioSamplesReceived
-            return b
-        }
         while true {
             let (running, videos, audios) = shared.withLock { s -> (Bool, [([UInt8], Bool)], [(lostBefore: Int, payload: [UInt8])]) in
                 let v = s.videoQueue.map { ($0.payload, $0.keyframe) }
@@ -399,9 +404,6 @@ public final class MediaPipeline: Sendable {
                             s.counters.videoFramesDecoded += 1
                             if keyframe { s.counters.keyframesDecoded += 1 }
                             s.freezes.frame(atNanos: at)
-                            s.counters.videoFreezeCount = s.freezes.freezeCount
-                            s.counters.videoTotalFreezesDuration = Double(s.freezes.totalFreezesNanos) / 1e9
-                            s.counters.videoLongestFreeze = Double(s.freezes.longestFreezeNanos) / 1e9
                             s.counters.decodedWidth = decoded.width
                             s.counters.decodedHeight = decoded.height
                         }
@@ -419,14 +421,7 @@ public final class MediaPipeline: Sendable {
             for (lostBefore, payload) in audios { opus.receive(payload, lostBefore: lostBefore, play: play) }
             let level = levelCount == 0 ? -120 : 10 * log10(max(levelSum / Double(levelCount), 1e-12) / (32768.0 * 32768.0))
             shared.withLock { s in
-                // Counters run over the kiosk's lifetime, the receiver's over this call.
-                let c = opus.counters, b = audioBase
-                s.counters.audioPacketsDecoded = b.packetsDecoded + c.packetsDecoded
-                s.counters.audioConcealedPackets = b.concealedPackets + c.concealedPackets
-                s.counters.audioConcealedSamples = b.concealedSamples + c.concealedSamples
-                s.counters.audioConcealmentEvents = b.concealmentEvents + c.concealmentEvents
-                s.counters.audioPacketsRecoveredByFEC = b.packetsRecoveredByFEC + c.packetsRecoveredByFEC
-                s.counters.audioSamplesReceived = b.totalSamplesReceived + c.totalSamplesReceived
+                s.audioReceived = opus.counters
                 s.counters.audioFramesPlayed = played
                 if levelCount > 0 { s.counters.remoteAudioLevelDBFS = level }
             }

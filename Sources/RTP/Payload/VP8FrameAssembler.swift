@@ -234,30 +234,32 @@ public struct VP8FrameAssembler: Sendable {
     }
 
     /// Arrival time of the earliest packet still held (what a jitter-buffer deadline counts from).
-    public var oldestHeldArrival: Instant? { earliestArrival(afterGapOnly: false) }
+    public var oldestHeldArrival: Instant? { heldArrivals?.oldest }
 
     /// When a packet the head is waiting for first showed as missing: the earliest arrival
     /// among the held packets that came after a missing sequence number. Nil when nothing is
     /// missing below the highest packet held: the frame at the head is still arriving.
-    public var earliestArrivalAfterGap: Instant? { earliestArrival(afterGapOnly: true) }
+    public var earliestArrivalAfterGap: Instant? { heldArrivals?.afterGap }
 
-    private func earliestArrival(afterGapOnly: Bool) -> Instant? {
+    /// Both of the above in one pass over what is held (a deadline needs both, per packet).
+    public var heldArrivals: (oldest: Instant, afterGap: Instant?)? {
         guard heldPackets > 0, let head = nextSequence, head <= highest else { return nil }
-        var earliest: Instant?
-        var gap = !afterGapOnly
+        var oldest: Instant?, afterGap: Instant?
+        var gap = false
         var seen = 0
         var s = head
         while s <= highest, seen < heldPackets {
             if present(s) {
                 seen += 1
                 let a = slot(s).arrival
-                if gap, earliest.map({ a < $0 }) ?? true { earliest = a }
+                if oldest.map({ a < $0 }) ?? true { oldest = a }
+                if gap, afterGap.map({ a < $0 }) ?? true { afterGap = a }
             } else {
                 gap = true
             }
             s += 1
         }
-        return earliest
+        return oldest.map { ($0, afterGap) }
     }
 
     /// Gives up on the frame at the head (it is incomplete): skips to the next frame start that

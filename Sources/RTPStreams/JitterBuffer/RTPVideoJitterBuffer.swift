@@ -88,9 +88,9 @@ public struct RTPVideoJitterBuffer: Sendable {
 
     /// When a held incomplete frame will be given up.
     public var deadline: Instant? {
-        let stalled = assembler.oldestHeldArrival.map { $0 + Self.stallLimit }
-        guard let gap = assembler.earliestArrivalAfterGap.map({ $0 + retransmissionWait }) else { return stalled }
-        return stalled.map { min($0, gap) } ?? gap
+        guard let held = assembler.heldArrivals else { return nil }
+        let stalled = held.oldest + Self.stallLimit
+        return held.afterGap.map { min(stalled, $0 + retransmissionWait) } ?? stalled
     }
 
     /// How long a missing packet is waited for: time for at least two NACK round trips, never
