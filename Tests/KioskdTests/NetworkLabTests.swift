@@ -77,6 +77,10 @@ struct NetworkLabTests {
         var options = ChromiumBrowser.Options()
         options.networkNamespace = NetworkLab.clinician
         options.extraArguments = ["--ignore-certificate-errors", "--host-resolver-rules=MAP \(NetworkLab.practiceHost) \(NetworkLab.coreAddress)"]
+        // For diagnosis by hand, e.g. KIOSKD_CHROMIUM_ARGS="--enable-logging --log-file=/tmp/c.log --v=1".
+        if let more = ProcessInfo.processInfo.environment["KIOSKD_CHROMIUM_ARGS"] {
+            options.extraArguments += more.split(separator: " ").map(String.init)
+        }
         return options
     }
 

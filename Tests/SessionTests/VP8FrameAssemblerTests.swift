@@ -155,6 +155,39 @@ import Testing
         #expect(a.heldPackets == 0)
     }
 
+    /// A probe is a run of padding packets, and a lossy link drops some of them: lost and
+    /// arrived padding mixed between frame 0 and frame 1 (the next PictureID) is skipped all
+    /// the same, not waited for until the frame is given up and a keyframe asked for.
+    @Test func aGapAmongPaddingBeforeTheNextPictureIsSkipped() throws {
+        let f = try frames(2, firstSeq: 100, gapsAfter: [0])
+        var a = VP8FrameAssembler()
+        for p in f[0] { try insert(&a, p) }
+        try insert(&a, B.rtp(seq: 104, ts: 0, ssrc: 1, payload: []))   // 103 lost, 104 padding
+        for p in f[1] { try insert(&a, p) }
+        var out: [UInt8] = []
+        let first = a.popFrame(into: &out)
+        #expect(first?.firstSequence == 100)
+        let second = a.popFrame(into: &out)
+        #expect(second?.firstSequence == 105)
+        #expect(a.heldPackets == 0)
+    }
+
+    /// Padding that arrived after a gap does not start the wait for a retransmission: only
+    /// media after the gap shows a packet the head needs (frame 1's first packet) is missing.
+    @Test func theWaitForALostPacketStartsAtTheMediaAfterIt() throws {
+        let f = try frames(2, firstSeq: 100, gapsAfter: [0])
+        var a = VP8FrameAssembler()
+        for p in f[0] { try insert(&a, p) }
+        try insert(&a, B.rtp(seq: 104, ts: 0, ssrc: 1, payload: []), at: .rtpMS(0))   // 103 lost
+        var out: [UInt8] = []
+        _ = a.popFrame(into: &out)
+        #expect(a.earliestArrivalAfterGap == nil)
+        for p in f[1].dropFirst() { try insert(&a, p, at: .rtpMS(300)) }             // 105 lost
+        let waiting = a.popFrame(into: &out)
+        #expect(waiting == nil)
+        #expect(a.earliestArrivalAfterGap == .rtpMS(300))
+    }
+
     /// A whole frame lost: the next one's PictureID skips one, so the gap is a picture and the
     /// frame after it waits (for a retransmission, then the jitter buffer's give-up).
     @Test func aLostPictureIsNotSkipped() throws {

@@ -14,7 +14,7 @@ extension CallStats {
             ("frames", "\(iv.framesDecoded) decoded, \(iv.framesDropped) dropped", "\(ov.framesEncoded) encoded"),
             ("keyframes", "\(iv.keyFramesDecoded) decoded, \(iv.pliCount) PLIs sent", "\(ov.keyFramesEncoded) encoded, \(ov.pliCount + ov.firCount) PLI/FIR received"),
             ("freezes", "\(iv.freezeCount), \(ms(iv.totalFreezesDuration)) in all, longest \(ms(iv.longestFreeze))", "(the clinician's browser counts these)"),
-            ("video packets", "\(iv.packetsReceived) received, \(iv.packetsLost) lost, \(iv.retransmittedPacketsReceived) repaired", "\(ov.packetsSent) sent, \(ov.retransmittedPacketsSent) resent, \(percent(Int(ov.remoteFractionLost * 1000), of: 1000)) lost"),
+            ("video packets", "\(iv.packetsReceived) received (\(iv.paddingPacketsReceived) padding), \(iv.packetsLost) lost, \(iv.retransmittedPacketsReceived) repaired", "\(ov.packetsSent) sent, \(ov.retransmittedPacketsSent) resent, \(percent(Int(ov.remoteFractionLost * 1000), of: 1000)) lost"),
             ("NACKs", "\(iv.nackCount) sent", "\(ov.nackCount) received"),
             ("jitter", "video \(ms(iv.jitter)), audio \(ms(ia.jitter))", ""),
             ("audio", "\(percent(ia.concealedSamples, of: ia.totalSamplesReceived)) concealed, \(ia.packetsRecoveredByFEC) rebuilt by FEC", "\(oa.framesEncoded) frames, FEC for \(oa.fecLossPercent) % loss"),

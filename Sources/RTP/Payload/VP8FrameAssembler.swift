@@ -218,17 +218,20 @@ public struct VP8FrameAssembler: Sendable {
 
     /// Packets missing between the last frame emitted and a held frame start whose PictureID
     /// is the very next one: nothing of a picture is missing, so they were padding (a sender's
-    /// bandwidth probes, never resent when NACKed). Skips them instead of waiting for them,
-    /// giving the frame up and asking for a keyframe: continuity by PictureID, as libwebrtc's
-    /// VP8 reference finder judges it.
+    /// bandwidth probes, never resent when NACKed). Skips them, and the padding that arrived
+    /// among them (a probe is a run of padding packets, some of which a lossy link drops),
+    /// instead of waiting for them, giving the frame up and asking for a keyframe: continuity
+    /// by PictureID, as libwebrtc's VP8 reference finder judges it.
     private mutating func skipGapBeforeNextPicture() -> Bool {
         guard let head = nextSequence, !present(head), let last = lastPictureID else { return false }
         var s = head + 1
-        while s <= highest, !present(s) { s += 1 }
+        while s <= highest, !present(s) || slot(s).padding { s += 1 }
         guard s <= highest, slot(s).frameStart, let id = slot(s).pictureID else { return false }
         let next15 = (id &- last) & 0x7FFF == 1
         let next7 = last <= 0x7F && id <= 0x7F && (id &- last) & 0x7F == 1
         guard next15 || next7 else { return false }
+        var k = head
+        while k < s { clear(k); k += 1 }
         nextSequence = s
         return true
     }
@@ -237,8 +240,9 @@ public struct VP8FrameAssembler: Sendable {
     public var oldestHeldArrival: Instant? { heldArrivals?.oldest }
 
     /// When a packet the head is waiting for first showed as missing: the earliest arrival
-    /// among the held packets that came after a missing sequence number. Nil when nothing is
-    /// missing below the highest packet held: the frame at the head is still arriving.
+    /// among the held media packets (padding does not count) that came after a missing
+    /// sequence number. Nil when nothing is missing below the highest media packet held: the
+    /// frame at the head is still arriving.
     public var earliestArrivalAfterGap: Instant? { heldArrivals?.afterGap }
 
     /// Both of the above in one pass over what is held (a deadline needs both, per packet).
@@ -253,7 +257,8 @@ public struct VP8FrameAssembler: Sendable {
                 seen += 1
                 let a = slot(s).arrival
                 if oldest.map({ a < $0 }) ?? true { oldest = a }
-                if gap, afterGap.map({ a < $0 }) ?? true { afterGap = a }
+                // Padding after a gap waits for nothing: the wait starts at the media after it.
+                if gap, !slot(s).padding, afterGap.map({ a < $0 }) ?? true { afterGap = a }
             } else {
                 gap = true
             }

@@ -137,6 +137,7 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
         let seq = unwrapper.unwrap(packet.sequenceNumber)
         reception.onPacket(seq, timestamp: packet.timestamp, arrival: now)
         statistics.packetsReceived += 1
+        if packet.payloadLength == 0 { statistics.paddingPacketsReceived += 1 }
         statistics.payloadBytesReceived += Int64(packet.payloadLength)
         statistics.highestSequence = reception.highest
         if nextReportAt == nil { nextReportAt = now + config.reportInterval }
