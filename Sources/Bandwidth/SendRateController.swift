@@ -5,10 +5,21 @@ import SessionCore
 /// Chromium computes from the packets' arrival delays. Sans-IO: every input returns whether
 /// the target changed; nothing here keeps time by itself.
 ///
-/// - loss ≤ 2 %: 8 % more than the lowest target of the last second, plus 1 kbit/s (so a
-///   steady link gains 8 % per second however often reports come);
+/// The rules judge the loss above the link's inherent loss, as libwebrtc's loss-based v2
+/// does: Wi-Fi and radio links lose packets whatever the rate, and cutting the rate for
+/// that only starves the picture (on a 10 % random-loss link the classic rules hold or cut
+/// for ever). The inherent loss is a slow average of the reported loss (about 8 reports to
+/// learn it, faster to forget it, at most 20 %), learnt only while the receiver's REMB (its
+/// delay-based estimate) leaves room above the target: loss at the edge of a cap, or with no
+/// delay signal at all, is congestion until shown otherwise. Congestion then shows as loss
+/// rising above the inherent loss, and sooner as queueing delay in the REMB, which still
+/// caps everything.
+///
+/// - excess loss ≤ 2 %: 8 % more than the lowest target of the last second, plus 1 kbit/s
+///   (so a steady link gains 8 % per second however often reports come);
 /// - 2–10 %: hold;
-/// - > 10 %: × (1 − loss / 2), at most once per report and per 300 ms + RTT;
+/// - > 10 % (plus twice the sampling noise of a report's few packets at the inherent loss):
+///   × (1 − excess / 2), at most once per report and per 300 ms + RTT;
 /// - REMB caps the result; in the first 2 s, with no loss seen, it may also raise it.
 public struct SendRateController: Sendable {
     public let config: SendRateConfig
@@ -17,6 +28,8 @@ public struct SendRateController: Sendable {
     public private(set) var remoteEstimate: Int?
     /// The loss of the last complete report interval, out of 256.
     public private(set) var lastFractionLost: UInt8 = 0
+    /// The link's loss whatever the rate, out of 256 (see above).
+    public private(set) var inherentLoss = 0.0
     public private(set) var decreases = 0
 
     /// The loss rules need this many expected packets before they judge (libwebrtc's
@@ -26,6 +39,11 @@ public struct SendRateController: Sendable {
     static let increaseWindow = Duration.seconds(1)
     static let decreaseInterval = Duration.milliseconds(300)
     static let historyLimit = 32
+    /// The inherent loss learns a rise at 1/8 per report and a fall at 1/4, up to 20 %.
+    static let inherentRise = 0.125, inherentFall = 0.25, inherentCeiling = 51.0
+    /// Below this share of the REMB the delay-based estimate sees no congestion (libwebrtc's
+    /// estimate runs up to 1.5 × the incoming rate on a free link, under it when queueing).
+    static let headroom = 0.9
 
     private var startedAt: Instant?
     private var roundTripTime: Duration = .milliseconds(100)
@@ -35,6 +53,8 @@ public struct SendRateController: Sendable {
     /// Per SSRC the extended highest sequence number last reported (audio and video: two).
     private var highest: [(ssrc: UInt32, sequence: UInt32)] = []
     private var pendingLost = 0
+    /// How many packets the last judged loss was counted over.
+    private var lastExpected = 0
     private var pendingExpected = 0
     /// (when, target) for the last second, oldest first, the minimum kept at the front.
     private var history: [(at: Instant, bps: Int)] = []
@@ -72,11 +92,20 @@ public struct SendRateController: Sendable {
         pendingExpected += expected
         guard pendingExpected >= Self.minimumExpectedPackets else { return false }
         lastFractionLost = UInt8(min(255, (pendingLost + pendingExpected / 2) / pendingExpected))
+        lastExpected = pendingExpected
         pendingLost = 0
         pendingExpected = 0
         decreasedSinceReport = false
         if lastFractionLost > 0 { lossSeen = true }
-        return update(at: now)
+        let roomBelowEstimate = remoteEstimate.map { Double(targetBitsPerSecond) < Self.headroom * Double($0) } ?? false
+        let changed = update(at: now)
+        // Learnt after the report is judged, so a sudden rise is judged against the past.
+        let loss = Double(lastFractionLost)
+        if roomBelowEstimate || loss < inherentLoss {
+            inherentLoss += (loss - inherentLoss) * (loss > inherentLoss ? Self.inherentRise : Self.inherentFall)
+            inherentLoss = min(inherentLoss, Self.inherentCeiling)
+        }
+        return changed
     }
 
     /// A REMB (draft-alvestrand-rmcat-remb §2.2) naming one of our streams.
@@ -94,20 +123,31 @@ public struct SendRateController: Sendable {
             next = max(next, remote)
         } else {
             rememberTarget(at: now)
-            if lastFractionLost <= 5 {  // ≤ 2 % of 256
+            let excess = max(0, Int(lastFractionLost) - Int(inherentLoss.rounded()))
+            if excess <= 5 {  // ≤ 2 % of 256
                 next = Int(Double(history.first?.bps ?? next) * 1.08 + 0.5) + 1000
-            } else if lastFractionLost > 25, !decreasedSinceReport,  // > 10 %
+            } else if excess > 25 + lossNoise, !decreasedSinceReport,  // > 10 % (and the noise)
                       lastDecreaseAt.map({ now - $0 >= Self.decreaseInterval + roundTripTime }) ?? true {
                 lastDecreaseAt = now
                 decreasedSinceReport = true
                 decreases += 1
-                next = Int(Double(targetBitsPerSecond) * Double(512 - Int(lastFractionLost)) / 512)
+                next = Int(Double(targetBitsPerSecond) * Double(512 - excess) / 512)
             }
         }
         if let remote = remoteEstimate { next = min(next, remote) }
         targetBitsPerSecond = min(max(next, config.minBitsPerSecond), config.maxBitsPerSecond)
         if targetBitsPerSecond != before { rememberTarget(at: now) }
         return targetBitsPerSecond != before
+    }
+
+    /// Two standard deviations of the loss a report counts over its few packets when the link
+    /// loses its inherent share at random (binomial), out of 256: a 10 % link reporting on 20
+    /// packets shows 17 % one report in ten without any congestion. Zero while nothing is
+    /// learnt, so a clean link's rules are libwebrtc's.
+    private var lossNoise: Int {
+        guard inherentLoss > 0, lastExpected > 0 else { return 0 }
+        let p = inherentLoss / 256
+        return Int((2 * (p * (1 - p) / Double(lastExpected)).squareRoot() * 256).rounded())
     }
 
     /// Keeps the last second's targets with the minimum in front (a monotonic queue, as
