@@ -86,12 +86,15 @@ struct QualityMatrixTests {
             let chromiumRTT = remote["roundTripTime"].double.map { String(format: "%.0f ms", $0 * 1000) } ?? "none"
             let chromiumOut = "Chromium out: \(width)x\(height) at \((out["targetBitrate"].int ?? 0) / 1000) kbit/s, "
                 + "\(out["retransmittedPacketsSent"].int ?? -1) resent for \(out["nackCount"].int ?? -1) NACKs received, its RTT from the kiosk's reports \(chromiumRTT)"
+            let clinicianIn = "Chromium in: \(Int(d("framesReceived", "video"))) frames received, \(Int(d("framesDropped", "video"))) dropped, "
+                + "\(Int(d("packetsLost", "video"))) lost, \(Int(d("nackCount", "video"))) NACKs"
             let drops = link.loss > 0 ? (try? lab.impairmentDrops()) ?? -1 : 0
             result = (toClinician, toKiosk, "kiosk target \(k1.transport.availableOutgoingBitrate / 1000) kbit/s (REMB "
                       + "\(k1.transport.remoteEstimatedBitrate.map { String($0 / 1000) } ?? "none"), \(k1.transport.sendRateDecreases - k0.transport.sendRateDecreases) backoffs), "
                       + "\(k1.outboundVideo.frameWidth)x\(k1.outboundVideo.frameHeight); kiosk rebuilt \(fec) audio packets by FEC; "
                       + "RTT \(k1.transport.currentRoundTripTime.map { String(format: "%.0f ms", $0 * 1000) } ?? "?"); link dropped \(drops); "
-                      + kioskIn + "; " + chromiumOut)
+                      + kioskIn + "; " + chromiumOut + "; " + clinicianIn + ", kiosk resent \(k1.outboundVideo.retransmittedPacketsSent - k0.outboundVideo.retransmittedPacketsSent), "
+                      + "encoded \(k1.outboundVideo.framesEncoded - k0.outboundVideo.framesEncoded) frames")
         }
         return result
     }
