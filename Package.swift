@@ -33,6 +33,7 @@ let package = Package(
         .library(name: "Devices", targets: ["Devices"]),
         .library(name: "Render", targets: ["Render"]),
         .library(name: "TOML", targets: ["TOML"]),
+        .library(name: "Codecs", targets: ["Codecs"]),
         .library(name: "NetEmulator", targets: ["NetEmulator"]),
     ],
     dependencies: [

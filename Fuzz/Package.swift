@@ -31,5 +31,7 @@ let package = Package(
         fuzzTarget("FuzzPracticeAPI", "PracticeKit"),
         // practice-dev's users and kiosks files and password-hash strings.
         fuzzTarget("FuzzCredentials", "PracticeKit"),
+        // The clinician's Opus packets into the kiosk's audio receive side (FEC, concealment).
+        fuzzTarget("FuzzOpus", "Codecs"),
     ]
 )

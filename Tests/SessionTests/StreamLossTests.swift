@@ -157,10 +157,11 @@ import Testing
         #expect(r.plisOnTheWire == 1)
         #expect(r.receiver.statistics.keyframeRequestsSent == 1)
         // The wait counts from when the loss showed (the next packet's arrival), not from the
-        // frame's first packet: one NACK more, and one more frame behind it lost its reference.
-        #expect(r.nacksOnTheWire == 4)
-        #expect(r.dropped == 7)
-        #expect(r.received.count == 198)
+        // frame's first packet, and lasts three round trips: five NACKs, and the frames behind
+        // it until the keyframe lost their reference.
+        #expect(r.nacksOnTheWire == 5)
+        #expect(r.dropped == 8)
+        #expect(r.received.count == 197)
         #expect(r.received.count + r.dropped == r.sentFrames.count)
         // Every frame from the recovery keyframe on made it.
         let firstKeyAfterLoss = try #require(r.received.dropFirst().firstIndex { $0.isKeyframe })

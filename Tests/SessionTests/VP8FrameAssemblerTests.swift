@@ -227,17 +227,17 @@ import Testing
         #expect(first.isKeyframe)
         // Frame 1's middle packet is lost; frame 2 arrives at 700 ms: the gap shows then.
         j.setRoundTripTime(.milliseconds(100))
-        #expect(j.retransmissionWait == .milliseconds(250))
+        #expect(j.retransmissionWait == .milliseconds(350))
         try put(f[1][0], 650)
         try put(f[1][2], 700)
         for p in f[2] { try put(p, 700) }
-        #expect(j.deadline == .rtpMS(950))
-        let beforeDeadline = j.pop(at: .rtpMS(949), into: &out)
+        #expect(j.deadline == .rtpMS(1050))
+        let beforeDeadline = j.pop(at: .rtpMS(1049), into: &out)
         #expect(beforeDeadline == nil)
-        guard case .dropped(let d)? = j.pop(at: .rtpMS(950), into: &out) else { Issue.record("frame 1 dropped"); return }
+        guard case .dropped(let d)? = j.pop(at: .rtpMS(1050), into: &out) else { Issue.record("frame 1 dropped"); return }
         #expect(d.reason == .incomplete)
         // Frame 2 is a delta frame after a loss: dropped too, and a keyframe is wanted.
-        guard case .dropped(let d2)? = j.pop(at: .rtpMS(950), into: &out) else { Issue.record("frame 2 dropped"); return }
+        guard case .dropped(let d2)? = j.pop(at: .rtpMS(1050), into: &out) else { Issue.record("frame 2 dropped"); return }
         #expect(d2.reason == .missingReference)
         let wanted = j.takeKeyframeRequest()
         #expect(wanted)

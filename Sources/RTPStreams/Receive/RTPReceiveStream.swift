@@ -156,6 +156,7 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
                 let r = try video?.insert(extendedSequence: seq, timestamp: packet.timestamp, marker: packet.marker,
                                           payload: payload, at: now)
                 count(r.map(Self.map) ?? .inserted)
+                noteKeyframeStart(payload, at: now)
                 try backfillStart(seq, payload: payload, at: now)
             } catch {
                 statistics.malformedPackets += 1
@@ -314,6 +315,7 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
                 buffer = takeFrameBuffer()
             case .dropped(let d):
                 statistics.framesDropped += 1
+                keyframes.frameGivenUp()
                 switch d.reason {
                 case .incomplete: statistics.framesDroppedIncomplete += 1
                 case .missingReference: statistics.framesDroppedNoReference += 1
@@ -345,6 +347,13 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
         }
         recycle(buffer)
         if let head = audio?.nextSequence { nack?.discard(below: head) }
+    }
+
+    /// The first packet of a keyframe: one is on its way, the requester holds further asks.
+    private mutating func noteKeyframeStart(_ payload: UnsafeRawBufferPointer, at now: Instant) {
+        guard let d = try? VP8PayloadDescriptor.parse(payload), d.isFrameStart,
+              VP8FrameHeader.isKeyframe(UnsafeRawBufferPointer(rebasing: payload[d.length...])) else { return }
+        keyframes.keyframeStarted(at: now)
     }
 
     /// Asks the sender for a keyframe (PLI or FIR), rate-limited; the decoder calls this when it
