@@ -68,6 +68,8 @@ public struct VP8FrameAssembler: Sendable {
     private var highest: Int64 = .min
     private var emittedAny = false
     public private(set) var heldPackets = 0
+    /// Whether the packet last inserted began a keyframe (a keyframe is on its way).
+    public private(set) var lastInsertStartedKeyframe = false
     /// The PictureID of the last frame emitted, while frames have come out without a break.
     private var lastPictureID: UInt16?
     /// Whether any frame has come out (or been dropped): until then an earlier packet can
@@ -103,6 +105,7 @@ public struct VP8FrameAssembler: Sendable {
 
     public mutating func insert(extendedSequence ext: Int64, timestamp: UInt32, marker: Bool,
                                 payload: UnsafeRawBufferPointer, at now: Instant) throws(VP8Error) -> VP8InsertResult {
+        lastInsertStartedKeyframe = false
         // Differences between sequence numbers below stay far from overflow.
         guard abs(ext) < Self.sequenceLimit else { return .late }
         let padding = payload.isEmpty
@@ -129,8 +132,9 @@ public struct VP8FrameAssembler: Sendable {
         if slots[index].sequence == ext { return .duplicate }
         if slots[index].sequence != .min { heldPackets -= 1 }  // a stale packet from long ago
         let isStart = !padding && descriptor.isFrameStart
+        lastInsertStartedKeyframe = isStart && VP8FrameHeader.isKeyframe(data)
         slots[index] = Slot(sequence: ext, timestamp: timestamp, arrival: now, marker: marker, padding: padding, frameStart: isStart,
-                            keyframe: isStart && VP8FrameHeader.isKeyframe(data),
+                            keyframe: lastInsertStartedKeyframe,
                             pictureID: descriptor.pictureID, length: data.count)
         let base = index * maxPayloadSize
         storage.withUnsafeMutableBytes { dst in

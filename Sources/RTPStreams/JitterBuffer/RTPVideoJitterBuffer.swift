@@ -51,6 +51,7 @@ public struct RTPVideoJitterBuffer: Sendable {
     public var nextSequence: Int64? { assembler.nextSequence }
     public var heldPackets: Int { assembler.heldPackets }
     public var hasStarted: Bool { assembler.hasStarted }
+    public var lastInsertStartedKeyframe: Bool { assembler.lastInsertStartedKeyframe }
 
     public mutating func insert(extendedSequence: Int64, timestamp: UInt32, marker: Bool,
                                 payload: UnsafeRawBufferPointer, at now: Instant) throws(VP8Error) -> VP8InsertResult {

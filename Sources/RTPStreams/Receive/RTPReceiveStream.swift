@@ -156,7 +156,8 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
                 let r = try video?.insert(extendedSequence: seq, timestamp: packet.timestamp, marker: packet.marker,
                                           payload: payload, at: now)
                 count(r.map(Self.map) ?? .inserted)
-                noteKeyframeStart(payload, at: now)
+                // A keyframe is on its way: the requester holds further asks.
+                if video?.lastInsertStartedKeyframe == true { keyframes.keyframeStarted(at: now) }
                 try backfillStart(seq, payload: payload, at: now)
             } catch {
                 statistics.malformedPackets += 1
@@ -347,13 +348,6 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
         }
         recycle(buffer)
         if let head = audio?.nextSequence { nack?.discard(below: head) }
-    }
-
-    /// The first packet of a keyframe: one is on its way, the requester holds further asks.
-    private mutating func noteKeyframeStart(_ payload: UnsafeRawBufferPointer, at now: Instant) {
-        guard let d = try? VP8PayloadDescriptor.parse(payload), d.isFrameStart,
-              VP8FrameHeader.isKeyframe(UnsafeRawBufferPointer(rebasing: payload[d.length...])) else { return }
-        keyframes.keyframeStarted(at: now)
     }
 
     /// Asks the sender for a keyframe (PLI or FIR), rate-limited; the decoder calls this when it
