@@ -65,6 +65,9 @@ struct DemoRun {
             var srtpProfile: String?
             var transport: PeerStats?
             var media: MediaPipeline.Counters
+            /// The call's quality figures as `kioskd control stats --json` gives them, taken
+            /// when the clinician's were.
+            var stats: CallStats
             var snapshots: [String]
             /// The kiosk's screens as the patient saw them (appointment, device check, call, ended).
             var screens: [String]
@@ -202,6 +205,7 @@ struct DemoRun {
         }
         await capture("3-in-call")
         let peerStats = await call.stats()
+        let callStats = await call.callStats()
         let security = await call.security
         let clinician = browser.map { Self.clinicianSide($0) }
         // The patient ends the visit: the kiosk shows the ended screen with Rejoin.
@@ -222,7 +226,7 @@ struct DemoRun {
         let summary = Summary(
             seconds: seconds, offerer: kioskOffers ? "kiosk" : "clinician",
             kiosk: .init(state: await call.state, dtlsVersion: security?.dtlsVersion, srtpProfile: security.map { "\($0.srtpProfile)" },
-                         transport: peerStats, media: counters, snapshots: snapshots, screens: screens, error: await call.lastError),
+                         transport: peerStats, media: counters, stats: callStats, snapshots: snapshots, screens: screens, error: await call.lastError),
             clinician: clinician, ok: ok, verdict: verdict, framesDecodedWhenSignalingStopped: framesAtStop,
             iceRestart: restart)
         return summary

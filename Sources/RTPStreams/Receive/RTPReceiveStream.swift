@@ -230,10 +230,10 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
                 let fb = RTCPNack(senderSSRC: config.localSSRC, mediaSSRC: config.remoteSSRC, lost: nackScratch)
                 enqueueFeedback(.nack(fb), at: now)
             }
-            if gaveUp > 0 {
-                statistics.nackGiveUps += Int64(gaveUp)
-                if config.kind == .video { requestKeyframe(at: now) }
-            }
+            // No keyframe request here: the jitter buffer gives a frame up when a packet it
+            // needs stayed missing as long (and then asks), while a packet nothing needs (the
+            // sender's padding, never resent) must not cost a keyframe.
+            if gaveUp > 0 { statistics.nackGiveUps += Int64(gaveUp) }
         }
         drain(at: now)
         if keyframes.handleTimeout(at: now) { sendKeyframeRequest(at: now) }
