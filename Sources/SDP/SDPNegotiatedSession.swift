@@ -73,6 +73,9 @@ public struct NegotiatedMedia: Hashable, Sendable {
     public var absSendTimeExtensionID: UInt16?
     /// The transport-wide sequence number's id, if both sides listed it.
     public var transportCCExtensionID: UInt16? = nil
+    /// The RTX payload type (RFC 4588) paired with `payloadType` by `apt=`, if both sides
+    /// listed it: the peer resends (and probes) on its RTX stream with it.
+    public var rtxPayloadType: UInt8? = nil
     /// Our direction for this medium after offer/answer.
     public var direction: SDPDirection
 

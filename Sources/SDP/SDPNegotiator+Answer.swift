@@ -1,7 +1,7 @@
 extension SDPNegotiator {
     /// Answers a browser's offer (RFC 3264 §6, JSEP §5.3.1): the first audio section gets Opus
-    /// and the first video section VP8, at the offerer's payload type numbers; rtx, other codecs
-    /// and feedback we do not implement are left out; every other section (a data channel, a
+    /// and the first video section VP8 (with its rtx), at the offerer's payload type numbers;
+    /// other codecs and feedback we do not implement are left out; every other section (a data channel, a
     /// second video…) is rejected with port 0. Mids are mirrored; we take the DTLS client role
     /// when the offer says actpass.
     public static func makeAnswer(to offer: SessionDescription, local: SDPLocalParameters,
@@ -59,6 +59,14 @@ extension SDPNegotiator {
                 m.fmtps = [SDPFmtp(payloadType: codec.payloadType, parameters: opusParameters)]
                 haveAudio = true
             } else {
+                // Chromium's rtx for this VP8, answered at its number: the kiosk takes its
+                // resends and probes on the RTX stream (and sends none).
+                if let rtx = offered.payloadTypes.first(where: { isRTX($0, for: codec.payloadType, in: offered) }),
+                   let map = offered.rtpmap(for: rtx) {
+                    m.formats.append("\(rtx)")
+                    m.rtpmaps.append(map)
+                    m.fmtps = [SDPFmtp(payloadType: rtx, parameters: "apt=\(codec.payloadType)")]
+                }
                 let offeredFeedback = SDPFeedbackSet(offered.rtcpFeedbacks(for: codec.payloadType))
                 m.rtcpFeedbacks = answeredFeedback
                     .filter { offeredFeedback.contains($0.flag) }

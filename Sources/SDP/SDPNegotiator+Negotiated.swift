@@ -98,6 +98,11 @@ extension SDPNegotiator {
             return (a.extmaps + answer.extmaps).first { $0.uri == uri }?.id
         }
 
+        // RFC 4588 §8.6: the rtx format whose apt= names the chosen codec, in both.
+        let rtx = a.payloadTypes.first { p in
+            o.payloadTypes.contains(p) && SDPNegotiator.isRTX(p, for: pt, in: a.rtpmap(for: p) != nil ? a : o)
+        }
+
         let ours = localMedia.direction ?? local.direction ?? .sendrecv
         let theirs = remoteMedia.direction ?? remote.direction ?? .sendrecv
 
@@ -112,6 +117,7 @@ extension SDPNegotiator {
             midExtensionID: extensionID(SDPExtensionURI.mid),
             absSendTimeExtensionID: extensionID(SDPExtensionURI.absSendTime),
             transportCCExtensionID: extensionID(SDPExtensionURI.transportWideCC),
+            rtxPayloadType: rtx,
             direction: SDPDirection(sends: ours.sends && theirs.receives, receives: ours.receives && theirs.sends))
     }
 }

@@ -6,6 +6,9 @@ public enum SDPNegotiator {
     /// What we send and receive: Opus and VP8 (the WebRTC mandatory codecs, RFC 7874 / 7742).
     static let opus = (name: "opus", clockRate: UInt32(48000), channels: UInt16(2), pt: UInt8(111))
     static let vp8 = (name: "VP8", clockRate: UInt32(90000), pt: UInt8(96))
+    /// RTX for VP8 (RFC 4588): the kiosk receives on it (Chromium's resends and probes); it
+    /// sends none itself (no FID group), which RFC 4588 §8.6 allows.
+    static let rtx = (name: "rtx", clockRate: UInt32(90000), pt: UInt8(97))
     static let opusParameters = "minptime=10;useinbandfec=1"
     /// Feedback we implement, in the order we write it.
     static let supportedFeedback: [(flag: SDPFeedbackSet, type: String, parameter: String?)] = [
@@ -32,14 +35,24 @@ public enum SDPNegotiator {
         var video = section(.video, pt: vp8.pt, mid: "1", local: local, setup: .actpass,
                             direction: local.videoDirection, ssrc: local.videoSSRC,
                             trackID: local.videoTrackID, extmaps: extmaps, rtcpRsize: true)
-        video.rtpmaps = [SDPRtpMap(payloadType: vp8.pt, encodingName: vp8.name, clockRate: vp8.clockRate)]
+        video.formats = ["\(vp8.pt)", "\(rtx.pt)"]
+        video.rtpmaps = [SDPRtpMap(payloadType: vp8.pt, encodingName: vp8.name, clockRate: vp8.clockRate),
+                         SDPRtpMap(payloadType: rtx.pt, encodingName: rtx.name, clockRate: rtx.clockRate)]
+        video.fmtps = [SDPFmtp(payloadType: rtx.pt, parameters: "apt=\(vp8.pt)")]
         // goog-remb so Chromium sends REMB estimates, transport-cc so it adapts to our
-        // transport-wide feedback; rtx is not offered yet.
+        // transport-wide feedback.
         video.rtcpFeedbacks = answeredFeedback.map { SDPRtcpFeedback(payloadType: vp8.pt, type: $0.type, parameter: $0.parameter) }
 
         sd.media = [audio, video]
         sd.groups = [SDPGroup(semantics: "BUNDLE", mids: ["0", "1"])]
         return sd
+    }
+
+    /// Whether `pt` is an rtx format (RFC 4588 §8.6) whose `apt=` is `media` in `m`.
+    static func isRTX(_ pt: UInt8, for media: UInt8, in m: MediaDescription) -> Bool {
+        guard let map = m.rtpmap(for: pt), map.encodingName.lowercased() == rtx.name, map.clockRate == rtx.clockRate,
+              let parameters = m.fmtp(for: pt)?.parameters else { return false }
+        return parameters.split(separator: ";").contains { $0.filter { $0 != " " } == "apt=\(media)" }
     }
 
     static func sessionSkeleton(_ local: SDPLocalParameters, sessionID: UInt64, version: UInt64) -> SessionDescription {

@@ -67,6 +67,8 @@ struct PeerStreams: SansIOMachine {
     }
     private var counters = PeerStats()
     private var feedbackBuffer: [UInt8] = []
+    /// Where a packet from the clinician's RTX stream is restored (reused, never reallocated).
+    private var repairBuffer: [UInt8] = []
     private var events = FIFOQueue<PeerEvent>(capacity: 8)
     /// Which sub-machine the drain in progress is at: events, audio, video, then receivers.
     private var cursor = 0
@@ -78,6 +80,7 @@ struct PeerStreams: SansIOMachine {
         self.session = session
         self.setup = setup
         feedbackBuffer.reserveCapacity(1500 + SRTPSession.maximumOverhead)
+        repairBuffer.reserveCapacity(1500 + SRTPSession.maximumOverhead)
         let configuration = setup.configuration
         rate = SendRateController(config: configuration.sendRate)
         // Never negotiated without being sent: Chromium would take the silence for congestion.
@@ -169,6 +172,10 @@ struct PeerStreams: SansIOMachine {
     mutating func receiveRTP(_ packet: [UInt8], _ now: Instant) {
         inputHandled(now)
         guard let view = try? RTPPacketView.parse(packet) else { return }
+        if let rtx = session.video?.rtxPayloadType, view.payloadType == rtx {
+            receiveRetransmission(view, packet)
+            return
+        }
         var index = receivers.firstIndex { $0.config.remoteSSRC == view.ssrc }
         if index == nil {
             guard receivers.count < PeerStreams.maxReceiveStreams, let stream = makeReceiver(for: view) else {
@@ -190,6 +197,36 @@ struct PeerStreams: SansIOMachine {
             recordTransportSequence(view, raw)
             receivers[index].handle(view, in: raw, at: now)
         }
+    }
+
+    /// A packet on the clinician's RTX stream (RFC 4588): counted in the transport-wide
+    /// feedback like any other (Chromium's probes are RTX), then restored and handed to the
+    /// video stream it repairs (its FID pair, else the one video stream).
+    private mutating func receiveRetransmission(_ view: RTPPacketView, _ packet: [UInt8]) {
+        counters.videoRTXPacketsReceived += 1
+        let media = session.video?.remoteFIDPairs.first { $0.retransmission == view.ssrc }?.primary
+        guard let pt = session.video?.payloadType,
+              let index = receivers.firstIndex(where: { r in r.config.kind == .video && (media.map { r.config.remoteSSRC == $0 } ?? true) })
+        else {
+            if transportFeedback != nil { packet.withUnsafeBytes { recordTransportSequence(view, $0) } }
+            return
+        }
+        // Moved out and back (no copy, no allocation): handing it on mutates self.
+        var restored: [UInt8] = []
+        swap(&restored, &repairBuffer)
+        packet.withUnsafeBytes { raw in
+            if transportFeedback != nil { recordTransportSequence(view, raw) }
+            guard RTPRetransmission.restore(view, in: raw, mediaSSRC: receivers[index].config.remoteSSRC, payloadType: pt,
+                                            into: &restored) else {
+                counters.videoRTXPaddingReceived += 1
+                return
+            }
+            restored.withUnsafeBytes { r in
+                guard let original = try? RTPPacketView.parse(r) else { return }
+                receivers[index].handleRepair(original, in: r, at: now)
+            }
+        }
+        swap(&restored, &repairBuffer)
     }
 
     private mutating func recordTransportSequence(_ view: RTPPacketView, _ raw: UnsafeRawBufferPointer) {

@@ -156,6 +156,9 @@ public struct PeerStats: Sendable, Equatable, Codable {
     public var audioBytesReceived = 0
     public var videoPacketsSent = 0
     public var videoPacketsReceived = 0
+    /// Packets on the clinician's RTX stream, and those with nothing to restore (padding).
+    public var videoRTXPacketsReceived = 0
+    public var videoRTXPaddingReceived = 0
     public var videoFramesSent = 0
     public var videoFramesReceived = 0
     public var videoKeyframesReceived = 0

@@ -79,7 +79,7 @@ struct QualityMatrixTests {
                 + "\(v1.retransmittedPacketsReceived - v0.retransmittedPacketsReceived) repaired, \(v1.nackCount - v0.nackCount) NACKs, "
                 + "\(v1.framesDropped - v0.framesDropped) frames dropped, \(v1.keyFramesDecoded - v0.keyFramesDecoded) keyframes"
                 + " (incomplete \(v1.framesDroppedIncomplete - v0.framesDroppedIncomplete), no reference "
-                + "\(v1.framesDroppedNoReference - v0.framesDroppedNoReference)), NACK give-ups \(v1.nackGiveUps - v0.nackGiveUps), padding \(v1.paddingPacketsReceived - v0.paddingPacketsReceived)"
+                + "\(v1.framesDroppedNoReference - v0.framesDroppedNoReference)), NACK give-ups \(v1.nackGiveUps - v0.nackGiveUps), padding \(v1.paddingPacketsReceived - v0.paddingPacketsReceived), repaired on RTX \(v1.retransmittedPacketsReceivedOnRTX - v0.retransmittedPacketsReceivedOnRTX)"
             let out = try await page.evaluate("window.telehealth.stats().then(s => s.outbound.video)")
             let width = out["frameWidth"].int ?? 0, height = out["frameHeight"].int ?? 0
             let remote = try await page.evaluate("window.telehealth.stats().then(s => s.remoteInbound?.video || {})")

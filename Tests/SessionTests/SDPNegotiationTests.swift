@@ -41,7 +41,7 @@ extension SDPLocalParameters {
         let text = offer.serialized()
         #expect(try SessionDescription.parse(text) == offer)
         #expect(text.hasPrefix("v=0\r\no=- 7 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n"))
-        for line in ["m=audio 9 UDP/TLS/RTP/SAVPF 111", "m=video 9 UDP/TLS/RTP/SAVPF 96", "c=IN IP4 0.0.0.0",
+        for line in ["m=audio 9 UDP/TLS/RTP/SAVPF 111", "m=video 9 UDP/TLS/RTP/SAVPF 96 97", "c=IN IP4 0.0.0.0",
                      "a=setup:actpass", "a=rtcp-mux", "a=rtcp-rsize", "a=ice-ufrag:kiOs", "a=ice-options:trickle",
                      "a=mid:0", "a=mid:1", "a=rtpmap:111 opus/48000/2", "a=fmtp:111 minptime=10;useinbandfec=1",
                      "a=rtpmap:96 VP8/90000", "a=rtcp-fb:96 nack", "a=rtcp-fb:96 nack pli", "a=rtcp-fb:96 ccm fir",
@@ -51,7 +51,10 @@ extension SDPLocalParameters {
                      "a=fingerprint:sha-256 00:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13:14:15:16:17:18:19:1A:1B:1C:1D:1E:1F"] {
             #expect(text.contains(line + "\r\n"), "missing \(line)")
         }
-        #expect(!text.contains("rtx"))
+        // RTX offered for receiving (Chromium resends and probes on it), none sent: no FID group.
+        #expect(text.contains("m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\n"))
+        #expect(text.contains("a=rtpmap:97 rtx/90000\r\n") && text.contains("a=fmtp:97 apt=96\r\n"))
+        #expect(!text.contains("ssrc-group"))
         // Transport-wide feedback is offered (the kiosk sends it), on video, with its extension.
         #expect(text.contains("a=rtcp-fb:96 transport-cc\r\n"))
         #expect(text.contains("a=extmap:3 \(SDPExtensionURI.transportWideCC)\r\n"))
@@ -76,12 +79,16 @@ extension SDPLocalParameters {
         #expect(answer.media.map(\.mid) == ["0", "1"])
         #expect(answer.bundleGroup?.mids == ["0", "1"])
         #expect(answer.media[0].formats == ["111"])
-        #expect(answer.media[1].formats == ["96"])
+        #expect(answer.media[1].formats == ["96", "97"])
         #expect(answer.media.allSatisfy { $0.setup == .active && $0.rtcpMux })
         // REMB and transport-cc answered: the kiosk's send rate follows REMB, and it sends
         // transport-wide feedback so Chromium adapts toward it.
         #expect(answer.media[1].rtcpFeedbacks.map(\.type) == ["goog-remb", "transport-cc", "nack", "nack", "ccm"])
-        #expect(!answer.serialized().contains("rtx"))
+        // Its rtx for VP8, at its number, and only that one (not those of H.264 and VP9).
+        #expect(answer.media[1].rtpmaps.map(\.encodingName) == ["VP8", "rtx"])
+        #expect(answer.media[1].fmtps == [SDPFmtp(payloadType: 97, parameters: "apt=96")])
+        #expect(s.video?.rtxPayloadType == 97)
+        #expect(s.audio?.rtxPayloadType == nil)
 
         #expect(s.dtlsRole == .client)
         #expect(s.remoteICEUfrag == "lC4B")
@@ -120,7 +127,7 @@ extension SDPLocalParameters {
 
     @Test func answersFirefoxOffer() throws {
         let (offer, answer, s) = try answer("firefox-offer")
-        #expect(answer.media.map(\.formats) == [["109"], ["120"]])
+        #expect(answer.media.map(\.formats) == [["109"], ["120", "124"]])
         #expect(s.dtlsRole == .client)
         #expect(s.remoteICEUfrag == "45a16f90")
         #expect(s.remoteICEPwd == "11e2b0901a45afefa548216b3ec8aa80")
@@ -138,6 +145,7 @@ extension SDPLocalParameters {
         #expect(s.video?.absSendTimeExtensionID == 4)
         #expect(s.video?.feedback == [.nack, .pli, .fir, .remb, .transportCC])
         #expect(s.video?.remoteFIDPairs == [SDPFIDPair(primary: 712848951, retransmission: 1163672744)])
+        #expect(s.video?.rtxPayloadType == 124)
     }
 
     @Test func answersSafariOfferWithVP8ThoughH264ComesFirst() throws {

@@ -122,6 +122,29 @@ import Testing
         #expect(s.statistics.nackedSequenceNumbers == 3)
     }
 
+    /// Repairs from the sender's RTX stream: one for a packet still missing is taken (and
+    /// counted as a NACK recovery and an RTX repair); one for a packet that is here (Chromium
+    /// probing with old packets) is only counted as padding, not as a packet received.
+    @Test func aRepairIsTakenOnlyForAPacketStillMissing() throws {
+        var s = Self.video()
+        s.setRoundTripTime(.milliseconds(50))
+        try s.handle(packet: Self.frame(seq: 10, ts: 0, key: true), at: .rtpMS(0))
+        try s.handle(packet: Self.frame(seq: 12, ts: 6000, key: false), at: .rtpMS(66))
+        s.handleTimeout(at: .rtpMS(76))
+        _ = Self.drain(&s)
+        func repair(_ packet: [UInt8], at ms: Int64) throws {
+            let view = try RTPPacketView.parse(packet)
+            packet.withUnsafeBytes { s.handleRepair(view, in: $0, at: .rtpMS(ms)) }
+        }
+        try repair(Self.frame(seq: 10, ts: 0, key: true), at: 90)       // already here: a probe
+        #expect(s.statistics.paddingPacketsReceived == 1 && s.statistics.packetsReceived == 2)
+        try repair(Self.frame(seq: 11, ts: 3000, key: false), at: 100)  // the missing one
+        let (outputs, _) = Self.drain(&s)
+        #expect(Self.frames(outputs).map(\.rtpTimestamp) == [3000, 6000])
+        #expect(s.statistics.packetsRepairedByRTX == 1 && s.statistics.packetsRecoveredByNack == 1)
+        #expect(s.statistics.packetsReceived == 3)
+    }
+
     /// A packet that never comes: NACKs until the deadline, then one PLI, however the
     /// timers interleave; a keyframe ends the episode.
     @Test func lossPastTheDeadlineGivesExactlyOnePLI() throws {

@@ -34,8 +34,11 @@ public struct CallStats: Codable, Equatable, Sendable {
         public var framesDroppedIncomplete = 0
         public var framesDroppedNoReference = 0
         public var nackGiveUps = 0
-        /// Received packets with no payload: the clinician's bandwidth probes (kioskd's own).
+        /// Received packets with no payload, or RTX packets that repaired nothing: the
+        /// clinician's bandwidth probes (kioskd's own).
         public var paddingPacketsReceived = 0
+        /// Of `retransmittedPacketsReceived`, those that came on the clinician's RTX stream.
+        public var retransmittedPacketsReceivedOnRTX = 0
     }
 
     /// The clinician's audio as the kiosk received, decoded and concealed it.
@@ -123,7 +126,8 @@ public struct CallStats: Codable, Equatable, Sendable {
             iv.framesDroppedIncomplete = Int(r.framesDroppedIncomplete)
             iv.framesDroppedNoReference = Int(r.framesDroppedNoReference)
             iv.nackGiveUps = Int(r.nackGiveUps)
-            iv.paddingPacketsReceived = Int(r.paddingPacketsReceived)
+            iv.paddingPacketsReceived = Int(r.paddingPacketsReceived) + p.videoRTXPaddingReceived
+            iv.retransmittedPacketsReceivedOnRTX = Int(r.packetsRepairedByRTX)
         }
         iv.framesDecoded = media.videoFramesDecoded
         // As webrtc-stats counts them: also the frames the decoder never took (no reference).

@@ -80,6 +80,9 @@ struct RTPNackGenerator {
         return lo < entries.count && entries[lo].sequence == seq ? lo : nil
     }
 
+    /// Whether `seq` is still asked for (a repair for it is useful).
+    func isMissing(_ seq: Int64) -> Bool { index(of: seq) != nil }
+
     /// Marks a packet before the highest as missing (one the gap logic cannot see, such as
     /// the start of the first frame). No effect if it is already tracked or is not older.
     mutating func addMissing(_ seq: Int64, at now: Instant) {

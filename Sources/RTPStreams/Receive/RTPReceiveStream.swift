@@ -126,6 +126,20 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
         try result.get()
     }
 
+    /// A packet restored from the sender's RTX stream (`RTPRetransmission.restore`). Taken
+    /// only while it is still missing: Chromium also probes by sending old packets again on
+    /// RTX, and counting those as received would hide the loss from its own estimator (they
+    /// are counted as padding).
+    public mutating func handleRepair(_ packet: RTPPacketView, in bytes: UnsafeRawBufferPointer, at now: Instant) {
+        let seq = unwrapper.peek(packet.sequenceNumber)
+        guard nack?.isMissing(seq) == true else {
+            statistics.paddingPacketsReceived += 1
+            return
+        }
+        statistics.packetsRepairedByRTX += 1
+        handle(packet, in: bytes, at: now)
+    }
+
     /// One parsed RTP packet; `bytes` is the buffer it was parsed from.
     public mutating func handle(_ packet: RTPPacketView, in bytes: UnsafeRawBufferPointer, at now: Instant) {
         outputs.inputHandled()

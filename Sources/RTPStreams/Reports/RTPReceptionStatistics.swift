@@ -4,8 +4,11 @@ import SessionCore
 /// What a receive stream has seen, for RTCP reports and for `getStats`-like monitoring.
 public struct RTPReceiveStatistics: Sendable, Equatable, Codable {
     public var packetsReceived: Int64 = 0
-    /// Of those, packets with no payload (the sender's bandwidth probes and padding).
+    /// Of those, packets with no payload (the sender's bandwidth probes and padding), and
+    /// RTX packets that repaired nothing (probes resending what had arrived).
     public var paddingPacketsReceived: Int64 = 0
+    /// Missing packets that came back on the sender's RTX stream.
+    public var packetsRepairedByRTX: Int64 = 0
     /// RTP payload bytes (headers and padding excluded).
     public var payloadBytesReceived: Int64 = 0
     /// Cumulative loss as RFC 3550 §A.3 defines it: expected minus received (negative when
