@@ -96,7 +96,6 @@ struct PeerStreams: SansIOMachine {
             config.clockRate = Int(audio.clockRate)
             config.mid = audio.mid
             config.midExtensionID = audio.midExtensionID.map { UInt8(truncatingIfNeeded: $0) }
-            config.absSendTimeExtensionID = audio.absSendTimeExtensionID.flatMap { (1...255).contains($0) ? UInt8($0) : nil }
             audioSend = RTPSendStream(config: config)
         }
         if let video = session.video, configuration.sendVideo, video.direction.sends {
@@ -106,7 +105,6 @@ struct PeerStreams: SansIOMachine {
             config.clockRate = Int(video.clockRate)
             config.mid = video.mid
             config.midExtensionID = video.midExtensionID.map { UInt8(truncatingIfNeeded: $0) }
-            config.absSendTimeExtensionID = video.absSendTimeExtensionID.flatMap { (1...255).contains($0) ? UInt8($0) : nil }
             videoSend = RTPSendStream(config: config)
         }
     }
@@ -360,7 +358,6 @@ struct PeerStreams: SansIOMachine {
         let output = video ? videoSend?.poll() : audioSend?.poll()
         switch output {
         case .sendRTP(_, let retransmission):
-            if video { videoSend?.stampSendTime(now) } else { audioSend?.stampSendTime(now) }
             let bytes = (video ? videoSend?.packet.count : audioSend?.packet.count) ?? 0
             pacer.sent(bytes: bytes, at: now, queuedBytes: videoSend?.queuedBytes ?? 0)
             if retransmission { counters.retransmissionsSent += 1 }

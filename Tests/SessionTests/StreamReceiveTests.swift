@@ -122,6 +122,24 @@ import Testing
         #expect(s.statistics.nackedSequenceNumbers == 3)
     }
 
+    /// A keyframe's first packet is here: a keyframe request made meanwhile is held until the
+    /// keyframe is given up (then it goes out), not sent while the keyframe is arriving.
+    @Test func aKeyframeOnItsWayHoldsTheRequest() throws {
+        var s = Self.video()
+        // A two-packet keyframe: its first packet (S=1, P=0), the second still to come.
+        try s.handle(packet: B.rtp(seq: 20, ts: 0, ssrc: Self.remote, payload: [0x90, 0x80, 0x80, 0x00, 0x50, 1]), at: .rtpMS(0))
+        s.requestKeyframe(at: .rtpMS(10))
+        var (outputs, _) = Self.drain(&s)
+        #expect(try Self.rtcp(outputs).filter { if case .pictureLossIndication = $0 { true } else { false } }.isEmpty)
+        #expect(s.statistics.keyframeRequestsSent == 0)
+        // Nothing more comes for it: given up after the stall limit, and the request goes.
+        s.handleTimeout(at: .rtpMS(1000))
+        (outputs, _) = Self.drain(&s)
+        s.handleTimeout(at: .rtpMS(1001))
+        (outputs, _) = Self.drain(&s)
+        #expect(s.statistics.keyframeRequestsSent == 1)
+    }
+
     /// Repairs from the sender's RTX stream: one for a packet still missing is taken (and
     /// counted as a NACK recovery and an RTX repair); one for a packet that is here (Chromium
     /// probing with old packets) is only counted as padding, not as a packet received.

@@ -50,39 +50,6 @@ import Testing
         #expect(s.statistics.framesSent == 1)
     }
 
-    /// abs-send-time beside the mid: zero in the stored packet, the send time (6.18 fixed-point
-    /// seconds, 24 bits) written as it leaves, a retransmission restamped with its own time,
-    /// and the payload budget unchanged (the element fits the header it is counted in).
-    @Test func packetsCarryTheirSendTimeInAbsSendTime() throws {
-        var c = RTPSendStream.Config(ssrc: 0xAAAA_0001, payloadType: 96, format: .vp8(maxPayloadSize: 1200), cname: "kiosk", ntpClock: Self.clock)
-        c.mid = "1"
-        c.midExtensionID = 4
-        c.absSendTimeExtensionID = 2
-        var s = RTPSendStream(config: c)
-        var rng = RTPTestRandom(seed: 9)
-        try s.sendFrame(B.vp8Frame(keyframe: true, size: 2500, rng: &rng), rtpTimestamp: 0, at: .zero)
-        func sendTime(_ bytes: [UInt8]) throws -> [UInt8]? {
-            let p = try RTPPacketView.parse(bytes)
-            return bytes.withUnsafeBytes { raw in
-                #expect(p.extensionString(id: 4, in: raw) == "1")
-                return p.extensionValue(id: 2, in: raw).map { Array(raw[$0]) }
-            }
-        }
-        guard case .sendRTP? = s.poll() else { Issue.record("no packet"); return }
-        #expect(try sendTime(s.packet) == [0, 0, 0])
-        s.stampSendTime(.rtpMS(1500))          // 1.5 × 2^18 = 0x060000
-        #expect(try sendTime(s.packet) == [0x06, 0x00, 0x00])
-        let first = s.packet
-        s.stampSendTime(.rtpMS(64_250))  // wraps at 64 s: 0.25 s = 0x010000
-        #expect(try sendTime(s.packet) == [0x01, 0x00, 0x00])
-        #expect(first.count <= 12 + 12 + 1200)
-        s.handleRTCP(.nack(RTCPNack(senderSSRC: 7, mediaSSRC: 0xAAAA_0001, lost: [0])), at: .rtpMS(1600))
-        while let o = s.poll(), o != .sendRTP(sequenceNumber: 0, retransmission: true) {}
-        #expect(try sendTime(s.packet) == [0, 0, 0])             // the stored copy, not the stamped one
-        s.stampSendTime(.rtpMS(1625))
-        #expect(try sendTime(s.packet) == [0x06, 0x80, 0x00])    // 1.625 s
-    }
-
     /// The send path reuses its buffers: after warming up, 1000 packets change no capacity.
     @Test func theSendPathReusesItsBuffers() throws {
         var s = Self.videoStream()

@@ -86,17 +86,7 @@ public struct RTPHeaderExtensionWriter: Sendable {
 
     /// Appends one element.
     public mutating func append(id: UInt8, _ value: some Collection<UInt8>, to out: inout [UInt8]) throws(RTPError) {
-        try appendElementHeader(id: id, length: value.count, to: &out)
-        out.append(contentsOf: value)
-    }
-
-    /// Appends an element of `length` zero bytes, to be filled in later (a send time).
-    public mutating func appendZeros(id: UInt8, length: Int, to out: inout [UInt8]) throws(RTPError) {
-        try appendElementHeader(id: id, length: length, to: &out)
-        for _ in 0..<length { out.append(0) }
-    }
-
-    private func appendElementHeader(id: UInt8, length: Int, to out: inout [UInt8]) throws(RTPError) {
+        let length = value.count
         switch form {
         case .oneByte:
             guard (1...14).contains(id) else { throw .extensionIDOutOfRange(id) }
@@ -108,6 +98,7 @@ public struct RTPHeaderExtensionWriter: Sendable {
             out.append(id)
             out.append(UInt8(length))
         }
+        out.append(contentsOf: value)
     }
 
     /// Appends a text element such as `sdes:mid` (RFC 8843 §15.1), without allocating.

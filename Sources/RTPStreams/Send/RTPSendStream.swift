@@ -29,10 +29,6 @@ public struct RTPSendStream: SansIOMachine, Sendable {
         /// `sdes:mid` (RFC 8843 §15.1) written into every packet when both are set.
         public var mid: String?
         public var midExtensionID: UInt8?
-        /// `abs-send-time` (libwebrtc's 24-bit 6.18 fixed-point send time), stamped as each
-        /// packet leaves (`stampSendTime`): the receiver's delay-based estimate (Chromium's
-        /// REMB) then measures the path, not the capture clock and the pacer's spreading.
-        public var absSendTimeExtensionID: UInt8?
         public var initialSequenceNumber: UInt16 = 0
         public var initialPictureID: UInt16 = 0
         /// Packets kept for retransmission (rounded up to a power of two).
@@ -72,8 +68,6 @@ public struct RTPSendStream: SansIOMachine, Sendable {
     private var scratch: [UInt8] = []
     /// The bytes of the last `.sendRTP` or `.sendRTCP` from `poll()`, until the next `poll()`.
     public private(set) var packet: [UInt8] = []
-    /// Where `abs-send-time`'s three bytes sit in every RTP packet of the stream.
-    private var absSendTimeOffset: Int?
     private var lastMedia: (rtpTimestamp: UInt32, at: Instant)?
     private var nextReportAt: Instant?
     private var reportDueAt: Instant?
@@ -275,51 +269,29 @@ public struct RTPSendStream: SansIOMachine, Sendable {
     // MARK: Internals
 
     private var writesMid: Bool { config.mid != nil && config.midExtensionID != nil }
-    private var writesExtensions: Bool { writesMid || config.absSendTimeExtensionID != nil }
 
     private func headerLength() throws(RTPSendError) -> Int {
-        guard writesExtensions else { return RTPPacketView.fixedHeaderLength }
-        let elementHeader = useOneByteExtension ? 1 : 2
-        var elements = 0
-        if writesMid, let mid = config.mid { elements += elementHeader + mid.utf8.count }
-        if config.absSendTimeExtensionID != nil { elements += elementHeader + 3 }
-        return RTPPacketView.fixedHeaderLength + 4 + (elements + 3) / 4 * 4
+        guard writesMid, let mid = config.mid else { return RTPPacketView.fixedHeaderLength }
+        let element = (useOneByteExtension ? 1 : 2) + mid.utf8.count
+        return RTPPacketView.fixedHeaderLength + 4 + (element + 3) / 4 * 4
     }
 
     private var useOneByteExtension: Bool {
-        if let id = config.absSendTimeExtensionID, !(1...14).contains(id) { return false }
-        guard writesMid, let id = config.midExtensionID, let mid = config.mid else { return true }
+        guard let id = config.midExtensionID, let mid = config.mid else { return true }
         return (1...14).contains(id) && (1...16).contains(mid.utf8.count)
     }
 
     private mutating func writeHeader(marker: Bool, rtpTimestamp: UInt32) throws(RTPSendError) {
-        let start = scratch.count
         RTPHeader(marker: marker, payloadType: config.payloadType, sequenceNumber: nextSequenceNumber,
                   timestamp: rtpTimestamp, ssrc: config.ssrc).write(to: &scratch)
-        guard writesExtensions else { return }
+        guard writesMid, let id = config.midExtensionID, let mid = config.mid else { return }
         var w = RTPHeaderExtensionWriter(form: useOneByteExtension ? .oneByte : .twoByte, out: &scratch)
         do throws(RTPError) {
-            if writesMid, let id = config.midExtensionID, let mid = config.mid { try w.append(id: id, string: mid, to: &scratch) }
-            if let id = config.absSendTimeExtensionID {
-                // Zero until the packet leaves; the same offset in every packet of the stream.
-                try w.appendZeros(id: id, length: 3, to: &scratch)
-                absSendTimeOffset = scratch.count - 3 - start
-            }
+            try w.append(id: id, string: mid, to: &scratch)
         } catch {
             throw .headerExtension(error)
         }
         w.finish(&scratch)
-    }
-
-    /// Writes the send time into the packet last polled (before it is protected), when the
-    /// stream carries `abs-send-time`; a retransmission gets its own new send time.
-    public mutating func stampSendTime(_ now: Instant) {
-        guard let offset = absSendTimeOffset, offset + 3 <= packet.count else { return }
-        // Seconds in 6.18 fixed point, the low 24 bits (wrapping every 64 s).
-        let value = UInt32(truncatingIfNeeded: (UInt64(bitPattern: now.nanoseconds) << 18) / 1_000_000_000) & 0xFF_FFFF
-        packet[offset] = UInt8(truncatingIfNeeded: value >> 16)
-        packet[offset + 1] = UInt8(truncatingIfNeeded: value >> 8)
-        packet[offset + 2] = UInt8(truncatingIfNeeded: value)
     }
 
     private mutating func queueScratch(payloadLength: Int, at now: Instant) {
