@@ -93,7 +93,11 @@ public final class MediaPipeline: Sendable {
     private let audioBitrateKbps: Int
     private let logger: Logger
 
-    static let maxQueuedVideoFrames = 8
+    /// Complete frames waiting for the decoder. The jitter buffer releases every frame held
+    /// behind a retransmission at once (up to its 1 s wait: 30 frames), and at 8 such a burst
+    /// on a 100 ms path (two round trips, 10 frames) was taken for a decoder fallen behind:
+    /// all dropped and a keyframe asked for. A decoder really behind still overflows this.
+    static let maxQueuedVideoFrames = 32
 
     /// The kiosk's VP8 settings. Speed −12 (WebRTC's choice for low-power devices) rather than
     /// the library's −8: on a 640x480 talking head at 800 kbit/s the encoder thread measured
