@@ -4,6 +4,7 @@
 //   - RTPPacketView.parse never traps, and every range it returns lies inside the input;
 //   - a parsed header re-encodes to the same first 12 bytes;
 //   - extension elements lie inside the extension block;
+//   - read as RTX, the restored packet parses with the OSN and the rest of the payload;
 //   - an RTPReceiveStream fed any sequence of packets never traps and delivers frames whose
 //     bytes came from its packets' payloads (never more bytes than it was given).
 import RTP
@@ -30,6 +31,14 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             count += 1
         }
         let payload = view.payload(in: raw)
+        // As an RTX packet (RFC 4588): the restored packet parses, carries the OSN and the
+        // payload after it, and nothing else.
+        var restored: [UInt8] = []
+        if RTPRetransmission.restore(view, in: raw, mediaSSRC: 7, payloadType: 96, into: &restored) {
+            let back = try? RTPPacketView.parse(restored)
+            precondition(back?.sequenceNumber == RTPRetransmission.originalSequence(view, in: raw), "OSN lost")
+            precondition(back?.payloadLength == payload.count - 2 && back?.ssrc == 7, "restored payload or SSRC wrong")
+        }
         if let d = try? VP8PayloadDescriptor.parse(payload) {
             precondition(d.length >= 1 && d.length < payload.count)
             _ = VP8FrameHeader.keyframeSize(UnsafeRawBufferPointer(rebasing: payload[d.length...]))
