@@ -73,6 +73,9 @@ struct QualityMatrixTests {
             toKiosk.concealed = 100 * Double(k1.inboundAudio.concealedSamples - k0.inboundAudio.concealedSamples)
                 / Double(max(1, k1.inboundAudio.totalSamplesReceived - k0.inboundAudio.totalSamplesReceived))
             toKiosk.plis = k1.inboundVideo.pliCount - k0.inboundVideo.pliCount
+            let kioskEmitted = k1.inboundVideo.jitterBufferEmittedCount - k0.inboundVideo.jitterBufferEmittedCount
+            toKiosk.jitterBufferMs = kioskEmitted > 0
+                ? 1000 * (k1.inboundVideo.jitterBufferDelay - k0.inboundVideo.jitterBufferDelay) / Double(kioskEmitted) : nil
             let fec = k1.inboundAudio.packetsRecoveredByFEC - k0.inboundAudio.packetsRecoveredByFEC
             let v0 = k0.inboundVideo, v1 = k1.inboundVideo
             let kioskIn = "kiosk in: \(v1.packetsReceived - v0.packetsReceived) pkts, \(v1.packetsLost - v0.packetsLost) lost, "

@@ -161,6 +161,9 @@ import Testing
         #expect(Self.frames(outputs).map(\.rtpTimestamp) == [3000, 6000])
         #expect(s.statistics.packetsRepairedByRTX == 1 && s.statistics.packetsRecoveredByNack == 1)
         #expect(s.statistics.packetsReceived == 3)
+        // The jitter-buffer delay: frame 12 (here at 66 ms) waited for 11 until 100 ms; 10
+        // and 11 left as they came.
+        #expect(s.statistics.framesDelivered == 3 && s.statistics.jitterBufferDelayNanoseconds == 34_000_000)
     }
 
     /// A packet that never comes: NACKs until the deadline, then one PLI, however the

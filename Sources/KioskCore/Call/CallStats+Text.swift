@@ -16,7 +16,7 @@ extension CallStats {
             ("freezes", "\(iv.freezeCount), \(ms(iv.totalFreezesDuration)) in all, longest \(ms(iv.longestFreeze))", "(the clinician's browser counts these)"),
             ("video packets", "\(iv.packetsReceived) received (\(iv.paddingPacketsReceived) padding), \(iv.packetsLost) lost, \(iv.retransmittedPacketsReceived) repaired", "\(ov.packetsSent) sent, \(ov.retransmittedPacketsSent) resent, \(percent(Int(ov.remoteFractionLost * 1000), of: 1000)) lost"),
             ("NACKs", "\(iv.nackCount) sent", "\(ov.nackCount) received"),
-            ("jitter", "video \(ms(iv.jitter)), audio \(ms(ia.jitter))", ""),
+            ("jitter", "video \(ms(iv.jitter)), audio \(ms(ia.jitter)); video jitter buffer \(ms(iv.jitterBufferEmittedCount > 0 ? iv.jitterBufferDelay / Double(iv.jitterBufferEmittedCount) : 0)) per frame", ""),
             ("audio", "\(percent(ia.concealedSamples, of: ia.totalSamplesReceived)) concealed, \(ia.packetsRecoveredByFEC) rebuilt by FEC", "\(oa.framesEncoded) frames, FEC for \(oa.fecLossPercent) % loss"),
             ("audio packets", "\(ia.packetsReceived) received, \(ia.packetsLost) lost", "\(oa.packetsSent) sent, \(percent(Int(oa.remoteFractionLost * 1000), of: 1000)) lost"),
         ]

@@ -39,6 +39,10 @@ public struct CallStats: Codable, Equatable, Sendable {
         public var paddingPacketsReceived = 0
         /// Of `retransmittedPacketsReceived`, those that came on the clinician's RTX stream.
         public var retransmittedPacketsReceivedOnRTX = 0
+        /// webrtc-stats: seconds from each frame's first packet to its leaving the jitter
+        /// buffer, summed over `jitterBufferEmittedCount` frames (the mean is their ratio).
+        public var jitterBufferDelay = 0.0
+        public var jitterBufferEmittedCount = 0
     }
 
     /// The clinician's audio as the kiosk received, decoded and concealed it.
@@ -128,6 +132,8 @@ public struct CallStats: Codable, Equatable, Sendable {
             iv.nackGiveUps = Int(r.nackGiveUps)
             iv.paddingPacketsReceived = Int(r.paddingPacketsReceived) + p.videoRTXPaddingReceived
             iv.retransmittedPacketsReceivedOnRTX = Int(r.packetsRepairedByRTX)
+            iv.jitterBufferDelay = Double(r.jitterBufferDelayNanoseconds) / 1e9
+            iv.jitterBufferEmittedCount = Int(r.framesDelivered)
         }
         iv.framesDecoded = media.videoFramesDecoded
         // As webrtc-stats counts them: also the frames the decoder never took (no reference).

@@ -10,8 +10,10 @@ public struct VP8AssembledFrame: Sendable, Equatable {
     public var firstSequence: Int64
     public var lastSequence: Int64
     public var byteCount: Int
-    /// When the last of its packets arrived.
+    /// When the last of its packets arrived, and the first (webrtc-stats' jitter-buffer delay
+    /// counts from it).
     public var completedAt: Instant
+    public var firstArrivalAt: Instant
 
     public var packetCount: Int { Int(lastSequence - firstSequence + 1) }
 }
@@ -192,6 +194,7 @@ public struct VP8FrameAssembler: Sendable {
         guard first.frameStart else { return nil }
         var end = head
         var completedAt = first.arrival
+        var firstArrivalAt = first.arrival
         while true {
             guard present(end) else { return nil }
             let s = slot(end)
@@ -201,6 +204,7 @@ public struct VP8FrameAssembler: Sendable {
                 break
             }
             if s.arrival > completedAt { completedAt = s.arrival }
+            if s.arrival < firstArrivalAt { firstArrivalAt = s.arrival }
             if s.marker { break }
             end += 1
         }
@@ -217,7 +221,8 @@ public struct VP8FrameAssembler: Sendable {
         emittedAny = true
         lastPictureID = first.pictureID
         return VP8AssembledFrame(rtpTimestamp: first.timestamp, isKeyframe: first.keyframe, pictureID: first.pictureID,
-                                 firstSequence: head, lastSequence: end, byteCount: out.count, completedAt: completedAt)
+                                 firstSequence: head, lastSequence: end, byteCount: out.count, completedAt: completedAt,
+                                 firstArrivalAt: firstArrivalAt)
     }
 
     /// Packets missing between the last frame emitted and a held frame start whose PictureID

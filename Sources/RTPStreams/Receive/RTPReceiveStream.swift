@@ -320,6 +320,7 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
             switch event {
             case .frame(let f):
                 statistics.framesDelivered += 1
+                statistics.jitterBufferDelayNanoseconds += (now - f.firstArrivalAt).nanosecondsClamped
                 if f.isKeyframe {
                     statistics.keyframesDelivered += 1
                     keyframes.keyframeArrived()

@@ -9,6 +9,9 @@ public struct RTPReceiveStatistics: Sendable, Equatable, Codable {
     public var paddingPacketsReceived: Int64 = 0
     /// Missing packets that came back on the sender's RTX stream.
     public var packetsRepairedByRTX: Int64 = 0
+    /// Video: for every frame delivered (`framesDelivered`), from its first packet's arrival
+    /// to its leaving the jitter buffer, summed (webrtc-stats' `jitterBufferDelay`).
+    public var jitterBufferDelayNanoseconds: Int64 = 0
     /// RTP payload bytes (headers and padding excluded).
     public var payloadBytesReceived: Int64 = 0
     /// Cumulative loss as RFC 3550 §A.3 defines it: expected minus received (negative when
