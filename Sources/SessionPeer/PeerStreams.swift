@@ -202,18 +202,15 @@ struct PeerStreams: SansIOMachine {
     /// video stream it repairs (its FID pair, else the one video stream).
     private mutating func receiveRetransmission(_ view: RTPPacketView, _ packet: [UInt8]) {
         counters.videoRTXPacketsReceived += 1
+        if transportFeedback != nil { packet.withUnsafeBytes { recordTransportSequence(view, $0) } }
         let media = session.video?.remoteFIDPairs.first { $0.retransmission == view.ssrc }?.primary
         guard let pt = session.video?.payloadType,
               let index = receivers.firstIndex(where: { r in r.config.kind == .video && (media.map { r.config.remoteSSRC == $0 } ?? true) })
-        else {
-            if transportFeedback != nil { packet.withUnsafeBytes { recordTransportSequence(view, $0) } }
-            return
-        }
+        else { return }
         // Moved out and back (no copy, no allocation): handing it on mutates self.
         var restored: [UInt8] = []
         swap(&restored, &repairBuffer)
         packet.withUnsafeBytes { raw in
-            if transportFeedback != nil { recordTransportSequence(view, raw) }
             guard RTPRetransmission.restore(view, in: raw, mediaSSRC: receivers[index].config.remoteSSRC, payloadType: pt,
                                             into: &restored) else {
                 counters.videoRTXPaddingReceived += 1
