@@ -6,6 +6,9 @@ public struct SDPLocalParameters: Hashable, Sendable {
     public var fingerprint: SDPFingerprint
     public var audioSSRC: UInt32
     public var videoSSRC: UInt32
+    /// Our RTX stream for video (RFC 4588), announced with `a=ssrc-group:FID` wherever rtx is
+    /// offered or answered; nil: none (resends go on the media SSRC).
+    public var videoRTXSSRC: UInt32?
     /// RTCP CNAME (RFC 7022), the same for both streams.
     public var cname: String
     public var streamID: String
@@ -25,7 +28,9 @@ public struct SDPLocalParameters: Hashable, Sendable {
                 audioSSRC: UInt32, videoSSRC: UInt32, cname: String,
                 streamID: String, audioTrackID: String, videoTrackID: String,
                 audioDirection: SDPDirection = .sendrecv, videoDirection: SDPDirection = .sendrecv,
-                candidates: [String] = [], endOfCandidates: Bool = false, trickle: Bool = true) {
+                candidates: [String] = [], endOfCandidates: Bool = false, trickle: Bool = true,
+                videoRTXSSRC: UInt32? = nil) {
+        self.videoRTXSSRC = videoRTXSSRC
         self.iceUfrag = iceUfrag
         self.icePwd = icePwd
         self.fingerprint = fingerprint

@@ -60,12 +60,13 @@ extension SDPNegotiator {
                 haveAudio = true
             } else {
                 // Chromium's rtx for this VP8, answered at its number: the kiosk takes its
-                // resends and probes on the RTX stream (and sends none).
+                // resends and probes on the RTX stream, and sends its own on ours.
                 if let rtx = offered.payloadTypes.first(where: { isRTX($0, for: codec.payloadType, in: offered) }),
                    let map = offered.rtpmap(for: rtx) {
                     m.formats.append("\(rtx)")
                     m.rtpmaps.append(map)
                     m.fmtps = [SDPFmtp(payloadType: rtx, parameters: "apt=\(codec.payloadType)")]
+                    announceRTX(in: &m, local: local)
                 }
                 let offeredFeedback = SDPFeedbackSet(offered.rtcpFeedbacks(for: codec.payloadType))
                 m.rtcpFeedbacks = answeredFeedback

@@ -6,8 +6,8 @@ public enum SDPNegotiator {
     /// What we send and receive: Opus and VP8 (the WebRTC mandatory codecs, RFC 7874 / 7742).
     static let opus = (name: "opus", clockRate: UInt32(48000), channels: UInt16(2), pt: UInt8(111))
     static let vp8 = (name: "VP8", clockRate: UInt32(90000), pt: UInt8(96))
-    /// RTX for VP8 (RFC 4588): the kiosk receives on it (Chromium's resends and probes); it
-    /// sends none itself (no FID group), which RFC 4588 §8.6 allows.
+    /// RTX for VP8 (RFC 4588): the kiosk receives on it (Chromium's resends and probes) and
+    /// sends its own resends on it when it has an RTX SSRC (`a=ssrc-group:FID`).
     static let rtx = (name: "rtx", clockRate: UInt32(90000), pt: UInt8(97))
     static let opusParameters = "minptime=10;useinbandfec=1"
     /// Feedback we implement, in the order we write it.
@@ -39,6 +39,7 @@ public enum SDPNegotiator {
         video.rtpmaps = [SDPRtpMap(payloadType: vp8.pt, encodingName: vp8.name, clockRate: vp8.clockRate),
                          SDPRtpMap(payloadType: rtx.pt, encodingName: rtx.name, clockRate: rtx.clockRate)]
         video.fmtps = [SDPFmtp(payloadType: rtx.pt, parameters: "apt=\(vp8.pt)")]
+        announceRTX(in: &video, local: local)
         // goog-remb so Chromium sends REMB estimates, transport-cc so it adapts to our
         // transport-wide feedback.
         video.rtcpFeedbacks = answeredFeedback.map { SDPRtcpFeedback(payloadType: vp8.pt, type: $0.type, parameter: $0.parameter) }
@@ -46,6 +47,14 @@ public enum SDPNegotiator {
         sd.media = [audio, video]
         sd.groups = [SDPGroup(semantics: "BUNDLE", mids: ["0", "1"])]
         return sd
+    }
+
+    /// Our RTX SSRC beside the video SSRC (RFC 5576 §4.2 FID, RFC 4588 §8.1), if we send video.
+    static func announceRTX(in m: inout MediaDescription, local: SDPLocalParameters) {
+        guard let rtxSSRC = local.videoRTXSSRC, m.direction?.sends ?? false else { return }
+        m.ssrcGroups = [SDPSSRCGroup(semantics: "FID", ssrcs: [local.videoSSRC, rtxSSRC])]
+        m.ssrcs += [SDPSSRCAttribute(ssrc: rtxSSRC, name: "cname", value: local.cname),
+                    SDPSSRCAttribute(ssrc: rtxSSRC, name: "msid", value: "\(local.streamID) \(local.videoTrackID)")]
     }
 
     /// Whether `pt` is an rtx format (RFC 4588 §8.6) whose `apt=` is `media` in `m`.

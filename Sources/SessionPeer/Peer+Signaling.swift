@@ -113,7 +113,8 @@ extension Peer {
         } catch {
             throw .dtls(error)
         }
-        media = PeerStreams(setup: .init(audioSSRC: audioSSRC, videoSSRC: videoSSRC, cname: cname, configuration: configuration),
+        media = PeerStreams(setup: .init(audioSSRC: audioSSRC, videoSSRC: videoSSRC, videoRTXSSRC: videoRTXSSRC, cname: cname,
+                                         configuration: configuration),
                             session: session)
         for record in earlyDTLS { dtls?.handleDatagram(record, now: now) }
         earlyDTLS.removeAll()

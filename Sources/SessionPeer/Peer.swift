@@ -24,6 +24,8 @@ public final class Peer: SansIOMachine {
     var localAddresses: [TransportAddress]
     let audioSSRC: UInt32
     let videoSSRC: UInt32
+    /// Where our video resends go when RTX is negotiated (RFC 4588 session multiplexing).
+    let videoRTXSSRC: UInt32
     let cname: String
 
     var localDescription: SessionDescription?
@@ -64,6 +66,9 @@ public final class Peer: SansIOMachine {
         videoSSRC = UInt32(truncatingIfNeeded: random.next()) | 2
         cname = Peer.token(&random, length: 16)
         ice = ICEAgent(config: configuration.ice, credentials: localCredentials, isControlling: false, random: random.split())
+        var rtx = UInt32(truncatingIfNeeded: random.next())
+        while rtx == 0 || rtx == audioSSRC || rtx == videoSSRC { rtx = UInt32(truncatingIfNeeded: random.next()) }
+        videoRTXSSRC = rtx
         localAddresses = configuration.localAddresses
         self.random = random
     }
@@ -84,7 +89,8 @@ public final class Peer: SansIOMachine {
             streamID: "kiosk", audioTrackID: "kiosk-audio", videoTrackID: "kiosk-video",
             audioDirection: configuration.sendAudio ? .sendrecv : .recvonly,
             videoDirection: configuration.sendVideo ? .sendrecv : .recvonly,
-            candidates: [], endOfCandidates: false, trickle: true)
+            candidates: [], endOfCandidates: false, trickle: true,
+            videoRTXSSRC: configuration.sendVideo ? videoRTXSSRC : nil)
     }
 
     /// Counters for summaries and tests: the transport's and the streams'.

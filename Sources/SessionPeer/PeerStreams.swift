@@ -16,6 +16,7 @@ struct PeerStreams: SansIOMachine {
     struct Setup {
         var audioSSRC: UInt32
         var videoSSRC: UInt32
+        var videoRTXSSRC: UInt32?
         var cname: String
         var configuration: PeerConfiguration
     }
@@ -105,6 +106,10 @@ struct PeerStreams: SansIOMachine {
             config.clockRate = Int(video.clockRate)
             config.mid = video.mid
             config.midExtensionID = video.midExtensionID.map { UInt8(truncatingIfNeeded: $0) }
+            // Announced with our FID group wherever rtx was negotiated (SDPNegotiator.announceRTX).
+            if let pt = video.rtxPayloadType, let ssrc = setup.videoRTXSSRC {
+                config.rtx = RTPSendStream.RTX(ssrc: ssrc, payloadType: pt)
+            }
             videoSend = RTPSendStream(config: config)
         }
     }

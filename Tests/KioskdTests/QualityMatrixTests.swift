@@ -90,7 +90,7 @@ struct QualityMatrixTests {
             let chromiumOut = "Chromium out: \(width)x\(height) at \((out["targetBitrate"].int ?? 0) / 1000) kbit/s, "
                 + "\(out["retransmittedPacketsSent"].int ?? -1) resent for \(out["nackCount"].int ?? -1) NACKs received, its RTT from the kiosk's reports \(chromiumRTT)"
             let clinicianIn = "Chromium in: \(Int(d("framesReceived", "video"))) frames received, \(Int(d("framesDropped", "video"))) dropped, "
-                + "\(Int(d("packetsLost", "video"))) lost, \(Int(d("nackCount", "video"))) NACKs"
+                + "\(Int(d("packetsLost", "video"))) lost, \(Int(d("nackCount", "video"))) NACKs, \(Int(d("retransmittedPacketsReceived", "video"))) repaired"
             let drops = link.loss > 0 ? (try? lab.impairmentDrops()) ?? -1 : 0
             result = (toClinician, toKiosk, "kiosk target \(k1.transport.availableOutgoingBitrate / 1000) kbit/s (REMB "
                       + "\(k1.transport.remoteEstimatedBitrate.map { String($0 / 1000) } ?? "none"), \(k1.transport.sendRateDecreases - k0.transport.sendRateDecreases) backoffs), "

@@ -3,13 +3,13 @@ import Foundation
 import Testing
 
 extension SDPLocalParameters {
-    static func kiosk(candidates: [String] = [], endOfCandidates: Bool = false) -> SDPLocalParameters {
+    static func kiosk(candidates: [String] = [], endOfCandidates: Bool = false, rtx: UInt32? = 2223) -> SDPLocalParameters {
         SDPLocalParameters(
             iceUfrag: "kiOs", icePwd: "kioskpasswordkioskpassw1",
             fingerprint: SDPFingerprint(algorithm: "sha-256", bytes: (0..<32).map { UInt8($0) }),
             audioSSRC: 1111, videoSSRC: 2222, cname: "kioskcname",
             streamID: "kiosk-stream", audioTrackID: "kiosk-audio", videoTrackID: "kiosk-video",
-            candidates: candidates, endOfCandidates: endOfCandidates)
+            candidates: candidates, endOfCandidates: endOfCandidates, videoRTXSSRC: rtx)
     }
 
     static func clinician() -> SDPLocalParameters {
@@ -51,10 +51,14 @@ extension SDPLocalParameters {
                      "a=fingerprint:sha-256 00:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13:14:15:16:17:18:19:1A:1B:1C:1D:1E:1F"] {
             #expect(text.contains(line + "\r\n"), "missing \(line)")
         }
-        // RTX offered for receiving (Chromium resends and probes on it), none sent: no FID group.
+        // RTX both ways: Chromium resends and probes on it, the kiosk resends on its own RTX
+        // SSRC, paired with its video SSRC by a FID group (RFC 5576 §4.2, group first).
         #expect(text.contains("m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\n"))
         #expect(text.contains("a=rtpmap:97 rtx/90000\r\n") && text.contains("a=fmtp:97 apt=96\r\n"))
-        #expect(!text.contains("ssrc-group"))
+        #expect(text.contains("a=ssrc-group:FID 2222 2223\r\na=ssrc:2222 cname:kioskcname\r\n"))
+        #expect(text.contains("a=ssrc:2223 cname:kioskcname\r\na=ssrc:2223 msid:kiosk-stream kiosk-video\r\n"))
+        // Without an RTX SSRC (a kiosk that sends no video) no group.
+        #expect(!SDPNegotiator.makeOffer(.kiosk(rtx: nil), sessionID: 7, version: 1).serialized().contains("ssrc-group"))
         // Transport-wide feedback is offered (the kiosk sends it), on video, with its extension.
         #expect(text.contains("a=rtcp-fb:96 transport-cc\r\n"))
         #expect(text.contains("a=extmap:3 \(SDPExtensionURI.transportWideCC)\r\n"))
@@ -89,6 +93,10 @@ extension SDPLocalParameters {
         #expect(answer.media[1].fmtps == [SDPFmtp(payloadType: 97, parameters: "apt=96")])
         #expect(s.video?.rtxPayloadType == 97)
         #expect(s.audio?.rtxPayloadType == nil)
+        // The kiosk's own RTX stream announced beside its video, none beside audio.
+        #expect(answer.media[1].ssrcGroups == [SDPSSRCGroup(semantics: "FID", ssrcs: [2222, 2223])])
+        #expect(answer.media[1].ssrcs.map(\.ssrc) == [2222, 2222, 2223, 2223])
+        #expect(answer.media[0].ssrcGroups.isEmpty)
 
         #expect(s.dtlsRole == .client)
         #expect(s.remoteICEUfrag == "lC4B")
@@ -210,6 +218,9 @@ extension SDPLocalParameters {
         #expect(offer.media.allSatisfy { $0.candidates.count == 1 && $0.port == 41000 })
         #expect(answer.media.map(\.candidates.count) == [1, 0])
         #expect(answer.media.map(\.port) == [50000, 9])
+        // The answerer learns the kiosk's FID pair: its RTX resends are told from new media.
+        #expect(atAnswerer.video?.remoteFIDPairs == [SDPFIDPair(primary: 2222, retransmission: 2223)])
+        #expect(atAnswerer.video?.remotePrimarySSRCs == [2222])
 
         for (a, b) in [(atOfferer.audio, atAnswerer.audio), (atOfferer.video, atAnswerer.video)] {
             let a = try #require(a)

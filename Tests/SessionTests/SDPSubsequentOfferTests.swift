@@ -18,7 +18,7 @@ import Testing
         #expect(parsed.origin.sessionID == 7 && parsed.origin.sessionVersion == 3, "same session, next version (RFC 3264 §8)")
         let was = Self.media(first), now = Self.media(parsed)
         #expect(now.count == 2 && now.map(\.mid) == was.map(\.mid) && now.map(\.mid) == ["0", "1"])
-        #expect(now.map(\.ssrcs) == was.map(\.ssrcs) && now.map(\.ssrcs) == [[1111], [2222]])
+        #expect(now.map(\.ssrcs) == was.map(\.ssrcs) && now.map(\.ssrcs) == [[1111], [2222, 2223]])
         #expect(now.map(\.formats) == was.map(\.formats))
         #expect(now.map(\.fingerprints) == was.map(\.fingerprints))
         #expect(parsed.media.allSatisfy { $0.iceUfrag == "nEwU" && $0.icePwd == "newpasswordnewpassword12" })

@@ -6,8 +6,9 @@ import Testing
     typealias B = RTPTestBytes
     static let clock = NTPClock(ntpAtZero: NTPTimestamp(seconds: 3_900_000_000, fraction: 0))
 
-    static func videoStream(capacity: Int = 512) -> RTPSendStream {
+    static func videoStream(capacity: Int = 512, rtx: RTPSendStream.RTX? = nil) -> RTPSendStream {
         var c = RTPSendStream.Config(ssrc: 0xAAAA_0001, payloadType: 96, format: .vp8(maxPayloadSize: 1200), cname: "kiosk", ntpClock: clock)
+        c.rtx = rtx
         c.mid = "1"
         c.midExtensionID = 4
         c.initialSequenceNumber = 65_534
@@ -51,8 +52,8 @@ import Testing
     }
 
     /// The send path reuses its buffers: after warming up, 1000 packets change no capacity.
-    @Test func theSendPathReusesItsBuffers() throws {
-        var s = Self.videoStream()
+    @Test(arguments: [false, true]) func theSendPathReusesItsBuffers(onRTX: Bool) throws {
+        var s = Self.videoStream(rtx: onRTX ? RTPSendStream.RTX(ssrc: 0xBBBB_0002, payloadType: 97) : nil)
         var rng = RTPTestRandom(seed: 5)
         let frames = (0..<8).map { _ in B.vp8Frame(keyframe: false, size: rng.int(in: 100..<3500), rng: &rng) }
         try s.sendFrame(frames[0], rtpTimestamp: 0, at: .zero)
@@ -94,6 +95,44 @@ import Testing
         #expect(s.statistics.retransmittedPackets == 2)
         #expect(s.statistics.retransmissionMisses == 1)
         #expect(s.statistics.nacksReceived == 2)
+    }
+
+    /// With an RTX stream a resend is the RFC 4588 §4 packet: RTX SSRC, payload type and
+    /// sequence, the OSN before the payload, the mid kept; restoring it gives the original.
+    @Test func nacksAreAnsweredOnTheRTXStream() throws {
+        var rtx = RTPSendStream.RTX(ssrc: 0xBBBB_0002, payloadType: 97)
+        rtx.initialSequenceNumber = 65_535
+        var s = Self.videoStream(rtx: rtx)
+        var rng = RTPTestRandom(seed: 3)
+        try s.sendFrame(B.vp8Frame(keyframe: true, size: 3000, rng: &rng), rtpTimestamp: 1234, at: .zero)
+        let sent = drainRTP(&s)
+        s.handleRTCP(.nack(RTCPNack(senderSSRC: 7, mediaSSRC: 0xAAAA_0001, lost: [0, 65_535])), at: .rtpMS(10))
+        var resent: [[UInt8]] = []
+        while case .sendRTP(_, true)? = s.poll() { resent.append(s.packet) }
+        #expect(resent.count == 2)
+        for (bytes, (original, rtxSeq)) in zip(resent, [(sent[2], UInt16(65_535)), (sent[1], UInt16(0))]) {
+            let p = try RTPPacketView.parse(bytes)
+            let o = try RTPPacketView.parse(original)
+            #expect(p.ssrc == 0xBBBB_0002 && p.payloadType == 97 && p.sequenceNumber == rtxSeq)
+            #expect(p.timestamp == 1234 && p.marker == o.marker)
+            #expect(bytes.count == original.count + 2)
+            try bytes.withUnsafeBytes { raw in
+                #expect(p.extensionString(id: 4, in: raw) == "1")
+                #expect(RTPRetransmission.originalSequence(p, in: raw) == o.sequenceNumber)
+                var restored: [UInt8] = []
+                #expect(RTPRetransmission.restore(p, in: raw, mediaSSRC: 0xAAAA_0001, payloadType: 96, into: &restored))
+                let r = try RTPPacketView.parse(restored)
+                let payload = original.withUnsafeBytes { Array(o.payload(in: $0)) }
+                #expect(r.sequenceNumber == o.sequenceNumber && r.ssrc == o.ssrc && r.payloadType == 96)
+                #expect(restored.withUnsafeBytes { Array(r.payload(in: $0)) } == payload)
+            }
+        }
+        // New media keeps its own numbering.
+        try s.sendFrame(B.vp8Frame(keyframe: false, size: 300, rng: &rng), rtpTimestamp: 4234, at: .rtpMS(33))
+        let next = try RTPPacketView.parse(drainRTP(&s)[0])
+        #expect(next.sequenceNumber == 1 && next.ssrc == 0xAAAA_0001 && next.payloadType == 96)
+        #expect(s.statistics.retransmittedPackets == 2)
+        #expect(s.statistics.retransmittedBytes == Int64(resent.reduce(0) { $0 + $1.count }))
     }
 
     @Test func packetsOutOfTheRingAreNotResent() throws {

@@ -376,7 +376,8 @@ async function stats() {
         out.inbound[s.kind] = pick(s, ['ssrc', 'packetsReceived', 'packetsLost', 'bytesReceived', 'jitter', 'framesDecoded',
           'framesReceived', 'framesDropped', 'keyFramesDecoded', 'frameWidth', 'frameHeight', 'framesPerSecond',
           'audioLevel', 'totalAudioEnergy', 'totalSamplesReceived', 'concealedSamples', 'concealmentEvents', 'fecPacketsReceived',
-          'nackCount', 'pliCount', 'firCount', 'freezeCount', 'totalFreezesDuration', 'jitterBufferDelay', 'jitterBufferEmittedCount']);
+          'nackCount', 'pliCount', 'firCount', 'freezeCount', 'totalFreezesDuration', 'jitterBufferDelay', 'jitterBufferEmittedCount',
+          'retransmittedPacketsReceived']);
         out.inbound[s.kind].codec = report.get(s.codecId)?.mimeType;
         break;
       case 'outbound-rtp':

@@ -35,6 +35,8 @@ public struct RTPSendStream: SansIOMachine, Sendable {
         public var retransmissionCapacity = 512
         public var maxPacketSize = 1500
         public var reportInterval: Duration = .seconds(1)
+        /// Resends go on this RTX stream (RFC 4588 §4) instead of the media SSRC.
+        public var rtx: RTX?
 
         public init(ssrc: UInt32, payloadType: UInt8, format: PayloadFormat, cname: String, ntpClock: NTPClock) {
             self.ssrc = ssrc
@@ -50,9 +52,19 @@ public struct RTPSendStream: SansIOMachine, Sendable {
         }
     }
 
+    /// An RTX stream paired with this one (`a=ssrc-group:FID`, `apt=`).
+    public struct RTX: Sendable, Equatable {
+        public var ssrc: UInt32
+        public var payloadType: UInt8
+        public var initialSequenceNumber: UInt16 = 0
+        public init(ssrc: UInt32, payloadType: UInt8) { self.ssrc = ssrc; self.payloadType = payloadType }
+    }
+
     public let config: Config
     public private(set) var statistics = RTPSendStatistics()
     public private(set) var nextSequenceNumber: UInt16
+    /// The RTX stream's own sequence (RFC 4588 §4: independent of the media stream's).
+    public private(set) var nextRTXSequenceNumber: UInt16
 
     private var vp8: VP8Packetizer?
     private var ring: RTPPacketRing
@@ -79,6 +91,7 @@ public struct RTPSendStream: SansIOMachine, Sendable {
     public init(config: Config) {
         self.config = config
         nextSequenceNumber = config.initialSequenceNumber
+        nextRTXSequenceNumber = config.rtx?.initialSequenceNumber ?? 0
         if case .vp8(let budget) = config.format {
             vp8 = VP8Packetizer(maxPayloadSize: budget, initialPictureID: config.initialPictureID)
         }
@@ -224,8 +237,12 @@ public struct RTPSendStream: SansIOMachine, Sendable {
             queuedBytes -= Int(entry >> 17)
             // A packet overwritten before it was polled is skipped.
             guard ring.copy(seq, into: &packet) else { continue }
+            if retransmission, let rtx = config.rtx { rewriteAsRTX(rtx) }
             statistics.bytesSent += Int64(packet.count)
-            if retransmission { statistics.retransmittedPackets += 1 }
+            if retransmission {
+                statistics.retransmittedPackets += 1
+                statistics.retransmittedBytes += Int64(packet.count)
+            }
             return .sendRTP(sequenceNumber: seq, retransmission: retransmission)
         }
         if let at = reportDueAt {
@@ -302,6 +319,27 @@ public struct RTPSendStream: SansIOMachine, Sendable {
         nextSequenceNumber &+= 1
         statistics.packetsSent += 1
         statistics.payloadBytesSent += Int64(payloadLength)
+    }
+
+    /// The original packet in `packet` made its RTX copy in place: RTX payload type and SSRC,
+    /// the RTX sequence number, the OSN before the payload; marker, timestamp and header
+    /// extensions kept (the receiver's estimator and demuxer read them). The buffer has the
+    /// headroom, so the two inserted bytes move the payload without allocating.
+    private mutating func rewriteAsRTX(_ rtx: RTX) {
+        guard packet.count >= RTPPacketView.fixedHeaderLength else { return }
+        var headerLength = RTPPacketView.fixedHeaderLength + 4 * Int(packet[0] & 0x0F)
+        if packet[0] & 0x10 != 0, packet.count >= headerLength + 4 {
+            headerLength += 4 + 4 * (Int(packet[headerLength + 2]) << 8 | Int(packet[headerLength + 3]))
+        }
+        guard headerLength <= packet.count else { return }
+        let osn = (packet[2], packet[3])
+        packet[1] = packet[1] & 0x80 | rtx.payloadType
+        packet[2] = UInt8(nextRTXSequenceNumber >> 8)
+        packet[3] = UInt8(truncatingIfNeeded: nextRTXSequenceNumber)
+        for i in 0..<4 { packet[8 + i] = UInt8(truncatingIfNeeded: rtx.ssrc >> (24 - 8 * i)) }
+        packet.insert(osn.1, at: headerLength)
+        packet.insert(osn.0, at: headerLength)
+        nextRTXSequenceNumber &+= 1
     }
 
     private mutating func absorb(_ blocks: [RTCPReportBlock], at now: Instant) {

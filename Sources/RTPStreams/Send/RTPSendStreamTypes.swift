@@ -23,6 +23,8 @@ public struct RTPSendStatistics: Sendable, Equatable, Codable {
     public var bytesSent: Int64 = 0
     public var framesSent: Int64 = 0
     public var retransmittedPackets: Int64 = 0
+    /// Bytes of those resends as sent (on the RTX stream: with its OSN).
+    public var retransmittedBytes: Int64 = 0
     public var nacksReceived: Int64 = 0
     /// Sequence numbers NACKed that were no longer in the ring.
     public var retransmissionMisses: Int64 = 0
