@@ -26,6 +26,15 @@ public struct SendRateController: Sendable {
     public private(set) var targetBitsPerSecond: Int
     /// The last REMB, nil before one arrived.
     public private(set) var remoteEstimate: Int?
+    /// Our own delay-based estimate from transport-wide feedback, nil without it.
+    public private(set) var delayEstimate: Int?
+    /// What the delay signals allow: REMB (the receiver's delay-based estimate) and ours.
+    var delayCap: Int? {
+        switch (remoteEstimate, delayEstimate) {
+        case let (r?, d?): min(r, d)
+        case let (r, d): r ?? d
+        }
+    }
     /// The loss of the last complete report interval, out of 256.
     public private(set) var lastFractionLost: UInt8 = 0
     /// The link's loss whatever the rate, out of 256 (see above).
@@ -97,7 +106,7 @@ public struct SendRateController: Sendable {
         pendingExpected = 0
         decreasedSinceReport = false
         if lastFractionLost > 0 { lossSeen = true }
-        let roomBelowEstimate = remoteEstimate.map { Double(targetBitsPerSecond) < Self.headroom * Double($0) } ?? false
+        let roomBelowEstimate = delayCap.map { Double(targetBitsPerSecond) < Self.headroom * Double($0) } ?? false
         let changed = update(at: now)
         // Learnt after the report is judged, so a sudden rise is judged against the past.
         let loss = Double(lastFractionLost)
@@ -116,10 +125,18 @@ public struct SendRateController: Sendable {
         return update(at: now)
     }
 
+    /// Our delay-based estimate moved (`DelayBasedEstimator`): a cap like REMB.
+    @discardableResult
+    public mutating func handleDelayEstimate(bitsPerSecond: Int, at now: Instant) -> Bool {
+        if startedAt == nil { startedAt = now }
+        delayEstimate = bitsPerSecond
+        return update(at: now)
+    }
+
     private mutating func update(at now: Instant) -> Bool {
         let before = targetBitsPerSecond
         var next = targetBitsPerSecond
-        if let remote = remoteEstimate, !lossSeen, let start = startedAt, now - start < Self.startPhase {
+        if let remote = delayCap, !lossSeen, let start = startedAt, now - start < Self.startPhase {
             next = max(next, remote)
         } else {
             rememberTarget(at: now)
@@ -134,7 +151,7 @@ public struct SendRateController: Sendable {
                 next = Int(Double(targetBitsPerSecond) * Double(512 - excess) / 512)
             }
         }
-        if let remote = remoteEstimate { next = min(next, remote) }
+        if let cap = delayCap { next = min(next, cap) }
         targetBitsPerSecond = min(max(next, config.minBitsPerSecond), config.maxBitsPerSecond)
         if targetBitsPerSecond != before { rememberTarget(at: now) }
         return targetBitsPerSecond != before

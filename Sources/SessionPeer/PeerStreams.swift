@@ -51,6 +51,12 @@ struct PeerStreams: SansIOMachine {
     private var audioLoss = AudioLossExpectation()
     /// Transport-wide feedback to the remote sender, when negotiated.
     private var transportFeedback: TransportFeedbackRecorder?
+    /// Our packets' transport-wide numbers and send times, and the delay-based estimate the
+    /// remote's feedback about them gives, when transport-cc is negotiated.
+    private var sendHistory: TransportSendHistory?
+    private var delayEstimator: DelayBasedEstimator
+    /// The feedback's 24-bit reference time, unwrapped (it wraps every 12 days).
+    private var feedbackReference: (last: UInt32, unwrapped: Int64)?
     /// The time of the input being drained (poll has none of its own).
     private var now = Instant.zero
     /// The media half of `PeerStats` (the transport half is the peer's), streams' own figures
@@ -64,6 +70,8 @@ struct PeerStreams: SansIOMachine {
         s.audioReceive = receivers.first { $0.config.kind == .audio }?.statistics
         s.videoSend = videoSend?.statistics
         s.audioSend = audioSend?.statistics
+        s.delayBasedEstimate = sendHistory == nil ? nil : delayEstimator.bitsPerSecond
+        s.delayOveruses = delayEstimator.overuses
         return s
     }
     private var counters = PeerStats()
@@ -90,6 +98,15 @@ struct PeerStreams: SansIOMachine {
             transportFeedback = TransportFeedbackRecorder(senderSSRC: setup.videoSSRC, extensionID: UInt8(id))
         }
         pacer = Pacer(targetBitsPerSecond: configuration.sendRate.startBitsPerSecond)
+        delayEstimator = DelayBasedEstimator(config: configuration.sendRate)
+        // Stamped on every packet we send once the peer said it sends transport-wide
+        // feedback: Chromium then stops REMB, and our own estimator takes its place.
+        let sendsFeedback = session.video?.feedback.contains(.transportCC) ?? false
+        func transportID(_ m: NegotiatedMedia?) -> UInt8? {
+            guard sendsFeedback, let id = m?.transportCCExtensionID, (1...255).contains(id) else { return nil }
+            return UInt8(id)
+        }
+        if transportID(session.video) != nil { sendHistory = TransportSendHistory() }
         let clock = configuration.ntpClock
         if let audio = session.audio, configuration.sendAudio, audio.direction.sends {
             var config = RTPSendStream.Config(ssrc: setup.audioSSRC, payloadType: audio.payloadType, format: .opus,
@@ -97,6 +114,7 @@ struct PeerStreams: SansIOMachine {
             config.clockRate = Int(audio.clockRate)
             config.mid = audio.mid
             config.midExtensionID = audio.midExtensionID.map { UInt8(truncatingIfNeeded: $0) }
+            if sendHistory != nil { config.transportSequenceExtensionID = transportID(audio) }
             audioSend = RTPSendStream(config: config)
         }
         if let video = session.video, configuration.sendVideo, video.direction.sends {
@@ -106,6 +124,7 @@ struct PeerStreams: SansIOMachine {
             config.clockRate = Int(video.clockRate)
             config.mid = video.mid
             config.midExtensionID = video.midExtensionID.map { UInt8(truncatingIfNeeded: $0) }
+            config.transportSequenceExtensionID = transportID(video)
             // Announced with our FID group wherever rtx was negotiated (SDPNegotiator.announceRTX).
             if let pt = video.rtxPayloadType, let ssrc = setup.videoRTXSSRC {
                 config.rtx = RTPSendStream.RTX(ssrc: ssrc, payloadType: pt)
@@ -264,6 +283,7 @@ struct PeerStreams: SansIOMachine {
             case .pictureLossIndication: counters.plisReceived += 1
             case .fullIntraRequest: counters.firsReceived += 1
             case .bye: events.append(.remoteBye)
+            case .transportFeedback(let fb): readTransportFeedback(fb)
             default: break
             }
             audioSend?.handleRTCP(p, at: now)
@@ -276,6 +296,32 @@ struct PeerStreams: SansIOMachine {
             // NACK retry spacing follows the measured RTT rather than the 100 ms default.
             for i in receivers.indices { receivers[i].setRoundTripTime(rtt) }
             rate.setRoundTripTime(rtt)
+            delayEstimator.setRoundTripTime(rtt)
+        }
+    }
+
+    /// The remote's transport-wide feedback about our packets: each one received, with its
+    /// send time and size from the history, into the delay-based estimate (lost ones say
+    /// nothing about delay; their loss reaches the rate through the receiver reports).
+    private mutating func readTransportFeedback(_ fb: RTCPTransportFeedback) {
+        guard sendHistory != nil else { return }
+        counters.transportFeedbacksReceived += 1
+        // Reference time: 24 bits of 64 ms; arrival deltas: 250 µs, signed.
+        var unwrapped = Int64(fb.referenceTime)
+        if let r = feedbackReference {
+            let step = Int64(Int32(bitPattern: (fb.referenceTime &- r.last) << 8) >> 8)
+            unwrapped = r.unwrapped + step
+        }
+        feedbackReference = (fb.referenceTime, unwrapped)
+        var arrival = unwrapped * 64_000
+        for p in fb.packets {
+            guard let delta = p.receiveDelta else { continue }
+            arrival += Int64(delta) * 250
+            guard let sent = sendHistory?.take(p.sequenceNumber) else { continue }
+            delayEstimator.packet(sentAt: sent.sentAt, arrivedAt: .zero + .microseconds(arrival), size: sent.size)
+        }
+        if delayEstimator.feedbackDone(at: now) {
+            if rate.handleDelayEstimate(bitsPerSecond: delayEstimator.bitsPerSecond, at: now) { applyTarget() }
         }
     }
 
@@ -361,6 +407,7 @@ struct PeerStreams: SansIOMachine {
         switch output {
         case .sendRTP(_, let retransmission):
             let bytes = (video ? videoSend?.packet.count : audioSend?.packet.count) ?? 0
+            stampTransportSequence(video: video, bytes: bytes)
             pacer.sent(bytes: bytes, at: now, queuedBytes: videoSend?.queuedBytes ?? 0)
             if retransmission { counters.retransmissionsSent += 1 }
             if video { counters.videoPacketsSent += 1 }
@@ -373,6 +420,22 @@ struct PeerStreams: SansIOMachine {
             return nil
         }
     }
+
+    /// The packet about to go gets the next transport-wide number, and its send time and size
+    /// (with SRTP's tag, UDP and IP) go into the history the feedback is read against.
+    private mutating func stampTransportSequence(video: Bool, bytes: Int) {
+        guard let offset = video ? videoSend?.transportSequenceOffset : audioSend?.transportSequenceOffset,
+              let seq = sendHistory?.record(size: bytes + Self.packetOverhead, at: now) else { return }
+        func stamp(_ p: inout [UInt8]) {
+            guard p.count >= offset + 2 else { return }
+            p[offset] = UInt8(seq >> 8)
+            p[offset + 1] = UInt8(truncatingIfNeeded: seq)
+        }
+        if video { videoSend?.withPacket(stamp) } else { audioSend?.withPacket(stamp) }
+    }
+
+    /// SRTP's 10-byte tag, UDP's 8 and IPv4's 20: what the path carries beyond the RTP packet.
+    static let packetOverhead = 38
 
     /// The transport-wide feedback due now, written into the feedback buffer.
     private mutating func pollTransportFeedback() -> Output? {

@@ -151,6 +151,11 @@ public struct PeerStats: Sendable, Equatable, Codable {
     public var sendRateDecreases = 0
     /// Transport-wide feedback packets sent to the remote sender (transport-cc negotiated).
     public var transportFeedbacksSent = 0
+    /// Transport-wide feedback about our packets, our delay-based estimate from it, and how
+    /// often it saw the path's queue grow.
+    public var transportFeedbacksReceived = 0
+    public var delayBasedEstimate: Int?
+    public var delayOveruses = 0
     public var audioPacketsSent = 0
     public var audioPacketsReceived = 0
     public var audioBytesReceived = 0

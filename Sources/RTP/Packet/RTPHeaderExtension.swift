@@ -101,6 +101,21 @@ public struct RTPHeaderExtensionWriter: Sendable {
         out.append(contentsOf: value)
     }
 
+    /// Appends a two-byte big-endian element (a transport-wide sequence number), without the
+    /// generic path (which allocates in a debug build).
+    public mutating func append(id: UInt8, u16 value: UInt16, to out: inout [UInt8]) throws(RTPError) {
+        switch form {
+        case .oneByte:
+            guard (1...14).contains(id) else { throw .extensionIDOutOfRange(id) }
+            out.append(id << 4 | 1)
+        case .twoByte:
+            guard id >= 1 else { throw .extensionIDOutOfRange(id) }
+            out.append(id)
+            out.append(2)
+        }
+        out.appendU16(value)
+    }
+
     /// Appends a text element such as `sdes:mid` (RFC 8843 §15.1), without allocating.
     public mutating func append(id: UInt8, string: String, to out: inout [UInt8]) throws(RTPError) {
         try append(id: id, string.utf8, to: &out)

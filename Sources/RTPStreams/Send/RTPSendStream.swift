@@ -37,6 +37,10 @@ public struct RTPSendStream: SansIOMachine, Sendable {
         public var reportInterval: Duration = .seconds(1)
         /// Resends go on this RTX stream (RFC 4588 §4) instead of the media SSRC.
         public var rtx: RTX?
+        /// Every packet carries a transport-wide sequence number with this id
+        /// (draft-holmer-rmcat-transport-wide-cc-extensions §2), written at `transportSequenceOffset`
+        /// by whoever sends it: the number is the transport's, given at the moment of sending.
+        public var transportSequenceExtensionID: UInt8?
 
         public init(ssrc: UInt32, payloadType: UInt8, format: PayloadFormat, cname: String, ntpClock: NTPClock) {
             self.ssrc = ssrc
@@ -182,20 +186,12 @@ public struct RTPSendStream: SansIOMachine, Sendable {
             // Do not resend a packet twice within about half an RTT: the second NACK is
             // probably for the copy already on its way.
             let spacing = max(Duration.milliseconds(5), (statistics.roundTripTime ?? .zero) / 2)
-            n.forEachLost { seq in
-                guard ring.contains(seq) else {
-                    statistics.retransmissionMisses += 1
-                    return
+            // A loop, not `forEachLost`'s closure: capturing `self` there allocated per NACK.
+            for e in n.entries {
+                resend(e.packetID, spacing: spacing, at: now)
+                for bit in 0..<16 where e.lostBitmask & (1 << UInt16(bit)) != 0 {
+                    resend(e.packetID &+ UInt16(bit + 1), spacing: spacing, at: now)
                 }
-                if let last = ring.lastSent(seq), now - last < spacing { return }
-                let length = ring.length(seq) ?? 0
-                guard queuedBytes + length <= retransmissionQueueLimit else {
-                    statistics.retransmissionsSkipped += 1
-                    return
-                }
-                ring.markSent(seq, at: now)
-                queuedBytes += length
-                pending.append(UInt32(seq) | 0x1_0000 | UInt32(length) << 17)
             }
         case .pictureLossIndication(let p) where p.mediaSSRC == config.ssrc:
             statistics.plisReceived += 1
@@ -214,6 +210,24 @@ public struct RTPSendStream: SansIOMachine, Sendable {
         default:
             break
         }
+    }
+
+    /// Queues a NACKed packet again, unless it is gone from the ring, was resent within
+    /// `spacing`, or the queue is over its retransmission budget.
+    private mutating func resend(_ seq: UInt16, spacing: Duration, at now: Instant) {
+        guard ring.contains(seq) else {
+            statistics.retransmissionMisses += 1
+            return
+        }
+        if let last = ring.lastSent(seq), now - last < spacing { return }
+        let length = ring.length(seq) ?? 0
+        guard queuedBytes + length <= retransmissionQueueLimit else {
+            statistics.retransmissionsSkipped += 1
+            return
+        }
+        ring.markSent(seq, at: now)
+        queuedBytes += length
+        pending.append(UInt32(seq) | 0x1_0000 | UInt32(length) << 17)
     }
 
     public mutating func handleTimeout(at now: Instant) {
@@ -288,23 +302,37 @@ public struct RTPSendStream: SansIOMachine, Sendable {
     private var writesMid: Bool { config.mid != nil && config.midExtensionID != nil }
 
     private func headerLength() throws(RTPSendError) -> Int {
-        guard writesMid, let mid = config.mid else { return RTPPacketView.fixedHeaderLength }
-        let element = (useOneByteExtension ? 1 : 2) + mid.utf8.count
-        return RTPPacketView.fixedHeaderLength + 4 + (element + 3) / 4 * 4
+        let element = useOneByteExtension ? 1 : 2
+        var elements = 0
+        if writesMid, let mid = config.mid { elements += element + mid.utf8.count }
+        if config.transportSequenceExtensionID != nil { elements += element + 2 }
+        guard elements > 0 else { return RTPPacketView.fixedHeaderLength }
+        return RTPPacketView.fixedHeaderLength + 4 + (elements + 3) / 4 * 4
+    }
+
+    /// Where a packet's transport-wide sequence number goes (big-endian, 2 bytes): it is the
+    /// first element of the extension block. Nil without one.
+    public var transportSequenceOffset: Int? {
+        guard config.transportSequenceExtensionID != nil else { return nil }
+        return RTPPacketView.fixedHeaderLength + 4 + (useOneByteExtension ? 1 : 2)
     }
 
     private var useOneByteExtension: Bool {
-        guard let id = config.midExtensionID, let mid = config.mid else { return true }
+        if let id = config.transportSequenceExtensionID, !(1...14).contains(id) { return false }
+        guard writesMid, let id = config.midExtensionID, let mid = config.mid else { return true }
         return (1...14).contains(id) && (1...16).contains(mid.utf8.count)
     }
 
     private mutating func writeHeader(marker: Bool, rtpTimestamp: UInt32) throws(RTPSendError) {
         RTPHeader(marker: marker, payloadType: config.payloadType, sequenceNumber: nextSequenceNumber,
                   timestamp: rtpTimestamp, ssrc: config.ssrc).write(to: &scratch)
-        guard writesMid, let id = config.midExtensionID, let mid = config.mid else { return }
+        let transport = config.transportSequenceExtensionID
+        guard writesMid || transport != nil else { return }
         var w = RTPHeaderExtensionWriter(form: useOneByteExtension ? .oneByte : .twoByte, out: &scratch)
         do throws(RTPError) {
-            try w.append(id: id, string: mid, to: &scratch)
+            // A placeholder, first (see `transportSequenceOffset`).
+            if let transport { try w.append(id: transport, u16: 0, to: &scratch) }
+            if writesMid, let id = config.midExtensionID, let mid = config.mid { try w.append(id: id, string: mid, to: &scratch) }
         } catch {
             throw .headerExtension(error)
         }
@@ -337,8 +365,15 @@ public struct RTPSendStream: SansIOMachine, Sendable {
         packet[2] = UInt8(nextRTXSequenceNumber >> 8)
         packet[3] = UInt8(truncatingIfNeeded: nextRTXSequenceNumber)
         for i in 0..<4 { packet[8 + i] = UInt8(truncatingIfNeeded: rtx.ssrc >> (24 - 8 * i)) }
-        packet.insert(osn.1, at: headerLength)
-        packet.insert(osn.0, at: headerLength)
+        // Two bytes on the end, the payload moved up over them (`insert` allocated in debug).
+        packet.append(0)
+        packet.append(0)
+        packet.withUnsafeMutableBytes { raw in
+            let base = raw.baseAddress!
+            (base + headerLength + 2).copyMemory(from: base + headerLength, byteCount: raw.count - 2 - headerLength)
+            raw[headerLength] = osn.0
+            raw[headerLength + 1] = osn.1
+        }
         nextRTXSequenceNumber &+= 1
     }
 
