@@ -1,18 +1,19 @@
 import SessionCore
 
 /// The send rate from what the receiver tells us: the loss in its reports (libwebrtc's
-/// `SendSideBandwidthEstimation` loss rules, the GCC draft §6) capped by its REMB, which
-/// Chromium computes from the packets' arrival delays. Sans-IO: every input returns whether
-/// the target changed; nothing here keeps time by itself.
+/// `SendSideBandwidthEstimation` loss rules, the GCC draft §6) capped by the delay signals:
+/// its REMB (Chromium's estimate from the packets' arrival delays, when it sends one) and
+/// our own `DelayBasedEstimator` from its transport-wide feedback. Sans-IO: every input
+/// returns whether the target changed; nothing here keeps time by itself.
 ///
 /// The rules judge the loss above the link's inherent loss, as libwebrtc's loss-based v2
 /// does: Wi-Fi and radio links lose packets whatever the rate, and cutting the rate for
 /// that only starves the picture (on a 10 % random-loss link the classic rules hold or cut
 /// for ever). The inherent loss is a slow average of the reported loss (about 8 reports to
-/// learn it, faster to forget it, at most 20 %), learnt only while the receiver's REMB (its
-/// delay-based estimate) leaves room above the target: loss at the edge of a cap, or with no
+/// learn it, faster to forget it, at most 20 %), learnt only while the delay-based estimate (ours, or the
+/// receiver's REMB) leaves room above the target: loss at the edge of a cap, or with no
 /// delay signal at all, is congestion until shown otherwise. Congestion then shows as loss
-/// rising above the inherent loss, and sooner as queueing delay in the REMB, which still
+/// rising above the inherent loss, and sooner as queueing delay in the delay-based estimate, which still
 /// caps everything.
 ///
 /// - excess loss ≤ 2 %: 8 % more than the lowest target of the last second, plus 1 kbit/s
@@ -20,7 +21,7 @@ import SessionCore
 /// - 2–10 %: hold;
 /// - > 10 % (plus twice the sampling noise of a report's few packets at the inherent loss):
 ///   × (1 − excess / 2), at most once per report and per 300 ms + RTT;
-/// - REMB caps the result; in the first 2 s, with no loss seen, it may also raise it.
+/// - the delay-based estimate (REMB or ours) caps the result; in the first 2 s, with no loss seen, it may also raise it.
 public struct SendRateController: Sendable {
     public let config: SendRateConfig
     public private(set) var targetBitsPerSecond: Int

@@ -23,7 +23,7 @@ extension CallStats {
         let w0 = rows.map(\.0.count).max() ?? 0, w1 = rows.map(\.1.count).max() ?? 0
         func pad(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }
         var lines = ["call \(state), ICE \(t.iceState), path \(t.selectedCandidatePair ?? "none"), RTT \(t.currentRoundTripTime.map(ms) ?? "unknown")",
-                     "send rate \(kbps(t.availableOutgoingBitrate)) (clinician's estimate \(t.remoteEstimatedBitrate.map(kbps) ?? "none"), \(t.sendRateDecreases) backoffs), ICE restarts \(t.iceRestarts)"]
+                     "send rate \(kbps(t.availableOutgoingBitrate)) (delay-based \(t.delayBasedEstimate.map(kbps) ?? "none"), \(t.delayOveruses) overuses; clinician's estimate \(t.remoteEstimatedBitrate.map(kbps) ?? "none"), \(t.sendRateDecreases) backoffs), ICE restarts \(t.iceRestarts)"]
         lines += rows.map { "\(pad($0.0, w0))  \(pad($0.1, w1))  \($0.2)" }
         return lines.joined(separator: "\n")
     }
@@ -43,6 +43,7 @@ extension CallStats {
             "audio_fec_recovered": "\(ia.packetsRecoveredByFEC)",
             "target_bitrate": "\(t.availableOutgoingBitrate)", "remote_estimate": "\(t.remoteEstimatedBitrate ?? 0)",
             "send_rate_decreases": "\(t.sendRateDecreases)",
+            "delay_estimate": "\(t.delayBasedEstimate ?? 0)", "delay_overuses": "\(t.delayOveruses)",
             "rtt_ms": "\(t.currentRoundTripTime.map { Int($0 * 1000) } ?? -1)", "pair": "\(t.selectedCandidatePair ?? "none")",
         ]
     }

@@ -101,6 +101,11 @@ public struct CallStats: Codable, Equatable, Sendable {
         public var remoteEstimatedBitrate: Int?
         public var sendRateDecreases = 0
         public var transportFeedbacksSent = 0
+        /// The kiosk's own delay-based estimate from the clinician's transport-wide feedback
+        /// (nil when the clinician sends none), the feedbacks read, and the queue growths seen.
+        public var delayBasedEstimate: Int?
+        public var transportFeedbacksReceived = 0
+        public var delayOveruses = 0
         public var srtpErrors = 0
     }
 
@@ -198,6 +203,9 @@ public struct CallStats: Codable, Equatable, Sendable {
         t.remoteEstimatedBitrate = p.remoteEstimatedBitrate
         t.sendRateDecreases = p.sendRateDecreases
         t.transportFeedbacksSent = p.transportFeedbacksSent
+        t.delayBasedEstimate = p.delayBasedEstimate
+        t.transportFeedbacksReceived = p.transportFeedbacksReceived
+        t.delayOveruses = p.delayOveruses
         t.srtpErrors = p.srtpErrors
         transport = t
     }
