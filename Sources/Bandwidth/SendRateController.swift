@@ -13,15 +13,16 @@ import SessionCore
 /// learn it, faster to forget it, at most 20 %), learnt only while the delay-based estimate (ours, or the
 /// receiver's REMB) leaves room above the target: loss at the edge of a cap, or with no
 /// delay signal at all, is congestion until shown otherwise. Congestion then shows as loss
-/// rising above the inherent loss, and sooner as queueing delay in the delay-based estimate, which still
-/// caps everything.
+/// rising above the inherent loss, and sooner as queueing delay in the delay-based
+/// estimate, which still caps everything.
 ///
 /// - excess loss ≤ 2 %: 8 % more than the lowest target of the last second, plus 1 kbit/s
 ///   (so a steady link gains 8 % per second however often reports come);
 /// - 2–10 %: hold;
 /// - > 10 % (plus twice the sampling noise of a report's few packets at the inherent loss):
 ///   × (1 − excess / 2), at most once per report and per 300 ms + RTT;
-/// - the delay-based estimate (REMB or ours) caps the result; in the first 2 s, with no loss seen, it may also raise it.
+/// - the delay-based estimate (REMB or ours) caps the result; in the first 2 s, with no
+///   loss seen, it may also raise it.
 public struct SendRateController: Sendable {
     public let config: SendRateConfig
     public private(set) var targetBitsPerSecond: Int
