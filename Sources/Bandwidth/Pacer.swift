@@ -21,6 +21,13 @@ public struct Pacer: Sendable {
         rateBitsPerSecond = Double(targetBitsPerSecond) * Self.pacingFactor
     }
 
+    /// A pacer that sends at exactly `bitsPerSecond` (a probe cluster's rate).
+    public static func probing(bitsPerSecond: Int) -> Pacer {
+        var p = Pacer(targetBitsPerSecond: 1)
+        p.rateBitsPerSecond = Double(max(bitsPerSecond, 1))
+        return p
+    }
+
     public mutating func setTarget(bitsPerSecond: Int) {
         rateBitsPerSecond = Double(max(bitsPerSecond, 1)) * Self.pacingFactor
     }

@@ -135,6 +135,20 @@ public struct SendRateController: Sendable {
         return update(at: now)
     }
 
+    /// A probe found the path carries `bitsPerSecond` (and the delay-based estimate took it):
+    /// the target goes there at once rather than 8 % a second (libwebrtc's `SetSendBitrate`
+    /// after a probe), within the delay cap and the bounds.
+    @discardableResult
+    public mutating func handleProbeResult(bitsPerSecond: Int, at now: Instant) -> Bool {
+        let before = targetBitsPerSecond
+        let capped = min(bitsPerSecond, delayCap ?? bitsPerSecond)
+        guard capped > targetBitsPerSecond else { return false }
+        targetBitsPerSecond = min(max(capped, config.minBitsPerSecond), config.maxBitsPerSecond)
+        history.removeAll(keepingCapacity: true)
+        rememberTarget(at: now)
+        return targetBitsPerSecond != before
+    }
+
     private mutating func update(at now: Instant) -> Bool {
         let before = targetBitsPerSecond
         var next = targetBitsPerSecond

@@ -9,6 +9,8 @@ public struct TransportSendHistory: Sendable {
         var sequence: Int64 = -1
         var sentAt: Instant = .zero
         var size: Int = 0
+        /// The probe cluster it belonged to, 0 for none.
+        var cluster: Int = 0
     }
 
     /// The number the next packet gets.
@@ -28,9 +30,9 @@ public struct TransportSendHistory: Sendable {
     }
 
     /// Numbers a packet of `size` bytes sent at `now`; returns its sequence number.
-    public mutating func record(size: Int, at now: Instant) -> UInt16 {
+    public mutating func record(size: Int, at now: Instant, cluster: Int = 0) -> UInt16 {
         let seq = sent
-        ring[Int(seq) & mask] = Entry(sequence: seq, sentAt: now, size: size)
+        ring[Int(seq) & mask] = Entry(sequence: seq, sentAt: now, size: size, cluster: cluster)
         sent += 1
         nextSequence = UInt16(truncatingIfNeeded: sent)
         return UInt16(truncatingIfNeeded: seq)
@@ -38,13 +40,13 @@ public struct TransportSendHistory: Sendable {
 
     /// The packet sent with `sequence` (the latest one with those 16 bits), once: a second
     /// report of the same packet is not counted twice.
-    public mutating func take(_ sequence: UInt16) -> (sentAt: Instant, size: Int)? {
+    public mutating func take(_ sequence: UInt16) -> (sentAt: Instant, size: Int, cluster: Int)? {
         let back = Int64(UInt16(truncatingIfNeeded: sent) &- 1 &- sequence)
         let full = sent - 1 - back
         guard full >= 0, back <= Int64(mask) else { return nil }
         let i = Int(full) & mask
         guard ring[i].sequence == full else { return nil }
         ring[i].sequence = -1
-        return (ring[i].sentAt, ring[i].size)
+        return (ring[i].sentAt, ring[i].size, ring[i].cluster)
     }
 }

@@ -55,6 +55,16 @@ struct PeerStreams: SansIOMachine {
     /// remote's feedback about them gives, when transport-cc is negotiated.
     private var sendHistory: TransportSendHistory?
     private var delayEstimator: DelayBasedEstimator
+    /// Bandwidth probes (with transport-cc only: their result is read from its feedback): when,
+    /// what they found, and the one being sent at its own rate.
+    private var probeController: ProbeController?
+    private var probeEstimator = ProbeBitrateEstimator()
+    private var probePacer = Pacer.probing(bitsPerSecond: 1)
+    private var probeCluster = 0
+    /// When the path last showed it was full (an overuse, a loss backoff): no periodic probe
+    /// for a while after.
+    private var congestedAt: Instant?
+    private var congestionSeen = (overuses: 0, decreases: 0)
     /// The feedback's 24-bit reference time, unwrapped (it wraps every 12 days).
     private var feedbackReference: (last: UInt32, unwrapped: Int64)?
     /// The time of the input being drained (poll has none of its own).
@@ -130,6 +140,7 @@ struct PeerStreams: SansIOMachine {
                 config.rtx = RTPSendStream.RTX(ssrc: ssrc, payloadType: pt)
             }
             videoSend = RTPSendStream(config: config)
+            if sendHistory != nil { probeController = ProbeController(maxBitsPerSecond: configuration.sendRate.maxBitsPerSecond) }
         }
     }
 
@@ -139,7 +150,12 @@ struct PeerStreams: SansIOMachine {
         func consider(_ t: Instant?) { if let t, deadline.map({ t < $0 }) ?? true { deadline = t } }
         consider(audioSend?.nextDeadline)
         consider(videoSend?.nextDeadline)
-        if let v = videoSend, v.queuedBytes > 0 { consider(pacer.nextSendTime(queuedBytes: v.queuedBytes)) }
+        // Media waits behind a probe cluster, which goes at its own rate.
+        if let v = videoSend, v.probeQueued {
+            consider(probePacer.nextSendTime(queuedBytes: 1) ?? now)
+        } else if let v = videoSend, v.queuedBytes > 0 {
+            consider(pacer.nextSendTime(queuedBytes: v.queuedBytes))
+        }
         for r in receivers { consider(r.nextDeadline) }
         consider(transportFeedback?.nextFeedbackAt)
         return deadline
@@ -318,11 +334,23 @@ struct PeerStreams: SansIOMachine {
             guard let delta = p.receiveDelta else { continue }
             arrival += Int64(delta) * 250
             guard let sent = sendHistory?.take(p.sequenceNumber) else { continue }
-            delayEstimator.packet(sentAt: sent.sentAt, arrivedAt: .zero + .microseconds(arrival), size: sent.size)
+            let arrivedAt = Instant.zero + .microseconds(arrival)
+            delayEstimator.packet(sentAt: sent.sentAt, arrivedAt: arrivedAt, size: sent.size)
+            if sent.cluster != 0 { probeEstimator.packet(cluster: sent.cluster, sentAt: sent.sentAt, arrivedAt: arrivedAt, size: sent.size) }
         }
+        var changed = false
         if delayEstimator.feedbackDone(at: now) {
-            if rate.handleDelayEstimate(bitsPerSecond: delayEstimator.bitsPerSecond, at: now) { applyTarget() }
+            changed = rate.handleDelayEstimate(bitsPerSecond: delayEstimator.bitsPerSecond, at: now)
         }
+        if let found = probeEstimator.takeResult() {
+            counters.lastProbeResult = found
+            probeController?.probeResult(bitsPerSecond: found, at: now)
+            if delayEstimator.probeResult(bitsPerSecond: found, at: now) {
+                if rate.handleDelayEstimate(bitsPerSecond: delayEstimator.bitsPerSecond, at: now) { changed = true }
+                if rate.handleProbeResult(bitsPerSecond: found, at: now) { changed = true }
+            }
+        }
+        if changed { applyTarget() }
     }
 
     /// The receiver's loss (report blocks about our streams) and its REMB move the send rate;
@@ -401,6 +429,10 @@ struct PeerStreams: SansIOMachine {
     }
 
     private mutating func pollSend(video: Bool) -> Output? {
+        if video, probeController != nil {
+            if let probe = pollProbe() { return probe }
+            if videoSend?.probeQueued == true { return nil }
+        }
         // Video waits for the pacer; audio never does, but pays for its bytes.
         if video, let v = videoSend, v.queuedBytes > 0, !pacer.maySend(at: now, queuedBytes: v.queuedBytes) { return nil }
         let output = video ? videoSend?.poll() : audioSend?.poll()
@@ -421,11 +453,38 @@ struct PeerStreams: SansIOMachine {
         }
     }
 
+    /// A probe cluster's packets, at the cluster's own rate (media waits behind them); a new
+    /// cluster when the controller says one is due.
+    private mutating func pollProbe() -> Output? {
+        guard let v = videoSend, probeController != nil else { return nil }
+        if !v.probeQueued {
+            probeCluster = 0
+            let seen = (delayEstimator.overuses, rate.decreases)
+            if seen != congestionSeen || delayEstimator.overusing {
+                congestionSeen = seen
+                congestedAt = now
+            }
+            guard v.canProbe, let c = probeController?.nextCluster(estimate: rate.targetBitsPerSecond,
+                                                                  congestedAt: congestedAt, at: now),
+                  let q = videoSend?.queueProbe(bytes: c.bytes, packets: ProbeController.Cluster.minimumPackets), q.packets > 0 else { return nil }
+            probeCluster = c.id
+            probePacer = .probing(bitsPerSecond: c.bitsPerSecond)
+            probeEstimator.sent(cluster: c.id, packets: q.packets, bytes: q.bytes + q.packets * Self.packetOverhead)
+            counters.probeClustersSent += 1
+        }
+        guard probePacer.maySend(at: now, queuedBytes: 0), case .sendRTP? = videoSend?.pollProbe() else { return nil }
+        let bytes = videoSend?.packet.count ?? 0
+        stampTransportSequence(video: true, bytes: bytes, cluster: probeCluster)
+        probePacer.sent(bytes: bytes, at: now)
+        counters.videoPacketsSent += 1
+        return .send(.video, rtcp: false)
+    }
+
     /// The packet about to go gets the next transport-wide number, and its send time and size
     /// (with SRTP's tag, UDP and IP) go into the history the feedback is read against.
-    private mutating func stampTransportSequence(video: Bool, bytes: Int) {
+    private mutating func stampTransportSequence(video: Bool, bytes: Int, cluster: Int = 0) {
         guard let offset = video ? videoSend?.transportSequenceOffset : audioSend?.transportSequenceOffset,
-              let seq = sendHistory?.record(size: bytes + Self.packetOverhead, at: now) else { return }
+              let seq = sendHistory?.record(size: bytes + Self.packetOverhead, at: now, cluster: cluster) else { return }
         func stamp(_ p: inout [UInt8]) {
             guard p.count >= offset + 2 else { return }
             p[offset] = UInt8(seq >> 8)

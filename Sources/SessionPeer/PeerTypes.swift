@@ -156,6 +156,9 @@ public struct PeerStats: Sendable, Equatable, Codable {
     public var transportFeedbacksReceived = 0
     public var delayBasedEstimate: Int?
     public var delayOveruses = 0
+    /// Bandwidth probe clusters sent, and what the last one found the path carries.
+    public var probeClustersSent = 0
+    public var lastProbeResult: Int?
     public var audioPacketsSent = 0
     public var audioPacketsReceived = 0
     public var audioBytesReceived = 0

@@ -1,4 +1,6 @@
 @testable import Bandwidth
+import RTP
+@testable import RTPStreams
 import SessionCore
 import Testing
 
@@ -101,5 +103,81 @@ import Testing
         #expect(Array(r.estimates.dropFirst(15)) == [315_908, 237_758, 232_433, 232_433, 232_433, 232_433, 245_636, 274_335,
                                                      298_062, 315_041, 242_844, 265_289, 293_036, 309_729, 234_771])
         #expect(r.overuses == 3)
+    }
+}
+
+/// Bandwidth probes: when they go, what their feedback says, and what the send stream sends
+/// for them.
+@Suite struct ProbeTests {
+    static func at(_ ms: Int64) -> Instant { .zero + .milliseconds(ms) }
+
+    /// No probe before 3 s of a quiet path; then twice the estimate; one that got through at
+    /// 70 % of its rate or more is followed at once by one at twice its result, up to the
+    /// maximum; one that did not ends it, and the next waits 3 s.
+    @Test func probesWaitForAQuietPathAndGoFurtherWhileTheyGetThrough() {
+        var c = ProbeController(maxBitsPerSecond: 2_000_000)
+        #expect(c.nextCluster(estimate: 300_000, congestedAt: nil, at: Self.at(0)) == nil, "the call has just started")
+        #expect(c.nextCluster(estimate: 300_000, congestedAt: Self.at(1000), at: Self.at(3500)) == nil, "congested 2.5 s ago")
+        let first = c.nextCluster(estimate: 300_000, congestedAt: Self.at(1000), at: Self.at(4000))
+        #expect(first?.bitsPerSecond == 600_000 && first?.bytes == 1125)
+        c.probeResult(bitsPerSecond: 590_000, at: Self.at(4100))
+        #expect(c.nextCluster(estimate: 590_000, congestedAt: Self.at(1000), at: Self.at(4100))?.bitsPerSecond == 1_180_000)
+        c.probeResult(bitsPerSecond: 700_000, at: Self.at(4200))  // under 70 % of 1.18 M: the path is full
+        #expect(c.nextCluster(estimate: 700_000, congestedAt: Self.at(1000), at: Self.at(4300)) == nil)
+        #expect(c.nextCluster(estimate: 700_000, congestedAt: Self.at(1000), at: Self.at(7050)) == nil, "3 s after the last")
+        #expect(c.nextCluster(estimate: 700_000, congestedAt: Self.at(1000), at: Self.at(7100))?.bitsPerSecond == 1_400_000)
+        c.probeResult(bitsPerSecond: 1_390_000, at: Self.at(7300))
+        #expect(c.nextCluster(estimate: 1_390_000, congestedAt: nil, at: Self.at(7300))?.bitsPerSecond == 2_000_000, "capped")
+        c.probeResult(bitsPerSecond: 1_950_000, at: Self.at(7400))
+        #expect(c.nextCluster(estimate: 1_950_000, congestedAt: nil, at: Self.at(20_000)) == nil, "at the maximum: nothing to find")
+    }
+
+    /// A cluster of 5 packets of 1000 bytes sent 3 ms apart (2.67 Mbit/s) that arrives 5 ms
+    /// apart (1.6 Mbit/s): the path is full, so 95 % of the arrival rate; judged at the 4th
+    /// packet reported (80 %), once.
+    @Test func aProbeThatArrivesSlowerThanSentMeasuresThePath() {
+        var e = ProbeBitrateEstimator()
+        e.sent(cluster: 7, packets: 5, bytes: 5000)
+        for i in 0..<3 {
+            e.packet(cluster: 7, sentAt: Self.at(Int64(3 * i)), arrivedAt: Self.at(Int64(50 + 5 * i)), size: 1000)
+            #expect(e.takeResult() == nil)
+        }
+        e.packet(cluster: 7, sentAt: Self.at(9), arrivedAt: Self.at(65), size: 1000)
+        // Sent: 3000 bytes over 9 ms; arrived: 3000 bytes over 15 ms = 1.6 Mbit/s.
+        #expect(e.takeResult() == 1_520_000)
+        e.packet(cluster: 7, sentAt: Self.at(12), arrivedAt: Self.at(70), size: 1000)
+        #expect(e.takeResult() == nil, "judged once")
+        e.packet(cluster: 8, sentAt: Self.at(12), arrivedAt: Self.at(70), size: 1000)
+        #expect(e.takeResult() == nil, "a cluster never announced")
+    }
+
+    /// With RTX, a low rate's probe is padding-only RTX packets of the size it needs; a high
+    /// rate's repeats the newest packets sent, on RTX with their OSN; nothing before media.
+    @Test func theSendStreamProbesWithPaddingOrRepeats() throws {
+        var s = StreamSendTests.videoStream(rtx: RTPSendStream.RTX(ssrc: 0xBBBB_0002, payloadType: 97))
+        #expect(s.queueProbe(bytes: 5000, packets: 5) == (0, 0))
+        var rng = RTPTestRandom(seed: 4)
+        try s.sendFrame(RTPTestBytes.vp8Frame(keyframe: true, size: 3000, rng: &rng), rtpTimestamp: 900, at: .zero)
+        var sent: [[UInt8]] = []
+        while case .sendRTP? = s.poll() { sent.append(s.packet) }
+        let small = s.queueProbe(bytes: 1125, packets: 5)
+        #expect(small.packets == 5 && small.bytes == 5 * 225)
+        for _ in 0..<5 {
+            guard case .sendRTP? = s.pollProbe() else { Issue.record("no probe packet"); return }
+            let p = try RTPPacketView.parse(s.packet)
+            #expect(s.packet.count == 225 && p.ssrc == 0xBBBB_0002 && p.payloadType == 97 && p.timestamp == 900)
+            #expect(s.packet[0] & 0x20 != 0 && s.packet.last == UInt8(225 - 20), "padding-only")
+        }
+        #expect(s.pollProbe() == nil)
+        let large = s.queueProbe(bytes: 6000, packets: 5)
+        #expect(large.packets == 6, "5 packets were not 6000 bytes")
+        var repeats: [UInt16] = []
+        while case .sendRTP? = s.pollProbe() {
+            let p = try RTPPacketView.parse(s.packet)
+            repeats.append(s.packet.withUnsafeBytes { RTPRetransmission.originalSequence(p, in: $0) } ?? 0)
+        }
+        // The newest first, round again when the stream has sent fewer than the probe needs.
+        #expect(repeats == [0, 65_535, 65_534, 0, 65_535, 65_534])
+        #expect(s.statistics.probePacketsSent == 11 && s.statistics.retransmittedPackets == 0)
     }
 }

@@ -77,8 +77,10 @@ struct AIMDRateControl: Sendable {
         bitsPerSecond = Swift.min(Swift.max(next, minBitsPerSecond), maxBitsPerSecond)
     }
 
-    mutating func set(_ bps: Double) {
+    /// An estimate from elsewhere (a probe, the first overuse's halving).
+    mutating func set(_ bps: Double, at now: Instant) {
         bitsPerSecond = Swift.min(Swift.max(bps, minBitsPerSecond), maxBitsPerSecond)
+        lastChange = now
     }
 
     private func multiplicativeIncrease(at now: Instant) -> Double {

@@ -69,6 +69,14 @@ public struct DelayBasedEstimator: Sendable {
         }
     }
 
+    /// A probe found the path carries `bitsPerSecond`: the estimate jumps there (if higher,
+    /// and the queue is not growing). True when it changed.
+    public mutating func probeResult(bitsPerSecond: Int, at now: Instant) -> Bool {
+        guard trendline.usage != .overusing, Double(bitsPerSecond) > rate.bitsPerSecond else { return false }
+        rate.set(Double(bitsPerSecond), at: now)
+        return true
+    }
+
     /// The feedback is read: the estimate moves. True when it changed.
     public mutating func feedbackDone(at now: Instant) -> Bool {
         defer { feedback.removeAll(keepingCapacity: true) }
@@ -88,7 +96,7 @@ public struct DelayBasedEstimator: Sendable {
             } else if lastInitialBackoff.map({ now - $0 >= Self.initialBackoffInterval }) ?? true {
                 // Overuse before anything is known to have got through: halve, every 200 ms.
                 lastInitialBackoff = now
-                rate.set(rate.bitsPerSecond / 2)
+                rate.set(rate.bitsPerSecond / 2, at: now)
             }
         } else {
             rate.update(trendline.usage, throughput: throughput, at: now)

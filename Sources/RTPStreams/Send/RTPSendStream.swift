@@ -77,6 +77,14 @@ public struct RTPSendStream: SansIOMachine, Sendable {
     private var pending: FIFOQueue<UInt32>
     /// The bytes of the RTP packets waiting for `poll` (what a pacer holds back).
     public private(set) var queuedBytes = 0
+    /// Recent packets to send again as a bandwidth probe (`queueProbe`), sent by `pollProbe`.
+    /// Sequence numbers of packets to repeat, or (bit 16 set) a padding packet's padding size.
+    private var probes: FIFOQueue<UInt32>
+    public var probeQueued: Bool { !probes.isEmpty }
+    /// Whether there is anything to probe with (media has been sent).
+    public var canProbe: Bool { lastSentSequence != nil }
+    /// The newest original packet handed out: probes repeat what the receiver has seen.
+    private var lastSentSequence: UInt16?
     /// A NACKed packet is resent only while the queue holds less than this: on a saturated
     /// link resending everything lost only feeds the loss (the caller sets it from the send
     /// rate).
@@ -102,6 +110,7 @@ public struct RTPSendStream: SansIOMachine, Sendable {
         precondition(config.maxPacketSize < 1 << 15, "queued lengths are kept in 15 bits")
         ring = RTPPacketRing(capacity: config.retransmissionCapacity, slotSize: config.maxPacketSize)
         pending = FIFOQueue(capacity: 2 * ring.capacity)
+        probes = FIFOQueue(capacity: Self.maxProbePackets)
         scratch.reserveCapacity(config.maxPacketSize)
         // Room for what SRTP appends in place (auth tag, SRTCP index).
         packet.reserveCapacity(config.maxPacketSize + Self.protectionHeadroom)
@@ -252,6 +261,7 @@ public struct RTPSendStream: SansIOMachine, Sendable {
             // A packet overwritten before it was polled is skipped.
             guard ring.copy(seq, into: &packet) else { continue }
             if retransmission, let rtx = config.rtx { rewriteAsRTX(rtx) }
+            if !retransmission { lastSentSequence = seq }
             statistics.bytesSent += Int64(packet.count)
             if retransmission {
                 statistics.retransmittedPackets += 1
@@ -276,6 +286,75 @@ public struct RTPSendStream: SansIOMachine, Sendable {
         guard !timeoutReported else { return nil }
         timeoutReported = true
         return .timeout(nextDeadline ?? .never)
+    }
+
+    static let maxProbePackets = 64
+    /// The most padding one RTP packet carries (its last byte counts it, RFC 3550 §5.1).
+    public static let maxPadding = 255
+
+    /// Queues a bandwidth probe of at least `bytes` in at least `packets` packets. With an RTX
+    /// stream and small packets wanted (a low rate's 15 ms), padding-only RTX packets of the
+    /// size needed, as libwebrtc sends; otherwise the most recent packets already sent, newest
+    /// first (libwebrtc pads with old packets on RTX: the receiver may even use them).
+    /// Returns the packets and bytes queued; none before any media.
+    public mutating func queueProbe(bytes: Int, packets: Int) -> (packets: Int, bytes: Int) {
+        guard let newest = lastSentSequence, packets > 0 else { return (0, 0) }
+        let header = (try? headerLength()) ?? RTPPacketView.fixedHeaderLength
+        if config.rtx != nil, bytes / packets - header <= Self.maxPadding {
+            let padding = max(1, bytes / packets - header)
+            for _ in 0..<packets { probes.append(0x1_0000 | UInt32(padding)) }
+            return (packets, packets * (header + padding))
+        }
+        var queued = 0, count = 0
+        var seq = newest
+        while queued < bytes || count < packets, count < Self.maxProbePackets {
+            if let length = ring.length(seq) {
+                probes.append(UInt32(seq))
+                queued += length + (config.rtx == nil ? 0 : 2)
+                count += 1
+                seq &-= 1
+            } else if seq == newest {
+                break
+            } else {
+                seq = newest  // fewer packets held than the probe needs: round again
+            }
+        }
+        return (count, queued)
+    }
+
+    /// The next probe packet, into `packet` (on the RTX stream when there is one); nil when
+    /// none is queued.
+    public mutating func pollProbe() -> RTPSendStreamOutput? {
+        while let entry = probes.popFirst() {
+            let seq = UInt16(truncatingIfNeeded: entry)
+            if entry & 0x1_0000 != 0, let rtx = config.rtx {
+                writePadding(Int(entry & 0xFF), rtx: rtx)
+            } else {
+                guard ring.copy(seq, into: &packet) else { continue }
+                if let rtx = config.rtx { rewriteAsRTX(rtx) }
+            }
+            statistics.bytesSent += Int64(packet.count)
+            statistics.probePacketsSent += 1
+            return .sendRTP(sequenceNumber: seq, retransmission: true)
+        }
+        return nil
+    }
+
+    /// A padding-only packet on the RTX stream (RFC 3550 §5.1 P bit; Chromium's probes look
+    /// so): the media header's extensions, the last frame's timestamp, `padding` bytes.
+    private mutating func writePadding(_ padding: Int, rtx: RTX) {
+        scratch.removeAll(keepingCapacity: true)
+        try? writeHeader(marker: false, rtpTimestamp: lastMedia?.rtpTimestamp ?? 0)
+        scratch[0] |= 0x20
+        scratch[1] = rtx.payloadType
+        scratch[2] = UInt8(nextRTXSequenceNumber >> 8)
+        scratch[3] = UInt8(truncatingIfNeeded: nextRTXSequenceNumber)
+        for i in 0..<4 { scratch[8 + i] = UInt8(truncatingIfNeeded: rtx.ssrc >> (24 - 8 * i)) }
+        nextRTXSequenceNumber &+= 1
+        for _ in 1..<padding { scratch.append(0) }
+        scratch.append(UInt8(padding))
+        packet.removeAll(keepingCapacity: true)
+        scratch.withUnsafeBytes { packet.rtpAppend($0) }
     }
 
     /// When `handleTimeout(at:)` is next needed (the next sender report); nil before any media.

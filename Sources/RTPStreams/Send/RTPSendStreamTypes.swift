@@ -25,6 +25,8 @@ public struct RTPSendStatistics: Sendable, Equatable, Codable {
     public var retransmittedPackets: Int64 = 0
     /// Bytes of those resends as sent (on the RTX stream: with its OSN).
     public var retransmittedBytes: Int64 = 0
+    /// Packets sent again as bandwidth probes (not counted as retransmissions).
+    public var probePacketsSent: Int64 = 0
     public var nacksReceived: Int64 = 0
     /// Sequence numbers NACKed that were no longer in the ring.
     public var retransmissionMisses: Int64 = 0
