@@ -65,6 +65,7 @@ struct PeerStreams: SansIOMachine {
     /// for a while after.
     private var congestedAt: Instant?
     private var congestionSeen = (overuses: 0, decreases: 0)
+    private var applicationLimited = ApplicationLimitedDetector()
     /// The feedback's 24-bit reference time, unwrapped (it wraps every 12 days).
     private var feedbackReference: (last: UInt32, unwrapped: Int64)?
     /// The time of the input being drained (poll has none of its own).
@@ -346,6 +347,7 @@ struct PeerStreams: SansIOMachine {
             counters.lastProbeResult = found
             probeController?.probeResult(bitsPerSecond: found, at: now)
             if delayEstimator.probeResult(bitsPerSecond: found, at: now) {
+                probeController?.raised(at: now)
                 if rate.handleDelayEstimate(bitsPerSecond: delayEstimator.bitsPerSecond, at: now) { changed = true }
                 if rate.handleProbeResult(bitsPerSecond: found, at: now) { changed = true }
             }
@@ -387,6 +389,7 @@ struct PeerStreams: SansIOMachine {
     private mutating func applyTarget() {
         counters.targetBitrate = rate.targetBitsPerSecond
         pacer.setTarget(bitsPerSecond: rate.targetBitsPerSecond)
+        applicationLimited.setTarget(bitsPerSecond: rate.targetBitsPerSecond)
         // Resend only while the queue holds under 500 ms at the target.
         videoSend?.retransmissionQueueLimit = max(1500, rate.targetBitsPerSecond / 8 / 2)
         events.append(.sendBitrateChanged(bitsPerSecond: rate.targetBitsPerSecond))
@@ -441,6 +444,7 @@ struct PeerStreams: SansIOMachine {
             let bytes = (video ? videoSend?.packet.count : audioSend?.packet.count) ?? 0
             stampTransportSequence(video: video, bytes: bytes)
             pacer.sent(bytes: bytes, at: now, queuedBytes: videoSend?.queuedBytes ?? 0)
+            applicationLimited.sent(bytes: bytes + Self.packetOverhead, at: now)
             if retransmission { counters.retransmissionsSent += 1 }
             if video { counters.videoPacketsSent += 1 }
             return .send(video ? .video : .audio, rtcp: false)
@@ -463,9 +467,11 @@ struct PeerStreams: SansIOMachine {
             if seen != congestionSeen || delayEstimator.overusing {
                 congestionSeen = seen
                 congestedAt = now
+                probeController?.congestion(at: now)
             }
             guard v.canProbe, let c = probeController?.nextCluster(estimate: rate.targetBitsPerSecond,
-                                                                  congestedAt: congestedAt, at: now),
+                                                                  congestedAt: congestedAt,
+                                                                  applicationLimited: applicationLimited.limited, at: now),
                   let q = videoSend?.queueProbe(bytes: c.bytes, packets: ProbeController.Cluster.minimumPackets), q.packets > 0 else { return nil }
             probeCluster = c.id
             probePacer = .probing(bitsPerSecond: c.bitsPerSecond)

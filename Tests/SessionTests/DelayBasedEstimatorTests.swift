@@ -111,25 +111,64 @@ import Testing
 @Suite struct ProbeTests {
     static func at(_ ms: Int64) -> Instant { .zero + .milliseconds(ms) }
 
-    /// No probe before 3 s of a quiet path; then twice the estimate; one that got through at
+    /// No probe while the encoder fills the rate, nor before 3 s of a quiet path; then twice
+    /// the estimate; one that got through at
     /// 70 % of its rate or more is followed at once by one at twice its result, up to the
     /// maximum; one that did not ends it, and the next waits 3 s.
     @Test func probesWaitForAQuietPathAndGoFurtherWhileTheyGetThrough() {
         var c = ProbeController(maxBitsPerSecond: 2_000_000)
-        #expect(c.nextCluster(estimate: 300_000, congestedAt: nil, at: Self.at(0)) == nil, "the call has just started")
-        #expect(c.nextCluster(estimate: 300_000, congestedAt: Self.at(1000), at: Self.at(3500)) == nil, "congested 2.5 s ago")
-        let first = c.nextCluster(estimate: 300_000, congestedAt: Self.at(1000), at: Self.at(4000))
+        #expect(c.nextCluster(estimate: 300_000, congestedAt: nil, applicationLimited: true, at: Self.at(0)) == nil, "the call has just started")
+        #expect(c.nextCluster(estimate: 300_000, congestedAt: Self.at(1000), applicationLimited: true, at: Self.at(3500)) == nil, "congested 2.5 s ago")
+        #expect(c.nextCluster(estimate: 300_000, congestedAt: Self.at(1000), applicationLimited: false, at: Self.at(4000)) == nil)
+        let first = c.nextCluster(estimate: 300_000, congestedAt: Self.at(1000), applicationLimited: true, at: Self.at(4000))
         #expect(first?.bitsPerSecond == 600_000 && first?.bytes == 1125)
         c.probeResult(bitsPerSecond: 590_000, at: Self.at(4100))
-        #expect(c.nextCluster(estimate: 590_000, congestedAt: Self.at(1000), at: Self.at(4100))?.bitsPerSecond == 1_180_000)
+        #expect(c.nextCluster(estimate: 590_000, congestedAt: Self.at(1000), applicationLimited: true, at: Self.at(4100))?.bitsPerSecond == 1_180_000)
         c.probeResult(bitsPerSecond: 700_000, at: Self.at(4200))  // under 70 % of 1.18 M: the path is full
-        #expect(c.nextCluster(estimate: 700_000, congestedAt: Self.at(1000), at: Self.at(4300)) == nil)
-        #expect(c.nextCluster(estimate: 700_000, congestedAt: Self.at(1000), at: Self.at(7050)) == nil, "3 s after the last")
-        #expect(c.nextCluster(estimate: 700_000, congestedAt: Self.at(1000), at: Self.at(7100))?.bitsPerSecond == 1_400_000)
+        #expect(c.nextCluster(estimate: 700_000, congestedAt: Self.at(1000), applicationLimited: true, at: Self.at(4300)) == nil)
+        #expect(c.nextCluster(estimate: 700_000, congestedAt: Self.at(1000), applicationLimited: true, at: Self.at(7050)) == nil, "3 s after the last")
+        #expect(c.nextCluster(estimate: 700_000, congestedAt: Self.at(1000), applicationLimited: true, at: Self.at(7100))?.bitsPerSecond == 1_400_000)
         c.probeResult(bitsPerSecond: 1_390_000, at: Self.at(7300))
-        #expect(c.nextCluster(estimate: 1_390_000, congestedAt: nil, at: Self.at(7300))?.bitsPerSecond == 2_000_000, "capped")
+        #expect(c.nextCluster(estimate: 1_390_000, congestedAt: nil, applicationLimited: true, at: Self.at(7300))?.bitsPerSecond == 2_000_000, "capped")
         c.probeResult(bitsPerSecond: 1_950_000, at: Self.at(7400))
-        #expect(c.nextCluster(estimate: 1_950_000, congestedAt: nil, at: Self.at(20_000)) == nil, "at the maximum: nothing to find")
+        #expect(c.nextCluster(estimate: 1_950_000, congestedAt: nil, applicationLimited: true, at: Self.at(20_000)) == nil, "at the maximum: nothing to find")
+    }
+
+    /// A raise followed by congestion within 2 s misled (a shaper's burst let the probe
+    /// through): the next periodic probe waits twice as long, then four times; a raise that
+    /// holds 2 s resets it.
+    @Test func aProbeThatMisledDoublesTheWait() {
+        var c = ProbeController(maxBitsPerSecond: 2_000_000)
+        _ = c.nextCluster(estimate: 300_000, congestedAt: nil, applicationLimited: true, at: Self.at(0))
+        #expect(c.nextCluster(estimate: 300_000, congestedAt: nil, applicationLimited: true, at: Self.at(3000))?.bitsPerSecond == 600_000)
+        c.raised(at: Self.at(3100))
+        c.congestion(at: Self.at(4000))
+        #expect(c.misleadingProbes == 1)
+        #expect(c.nextCluster(estimate: 300_000, congestedAt: Self.at(4000), applicationLimited: true, at: Self.at(8900)) == nil)
+        #expect(c.nextCluster(estimate: 300_000, congestedAt: Self.at(4000), applicationLimited: true, at: Self.at(9000)) != nil)
+        c.raised(at: Self.at(9100))
+        c.congestion(at: Self.at(9500))
+        #expect(c.misleadingProbes == 2)
+        #expect(c.nextCluster(estimate: 300_000, congestedAt: Self.at(9500), applicationLimited: true, at: Self.at(20_900)) == nil)
+        #expect(c.nextCluster(estimate: 300_000, congestedAt: Self.at(9500), applicationLimited: true, at: Self.at(21_000)) != nil)
+        c.raised(at: Self.at(21_100))
+        _ = c.nextCluster(estimate: 600_000, congestedAt: Self.at(9500), applicationLimited: true, at: Self.at(23_100))
+        #expect(c.misleadingProbes == 0, "the raise held")
+    }
+
+    /// The encoder sending a third of the target: application-limited once the budget (65 % of
+    /// the target, 500 ms of it) is 80 % full, after 0.82 s; at the target again it is not,
+    /// once the budget has emptied under half, 0.5 s later.
+    @Test func anEncoderUnderItsTargetIsApplicationLimited() {
+        var d = ApplicationLimitedDetector()
+        d.setTarget(bitsPerSecond: 1_000_000)
+        var states: [Bool] = []
+        for ms in stride(from: 0, to: 2000, by: 10) {
+            // 10 ms of 333 kbit/s, then of 1 Mbit/s.
+            d.sent(bytes: ms < 1000 ? 416 : 1250, at: Self.at(Int64(ms)))
+            if ms % 250 == 240 { states.append(d.limited) }
+        }
+        #expect(states == [false, false, false, true, true, false, false, false])
     }
 
     /// A cluster of 5 packets of 1000 bytes sent 3 ms apart (2.67 Mbit/s) that arrives 5 ms

@@ -49,11 +49,11 @@ import Testing
         #expect(resumedAtB - moveAt < .seconds(3))
         #expect(resumedAtA - moveAt < .seconds(3))
         // Seed 21, exactly: B restarts on A's re-offer, A once its new pair is nominated, and
-        // video is decoded again at B 141.5 ms after the move, at A 141.5 ms.
+        // video is decoded again at B 142.6 ms after the move, at A 142.7 ms.
         #expect(sim.b.restartedAt == [.zero + .nanoseconds(10_066_666_568)])
         #expect(sim.a.restartedAt == [.zero + .nanoseconds(10_086_666_568)])
-        #expect(resumedAtB == .zero + .nanoseconds(10_145_534_834))
-        #expect(resumedAtA == .zero + .nanoseconds(10_145_506_034))
+        #expect(resumedAtB == .zero + .nanoseconds(10_146_622_206))
+        #expect(resumedAtA == .zero + .nanoseconds(10_146_731_555))
         #expect(decodedB == 90 && decodedA == 90, "3 s at 30 fps: every frame after the move decoded")
         #expect(sim.a.failure == nil)
         #expect(sim.b.failure == nil)
@@ -121,8 +121,8 @@ import Testing
         #expect(sim.b.restartsNeeded.map(\.at) == [.zero + .milliseconds(12_020)])
         #expect(sim.a.restartedAt == [.zero + .milliseconds(12_600)])
         #expect(sim.b.restartedAt == [.zero + .milliseconds(12_620)])
-        #expect(resumedAtB == .zero + .nanoseconds(12_763_833_474))
-        #expect(resumedAtA == .zero + .nanoseconds(12_712_172_675))
+        #expect(resumedAtB == .zero + .nanoseconds(12_765_346_818))
+        #expect(resumedAtA == .zero + .nanoseconds(12_713_424_498))
         #expect(sim.a.peer.stats.iceRestarts == 1)
         #expect(sim.b.peer.stats.iceRestarts == 1)
         #expect(sim.a.connectedEvents == 1 && sim.b.connectedEvents == 1, "DTLS handshook once")

@@ -60,8 +60,8 @@ import Testing
         #expect(try Self.decodable(sim) == sim.framesSent.count)
         #expect(sim.framesSent.count == 176)
         #expect(lost == 30)
-        #expect(sim.b.peer.stats.nacksSent == 18)
-        #expect(sim.a.peer.stats.retransmissionsSent == 18)
+        #expect(sim.b.peer.stats.nacksSent == 14)
+        #expect(sim.a.peer.stats.retransmissionsSent == 14)
         #expect(sim.b.peer.stats.plisSent == 0)
     }
 
@@ -77,13 +77,13 @@ import Testing
         #expect(d.inOrderAndComplete)
         // A late packet looks lost until it comes: NACKed, resent, the copy discarded.
         #expect(sim.framesSent.count == 176)
-        #expect(sim.net.stats(from: .a).reordered == 34)
-        #expect(sim.b.peer.stats.nacksSent == 18)
-        #expect(sim.a.peer.stats.retransmissionsSent == 18)
+        #expect(sim.net.stats(from: .a).reordered == 31)
+        #expect(sim.b.peer.stats.nacksSent == 13)
+        #expect(sim.a.peer.stats.retransmissionsSent == 13)
         // On A's RTX stream (negotiated both ways, FID-paired): B tells them from new media.
-        // A's two bandwidth probes came on it too: 5 recent packets each, sent again.
-        #expect(sim.a.peer.stats.probeClustersSent == 2)
-        #expect(sim.b.peer.stats.videoRTXPacketsReceived == 18 + 10 && sim.b.peer.stats.videoRTXPaddingReceived == 0)
+        // No bandwidth probe: the encoder fills the rate (not application-limited).
+        #expect(sim.a.peer.stats.probeClustersSent == 0)
+        #expect(sim.b.peer.stats.videoRTXPacketsReceived == 13 && sim.b.peer.stats.videoRTXPaddingReceived == 0)
         #expect(sim.b.peer.stats.plisSent == 0)
     }
 
@@ -100,8 +100,8 @@ import Testing
         print("jitter: targets \(sim.a.sendBitrates.map(\.bps)), packets \(sim.net.stats(from: .a).sentByClass), reordered \(sim.net.stats(from: .a).reordered), overuses \(sim.a.peer.stats.delayOveruses)")
         #expect(sim.a.connectedAt == .zero + .nanoseconds(240_330_235))
         #expect(sim.framesSent.count == 172)
-        #expect(sim.b.peer.stats.nacksSent == 21)
-        #expect(sim.a.peer.stats.retransmissionsSent == 21)
+        #expect(sim.b.peer.stats.nacksSent == 14)
+        #expect(sim.a.peer.stats.retransmissionsSent == 14)
         #expect(sim.b.peer.stats.plisSent == 0)
     }
 
@@ -114,11 +114,11 @@ import Testing
         let stats = sim.net.stats(from: .a)
         #expect(d.inOrderAndComplete)
         #expect(sim.framesSent.count == 296)
-        #expect(stats.sentByClass[.rtp] == 1098)
+        #expect(stats.sentByClass[.rtp] == 1062)
         #expect(stats.lostByClass[.rtp] == 92)
         // A NACK names every packet of a burst at once: fewer NACKs than retransmissions.
-        #expect(sim.b.peer.stats.nacksSent == 31)
-        #expect(sim.a.peer.stats.retransmissionsSent == 55)
+        #expect(sim.b.peer.stats.nacksSent == 37)
+        #expect(sim.a.peer.stats.retransmissionsSent == 66)
         #expect(sim.b.peer.stats.plisSent == 0)
     }
 
@@ -165,7 +165,7 @@ import Testing
         #expect(sim.framesSent.count == 296)
         #expect(d.received == 296)
         #expect(decodable == 296)
-        #expect(stats.sent == 1026)
+        #expect(stats.sent == 1048)
         #expect(stats.tailDropped == 0)
         #expect(stats.maxQueueDelay <= link.queueLimit)
         #expect(sim.b.peer.stats.nacksSent == 0)
@@ -195,8 +195,8 @@ import Testing
 
     /// A 200 kbit/s bottleneck, below the 300 kbit/s start, under 640x480 with the kiosk's
     /// ladder and frame dropping. B sends transport-wide feedback for every packet, and A's
-    /// delay-based estimator sees the queue grow before it overflows: 1 loss backoff, 52
-    /// packets tail-dropped, 234 frames in the last 15 s, no gap over 0.18 s, 2 PLIs. With loss as the
+    /// delay-based estimator sees the queue grow before it overflows: 4 loss backoffs, 106
+    /// packets tail-dropped, 212 frames in the last 15 s, no gap over 0.64 s, 5 PLIs. With loss as the
     /// only signal (before A read the feedback) it kept probing into the queue: 171 frames,
     /// gaps up to 2.4 s, 500 tail drops, 17 PLIs; without the ladder 124 frames; without the
     /// controller nothing after the first seconds.
@@ -217,19 +217,21 @@ import Testing
         #expect(targets.first == 300_000)
         // The same figures whether or not the receiver holds its requests while a keyframe
         // is on its way: here the keyframes complete before a second request would go.
-        #expect(targets.last == 185_361)
-        #expect(after5.count == 234)
-        #expect(after5.longestGap == .nanoseconds(170_800_000))
-        #expect(stats.tailDropped == 52)
-        #expect(sim.b.peer.stats.plisSent == 2)
-        #expect(sim.a.peer.stats.sendRateDecreases == 1)
+        #expect(targets.last == 129_218)
+        #expect(after5.count == 212)
+        #expect(after5.longestGap == .nanoseconds(638_720_000))
+        #expect(stats.tailDropped == 106)
+        #expect(sim.b.peer.stats.plisSent == 5)
+        #expect(sim.a.peer.stats.sendRateDecreases == 4)
     }
 
     /// 300 kbit/s for 12 s, then the cap is lifted: the delay-based estimate holds the target
-    /// around the cap (216 kbit/s at 12 s), and once the path has shown no congestion for 3 s
-    /// a probe at twice the estimate finds the room, and the next ones at twice their result:
-    /// 90 % of the maximum 3.3 s after the lift. With the loss rules alone: 358 kbit/s 12 s after it;
-    /// with the delay-based estimate and no probes, 776 kbit/s.
+    /// around the cap (334 kbit/s with headers at 12 s), then climbs 8 % a second as far as
+    /// 1.5 × what gets through: 789 kbit/s 12 s after the lift (with the loss rules alone 358).
+    /// Probing every 3 s of a quiet path reached 90 % of the maximum 3.3 s after the lift here,
+    /// but on the lab's tbf shaper its 4 KB burst let the probes through too fast and they
+    /// misled (15 fps instead of 22 at 300 kbit/s): probes go only while the encoder leaves the
+    /// rate unused, as libwebrtc's.
     @Test func theRateClimbsBackAfterTheCapIsLifted() throws {
         var link = LinkConfig()
         link.rateBitsPerSecond = 300_000
@@ -243,15 +245,16 @@ import Testing
         let lifted = sim.a.peer.stats.targetBitrate ?? 0
         let after = Self.frames(sim, from: .zero + .seconds(12), to: .zero + .seconds(24))
         let back = sim.a.sendBitrates.first { $0.at >= .zero + .seconds(12) && $0.bps >= 900_000 }.map { $0.at - (Instant.zero + .seconds(12)) }
-        // Probes, once the path had been quiet for 3 s: 3.3 s after the lift the target is at
-        // 90 % of the maximum (at 8 % a second it took more than 12 s).
-        #expect(back == .milliseconds(3340))
-        #expect(sim.a.peer.stats.probeClustersSent == 4)
+        // No probe: the encoder fills the rate, so it is not application-limited, and periodic
+        // probes while it is misled on the lab's shaper (ApplicationLimitedDetector). 90 % of
+        // the maximum is not reached within 12 s of the lift.
+        #expect(back == nil)
+        #expect(sim.a.peer.stats.probeClustersSent == 0)
         print("cap 300k lifted at 12 s: target \(capped) → \(lifted), targets \(sim.a.sendBitrates.map(\.bps)), frames after \(after.count), longest gap \(after.longestGap)")
-        #expect(capped == 216_002)
-        #expect(lifted == 1_000_000)
+        #expect(capped == 334_036)
+        #expect(lifted == 788_655)
         #expect(after.count == 361)
-        #expect(after.longestGap == .nanoseconds(71_737_512))
+        #expect(after.longestGap == .nanoseconds(55_180_494))
     }
 
     @Test func tamperedFingerprintFailsWithNoMedia() throws {

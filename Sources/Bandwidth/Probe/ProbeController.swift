@@ -5,11 +5,11 @@ import SessionCore
 /// feedback says of its arrival spacing is what the path can carry. At the start two probes
 /// at 3 × and 6 × the start rate; a probe that got through at 70 % or more of its rate is
 /// followed by one at twice its result (exponential probing, so a free path is found in
-/// a few round trips); and while the estimate is under the maximum and the path has shown
-/// no congestion for 3 s, one at twice the estimate every 3 s (libwebrtc probes periodically
-/// only when the encoder leaves the rate unused; the kiosk also probes when the encoder
-/// fills it, so a capacity that came back — a cap lifted, a Wi-Fi neighbour gone — is found
-/// within seconds, not at 8 % a second).
+/// a few round trips); and while the encoder leaves the rate unused
+/// (`ApplicationLimitedDetector`), the estimate is under the maximum and the path has shown
+/// no congestion for 3 s, one at twice the estimate every 3 s, as libwebrtc's ALR probes.
+/// A probe whose raise is followed by congestion within 2 s misled (a shaper's burst): the
+/// interval doubles.
 public struct ProbeController: Sendable {
     public struct Cluster: Sendable, Equatable {
         public var id: Int
@@ -25,6 +25,15 @@ public struct ProbeController: Sendable {
     static let furtherFraction = 0.7
     static let periodicInterval = Duration.seconds(3)
     static let resultWait = Duration.seconds(1)
+    /// A raise followed this soon by congestion was wrong: a token bucket's burst (a shaper,
+    /// Wi-Fi aggregation) let the probe through faster than the path carries.
+    static let misleadWindow = Duration.seconds(2)
+    static let maxBackoff = 4
+
+    /// Probes that misled (see `misleadWindow`) in a row: the periodic interval doubles for
+    /// each, up to 16 × (48 s), and a probe that held resets it.
+    public private(set) var misleadingProbes = 0
+    private var lastRaiseAt: Instant?
 
     public let maxBitsPerSecond: Int
     private var nextID = 1
@@ -41,19 +50,44 @@ public struct ProbeController: Sendable {
     /// The next cluster to send now, if one is due.
     /// `congestedAt` is when the path last showed it was full (an overuse, a loss backoff):
     /// periodic probes wait for 3 s without, so a capped link is not pushed over its edge.
-    public mutating func nextCluster(estimate: Int, congestedAt: Instant?, at now: Instant) -> Cluster? {
+    public mutating func nextCluster(estimate: Int, congestedAt: Instant?, applicationLimited: Bool,
+                                     at now: Instant) -> Cluster? {
         // A probe whose result did not come (or came too low) within a second: done waiting.
         if exponentialTarget != nil, let last = lastProbeAt, now - last > Self.resultWait { exponentialTarget = nil }
+        // A raise that held for the window: probing this path tells the truth.
+        if let r = lastRaiseAt, now - r >= Self.misleadWindow {
+            lastRaiseAt = nil
+            misleadingProbes = 0
+        }
         if !started {
             started = true
             lastProbeAt = now
-        } else if exponentialTarget == nil, estimate < maxBitsPerSecond * 9 / 10,
+        } else if exponentialTarget == nil, applicationLimited, estimate < maxBitsPerSecond * 9 / 10,
                   congestedAt.map({ now - $0 >= Self.periodicInterval }) ?? true,
-                  lastProbeAt.map({ now - $0 >= Self.periodicInterval }) ?? true {
+                  lastProbeAt.map({ now - $0 >= Self.periodicInterval * (1 << misleadingProbes) }) ?? true {
             queue(2 * estimate, at: now)
             exponentialTarget = min(2 * estimate, maxBitsPerSecond)
         }
         return pending.popFirst()
+    }
+
+    /// The path showed congestion (an overuse, a loss backoff): if soon after a probe raised
+    /// the estimate, the probe misled.
+    public mutating func congestion(at now: Instant) {
+        guard let raised = lastRaiseAt else { return }
+        lastRaiseAt = nil
+        if now - raised < Self.misleadWindow {
+            misleadingProbes = min(misleadingProbes + 1, Self.maxBackoff)
+            exponentialTarget = nil
+        } else {
+            misleadingProbes = 0
+        }
+    }
+
+    /// A probe's result raised the estimate.
+    public mutating func raised(at now: Instant) {
+        if let r = lastRaiseAt, now - r >= Self.misleadWindow { misleadingProbes = 0 }
+        lastRaiseAt = now
     }
 
     /// A probe's result (`ProbeBitrateEstimator`): probe further, at twice it, when it got
