@@ -135,14 +135,19 @@ struct NetworkLabTests {
     }
 
     /// Media both ways for `seconds`: frames decoded on each side over that time.
-    static func mediaFor(_ seconds: Int, _ kiosk: RunningKiosk, _ page: ChromiumPage) async throws -> (kiosk: Int, page: Int) {
+    /// Frames decoded on each side in the next `seconds`, and how long Chromium's video froze.
+    static func mediaFor(_ seconds: Int, _ kiosk: RunningKiosk, _ page: ChromiumPage) async throws
+        -> (kiosk: Int, page: Int, pageFrozen: Double) {
         let frames = "window.telehealth.stats().then(s => s.inbound?.video?.framesDecoded || 0)"
+        let frozen = "window.telehealth.stats().then(s => s.inbound?.video?.totalFreezesDuration || 0)"
         let k0 = try kiosk.control.status().call.videoFramesDecoded
         let p0 = try await page.evaluate(frames).int ?? 0
+        let f0 = try await page.evaluate(frozen).double ?? 0
         try await Task.sleep(for: .seconds(seconds))
         let k1 = try kiosk.control.status().call.videoFramesDecoded
         let p1 = try await page.evaluate(frames).int ?? 0
-        return (k1 - k0, p1 - p0)
+        let f1 = try await page.evaluate(frozen).double ?? 0
+        return (k1 - k0, p1 - p0, f1 - f0)
     }
 
     /// The number after `label` in tc's counters ("Sent 467784 bytes 1215 pkt (dropped 0, …").
@@ -157,7 +162,7 @@ struct NetworkLabTests {
 
     /// A call, then `cap` on the lab: frames decoded on each side in the 10 s after 5 s to settle.
     static func underACap(_ appointment: String, _ cap: @escaping (NetworkLab) throws -> Void,
-                          _ body: @escaping (NetworkLab, RunningKiosk, ChromiumPage, (kiosk: Int, page: Int)) async throws -> Void)
+                          _ body: @escaping (NetworkLab, RunningKiosk, ChromiumPage, (kiosk: Int, page: Int, pageFrozen: Double)) async throws -> Void)
         async throws {
         try await scenario(appointment) { lab, _, kiosk, page in
             try await call(kiosk, page)
@@ -194,18 +199,20 @@ struct NetworkLabTests {
     }
 
     /// The clinic's uplink capped at 300 kbit/s with a 100 ms queue, once the call runs: the
-    /// kiosk's send rate follows Chromium's reports and REMB and its pacer spreads the frames,
-    /// so the clinician keeps seeing the patient. Before the send rate controller Chromium
-    /// decoded 0.2–0.4 frames a second from kioskd on this link (issue 12's table).
+    /// kiosk's packets carry transport-wide numbers, Chromium's feedback about them drives the
+    /// kiosk's delay-based estimate, and its pacer spreads the frames, so the clinician keeps
+    /// seeing the patient without a freeze. Before the send rate controller Chromium decoded
+    /// 0.2–0.4 frames a second from kioskd on this link (issue 12's table); with Chromium's
+    /// REMB as the only delay signal 100–178 frames per 10 s.
     @Test(.timeLimit(.minutes(3))) func aThreeHundredKilobitClinicUplinkKeepsThePictureMoving() async throws {
         try await Self.underACap("apt-net-cap", { try $0.capKioskUplink(kbit: 300) }) { lab, kiosk, page, m in
             let call = try kiosk.control.status().call
             let queue = try lab.kioskUplinkQueue().split(separator: "\n").prefix(3).joined(separator: " | ")
             print("300 kbit/s uplink: Chromium decoded \(m.page) frames from the kiosk in 10 s (after 5 s), kiosk decoded \(m.kiosk); kiosk target \(call.targetBitrate.map(String.init) ?? "-"), REMB \(call.remoteEstimatedBitrate.map(String.init) ?? "-"), back-offs \(call.sendRateDecreases ?? -1); tbf: \(queue)")
-            // Measured 110–237 (5 runs; the issue asks 250): the ladder's half size and libvpx's
-            // frame drops under a 190–350 kbit/s target. Before the controller: 16 frames, 4460
-            // packets dropped. The floor says "adapts", not "good enough".
-            #expect(m.page >= 60, "Chromium decoded \(m.page) frames from the kiosk in 10 s under the cap")
+            // Measured 217–251 (3 calls of 15 s at 22–25 fps, no freeze); the issue asks 250.
+            #expect(m.page >= 150, "Chromium decoded \(m.page) frames from the kiosk in 10 s under the cap")
+            // Chromium's own freeze count (webrtc-stats): measured 0 s in those calls.
+            #expect(m.pageFrozen <= 1.0, "Chromium's video froze \(m.pageFrozen) s of the 10 s")
             let sent = Self.counter("Sent", in: queue, before: " pkt"), dropped = Self.counter("dropped", in: queue, before: ",")
             #expect(dropped * 100 <= sent, "the bucket dropped \(dropped) of \(sent) packets")
             #expect(call.targetBitrate != nil)
