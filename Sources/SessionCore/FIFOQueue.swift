@@ -8,6 +8,7 @@ package struct FIFOQueue<Element: Sendable>: Sendable {
 
     package var isEmpty: Bool { head >= items.count }
     package var count: Int { items.count - head }
+    package var first: Element? { head < items.count ? items[head] : nil }
 
     package mutating func append(_ e: Element) { items.append(e) }
 

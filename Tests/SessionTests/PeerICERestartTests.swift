@@ -54,7 +54,9 @@ import Testing
         #expect(sim.a.restartedAt == [.zero + .nanoseconds(10_086_666_568)])
         #expect(resumedAtB == .zero + .nanoseconds(10_146_622_206))
         #expect(resumedAtA == .zero + .nanoseconds(10_146_731_555))
-        #expect(decodedB == 90 && decodedA == 90, "3 s at 30 fps: every frame after the move decoded")
+        // 3 s at 30 fps: every frame after the move decoded, but the last 2, still held at the
+        // end: packets lost in the move were repaired, so frames now wait a round trip.
+        #expect(decodedB == 88 && decodedA == 88)
         #expect(sim.a.failure == nil)
         #expect(sim.b.failure == nil)
     }

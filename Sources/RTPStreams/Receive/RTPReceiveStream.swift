@@ -70,6 +70,10 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
     private var reception: RTPReceptionCounter
     private var nack: RTPNackGenerator?
     private var video: RTPVideoJitterBuffer?
+    /// Complete video frames held until they are due (`RTPPlayoutDelay`), oldest first.
+    private var playout: RTPPlayoutDelay?
+    private var heldFrames = FIFOQueue<(frame: RTPReceivedFrame, due: Instant, firstArrival: Instant)>(capacity: maxHeldFrames)
+    static let maxHeldFrames = 32
     private var audio: RTPAudioJitterBuffer?
     private var keyframes: RTPKeyframeRequester
     private var firSequence: UInt8 = 0
@@ -90,6 +94,11 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
         case .video:
             video = RTPVideoJitterBuffer(maxDelay: config.jitterDelay, capacity: config.bufferCapacity,
                                          maxPayloadSize: config.maxPayloadSize)
+            // Only repairs make frames late enough to hold the others for.
+            if config.nack != nil {
+                playout = RTPPlayoutDelay(clockRate: config.clockRate)
+                playout?.setRoundTripTime(config.initialRoundTripTime)
+            }
         case .audio:
             audio = RTPAudioJitterBuffer(delay: config.jitterDelay, capacity: config.bufferCapacity,
                                          maxPayloadSize: config.maxPayloadSize)
@@ -103,6 +112,7 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
         roundTripTime = rtt
         guard video != nil else { return }
         video?.setRoundTripTime(rtt)
+        playout?.setRoundTripTime(rtt)
         if let wait = video?.retransmissionWait, let base = nack?.config.giveUpAfter { nack?.giveUpAfter = max(base, wait) }
     }
 
@@ -158,7 +168,9 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
 
         if nack != nil {
             switch nack?.onPacket(seq, at: now) {
-            case .recovered(nacked: true)?: statistics.packetsRecoveredByNack += 1
+            case .recovered(nacked: true)?:
+                statistics.packetsRecoveredByNack += 1
+                playout?.repaired(at: now)
             case .tooManyMissing?: requestKeyframe(at: now)
             default: break
             }
@@ -276,6 +288,7 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
         }
         earliest(nack?.deadline)
         earliest(video?.deadline)
+        earliest(heldFrames.first?.due)
         earliest(audio?.deadline)
         earliest(keyframes.deadline)
         return d
@@ -319,15 +332,13 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
         while let event = video?.pop(at: now, into: &buffer) {
             switch event {
             case .frame(let f):
-                statistics.framesDelivered += 1
-                statistics.jitterBufferDelayNanoseconds += (now - f.firstArrivalAt).nanosecondsClamped
-                if f.isKeyframe {
-                    statistics.keyframesDelivered += 1
-                    keyframes.keyframeArrived()
-                }
-                outputs.push(.frame(RTPReceivedFrame(data: buffer, rtpTimestamp: f.rtpTimestamp, isKeyframe: f.isKeyframe,
-                                                       marker: true, sequences: f.firstSequence..<(f.lastSequence + 1),
-                                                       receivedAt: f.completedAt)))
+                if f.isKeyframe { keyframes.keyframeArrived() }
+                let frame = RTPReceivedFrame(data: buffer, rtpTimestamp: f.rtpTimestamp, isKeyframe: f.isKeyframe,
+                                             marker: true, sequences: f.firstSequence..<(f.lastSequence + 1),
+                                             receivedAt: f.completedAt)
+                let due = playout?.due(rtpTimestamp: f.rtpTimestamp, firstArrival: f.firstArrivalAt, at: now) ?? now
+                if heldFrames.count == Self.maxHeldFrames { releaseHeadFrame(at: now) }
+                heldFrames.append((frame, due, f.firstArrivalAt))
                 buffer = takeFrameBuffer()
             case .dropped(let d):
                 statistics.framesDropped += 1
@@ -341,9 +352,19 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
             }
         }
         recycle(buffer)
+        while let head = heldFrames.first, head.due <= now { releaseHeadFrame(at: now) }
         // Before the first frame the head can still move back, so keep NACKing behind it.
         if video?.hasStarted == true, let head = video?.nextSequence { nack?.discard(below: head) }
         if video?.takeKeyframeRequest() == true { requestKeyframe(at: now) }
+    }
+
+    /// The oldest held frame goes to the decoder.
+    private mutating func releaseHeadFrame(at now: Instant) {
+        guard let held = heldFrames.popFirst() else { return }
+        statistics.framesDelivered += 1
+        statistics.jitterBufferDelayNanoseconds += (now - held.firstArrival).nanosecondsClamped
+        if held.frame.isKeyframe { statistics.keyframesDelivered += 1 }
+        outputs.push(.frame(held.frame))
     }
 
     private mutating func drainAudio(at now: Instant) {
