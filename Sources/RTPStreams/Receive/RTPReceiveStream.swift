@@ -104,6 +104,10 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
                                          maxPayloadSize: config.maxPayloadSize)
         }
         nackScratch.reserveCapacity(config.nack?.maxMissing ?? 0)
+        // Until the RTT is measured the waits follow the assumed one: with the base give-up
+        // alone, NACKs went every 50 ms and stopped at 150 ms, before a 100 ms path's second
+        // repair could come (a frame given up, a keyframe asked for).
+        setRoundTripTime(config.initialRoundTripTime)
     }
 
     /// The RTT measured elsewhere (by the send stream from RR blocks), for NACK spacing.
