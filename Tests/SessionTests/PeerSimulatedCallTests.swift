@@ -71,8 +71,10 @@ import Testing
     /// second, 91 ms per frame in the jitter buffer. Without the delay (frames shown when
     /// complete) 2 freezes, 506 ms; before B's NACKs followed the assumed RTT until one was
     /// measured (B sends no video here, so none is) it gave up after 150 ms: 3 PLIs, 3 freezes.
-    @Test func aRoundTripOfPlayoutDelayHidesTheRepairs() throws {
-        var link = Self.rtpOnly(.bernoulli(0.05))
+    /// At 10 % loss: one freeze (273 ms, a frame needing a second repair), 102 ms per frame.
+    @Test(arguments: [(0.05, 0, 91, 21), (0.10, 1, 102, 51)])
+    func aRoundTripOfPlayoutDelayHidesTheRepairs(loss: Double, freezeCount: Int, delayMs: Int64, repaired: Int64) throws {
+        var link = Self.rtpOnly(.bernoulli(loss))
         link.delay = .milliseconds(50)
         var back = LinkConfig()
         back.delay = .milliseconds(50)
@@ -84,9 +86,9 @@ import Testing
         let r = sim.b.peer.stats.videoReceive
         let meanDelay = (r?.jitterBufferDelayNanoseconds ?? 0) / max(1, Int64(r?.framesDelivered ?? 0)) / 1_000_000
         #expect(Self.delivery(sim).inOrderAndComplete)
-        #expect(freezes.freezeCount == 0)
-        #expect(meanDelay == 91)
-        #expect(r?.packetsRecoveredByNack == 21 && r?.nackGiveUps == 0)
+        #expect(freezes.freezeCount == freezeCount)
+        #expect(meanDelay == delayMs)
+        #expect(r?.packetsRecoveredByNack == repaired && r?.nackGiveUps == 0)
         #expect(sim.b.peer.stats.plisSent == 0)
     }
 
