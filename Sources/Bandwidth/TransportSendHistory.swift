@@ -14,8 +14,8 @@ public struct TransportSendHistory: Sendable {
     }
 
     /// The number the next packet gets.
-    public private(set) var nextSequence: UInt16 = 0
-    private var sent: Int64 = 0
+    public var nextSequence: UInt16 { UInt16(truncatingIfNeeded: sent) }
+    private var sent: Int64
     private var ring: [Entry]
     private let mask: Int
 
@@ -25,7 +25,6 @@ public struct TransportSendHistory: Sendable {
         while n < capacity { n <<= 1 }
         ring = Array(repeating: Entry(), count: n)
         mask = n - 1
-        nextSequence = firstSequence
         sent = Int64(firstSequence)
     }
 
@@ -34,7 +33,6 @@ public struct TransportSendHistory: Sendable {
         let seq = sent
         ring[Int(seq) & mask] = Entry(sequence: seq, sentAt: now, size: size, cluster: cluster)
         sent += 1
-        nextSequence = UInt16(truncatingIfNeeded: sent)
         return UInt16(truncatingIfNeeded: seq)
     }
 

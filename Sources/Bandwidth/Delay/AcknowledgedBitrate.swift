@@ -16,8 +16,6 @@ struct AcknowledgedBitrate: Sendable {
     private var windowElapsedMs = 0.0
     private var previousMs: Double?
 
-    var bitsPerSecond: Int? { estimateKbps.map { Int($0 * 1000) } }
-
     /// A packet of `bytes` that arrived at `arrivalMs` (receiver's clock, in arrival order).
     mutating func add(bytes: Int, arrivalMs: Double) {
         let window = estimateKbps == nil ? Self.initialWindowMs : Self.windowMs

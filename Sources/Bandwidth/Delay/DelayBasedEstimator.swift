@@ -27,7 +27,6 @@ public struct DelayBasedEstimator: Sendable {
     private var feedback: [Received] = []
 
     public var bitsPerSecond: Int { Int(rate.bitsPerSecond) }
-    public var acknowledgedBitsPerSecond: Int? { acknowledged.bitsPerSecond }
     public var overusing: Bool { trendline.usage == .overusing }
     public private(set) var overuses = 0
 

@@ -86,7 +86,19 @@ public struct RTPHeaderExtensionWriter: Sendable {
 
     /// Appends one element.
     public mutating func append(id: UInt8, _ value: some Collection<UInt8>, to out: inout [UInt8]) throws(RTPError) {
-        let length = value.count
+        try appendElementHeader(id: id, length: value.count, to: &out)
+        out.append(contentsOf: value)
+    }
+
+    /// Appends a two-byte big-endian element (a transport-wide sequence number), without the
+    /// generic path (which allocates in a debug build).
+    public mutating func append(id: UInt8, u16 value: UInt16, to out: inout [UInt8]) throws(RTPError) {
+        try appendElementHeader(id: id, length: 2, to: &out)
+        out.appendU16(value)
+    }
+
+    /// An element's id and length in the block's form (RFC 8285 §4.2, §4.3).
+    private func appendElementHeader(id: UInt8, length: Int, to out: inout [UInt8]) throws(RTPError) {
         switch form {
         case .oneByte:
             guard (1...14).contains(id) else { throw .extensionIDOutOfRange(id) }
@@ -98,22 +110,6 @@ public struct RTPHeaderExtensionWriter: Sendable {
             out.append(id)
             out.append(UInt8(length))
         }
-        out.append(contentsOf: value)
-    }
-
-    /// Appends a two-byte big-endian element (a transport-wide sequence number), without the
-    /// generic path (which allocates in a debug build).
-    public mutating func append(id: UInt8, u16 value: UInt16, to out: inout [UInt8]) throws(RTPError) {
-        switch form {
-        case .oneByte:
-            guard (1...14).contains(id) else { throw .extensionIDOutOfRange(id) }
-            out.append(id << 4 | 1)
-        case .twoByte:
-            guard id >= 1 else { throw .extensionIDOutOfRange(id) }
-            out.append(id)
-            out.append(2)
-        }
-        out.appendU16(value)
     }
 
     /// Appends a text element such as `sdes:mid` (RFC 8843 §15.1), without allocating.

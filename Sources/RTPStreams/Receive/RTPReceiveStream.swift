@@ -95,10 +95,7 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
             video = RTPVideoJitterBuffer(maxDelay: config.jitterDelay, capacity: config.bufferCapacity,
                                          maxPayloadSize: config.maxPayloadSize)
             // Only repairs make frames late enough to hold the others for.
-            if config.nack != nil {
-                playout = RTPPlayoutDelay(clockRate: config.clockRate)
-                playout?.setRoundTripTime(config.initialRoundTripTime)
-            }
+            if config.nack != nil { playout = RTPPlayoutDelay(clockRate: config.clockRate) }
         case .audio:
             audio = RTPAudioJitterBuffer(delay: config.jitterDelay, capacity: config.bufferCapacity,
                                          maxPayloadSize: config.maxPayloadSize)

@@ -346,15 +346,21 @@ public struct RTPSendStream: SansIOMachine, Sendable {
         scratch.removeAll(keepingCapacity: true)
         try? writeHeader(marker: false, rtpTimestamp: lastMedia?.rtpTimestamp ?? 0)
         scratch[0] |= 0x20
-        scratch[1] = rtx.payloadType
-        scratch[2] = UInt8(nextRTXSequenceNumber >> 8)
-        scratch[3] = UInt8(truncatingIfNeeded: nextRTXSequenceNumber)
-        for i in 0..<4 { scratch[8 + i] = UInt8(truncatingIfNeeded: rtx.ssrc >> (24 - 8 * i)) }
-        nextRTXSequenceNumber &+= 1
         for _ in 1..<padding { scratch.append(0) }
         scratch.append(UInt8(padding))
         packet.removeAll(keepingCapacity: true)
         scratch.withUnsafeBytes { packet.rtpAppend($0) }
+        stampRTXHeader(rtx)
+    }
+
+    /// The packet in `packet` goes on the RTX stream: its payload type (marker kept), the
+    /// RTX sequence number (then moved on) and SSRC.
+    private mutating func stampRTXHeader(_ rtx: RTX) {
+        packet[1] = packet[1] & 0x80 | rtx.payloadType
+        packet[2] = UInt8(nextRTXSequenceNumber >> 8)
+        packet[3] = UInt8(truncatingIfNeeded: nextRTXSequenceNumber)
+        for i in 0..<4 { packet[8 + i] = UInt8(truncatingIfNeeded: rtx.ssrc >> (24 - 8 * i)) }
+        nextRTXSequenceNumber &+= 1
     }
 
     /// When `handleTimeout(at:)` is next needed (the next sender report); nil before any media.
@@ -433,17 +439,10 @@ public struct RTPSendStream: SansIOMachine, Sendable {
     /// extensions kept (the receiver's estimator and demuxer read them). The buffer has the
     /// headroom, so the two inserted bytes move the payload without allocating.
     private mutating func rewriteAsRTX(_ rtx: RTX) {
-        guard packet.count >= RTPPacketView.fixedHeaderLength else { return }
-        var headerLength = RTPPacketView.fixedHeaderLength + 4 * Int(packet[0] & 0x0F)
-        if packet[0] & 0x10 != 0, packet.count >= headerLength + 4 {
-            headerLength += 4 + 4 * (Int(packet[headerLength + 2]) << 8 | Int(packet[headerLength + 3]))
-        }
-        guard headerLength <= packet.count else { return }
+        // Every packet of the stream has the header its config gives (`writeHeader`).
+        guard let headerLength = try? headerLength(), headerLength <= packet.count else { return }
         let osn = (packet[2], packet[3])
-        packet[1] = packet[1] & 0x80 | rtx.payloadType
-        packet[2] = UInt8(nextRTXSequenceNumber >> 8)
-        packet[3] = UInt8(truncatingIfNeeded: nextRTXSequenceNumber)
-        for i in 0..<4 { packet[8 + i] = UInt8(truncatingIfNeeded: rtx.ssrc >> (24 - 8 * i)) }
+        stampRTXHeader(rtx)
         // Two bytes on the end, the payload moved up over them (`insert` allocated in debug).
         packet.append(0)
         packet.append(0)
@@ -453,7 +452,6 @@ public struct RTPSendStream: SansIOMachine, Sendable {
             raw[headerLength] = osn.0
             raw[headerLength + 1] = osn.1
         }
-        nextRTXSequenceNumber &+= 1
     }
 
     private mutating func absorb(_ blocks: [RTCPReportBlock], at now: Instant) {
