@@ -79,8 +79,19 @@ extension ICEAgent {
             username.hasPrefix(c.ufrag + ":") && request.verifyIntegrity(key: STUNKey.shortTerm(password: c.pwd))
         }
         let current = matches(localCredentials)
-        guard current || previousLocalCredentials.map(matches) == true else {
+        let previous = !current && previousLocalCredentials.map(matches) == true
+        guard current || previous else {
             respondError(to: request, code: STUNErrorCode.unauthorized, key: nil, path: path)
+            return .dropped(.unauthenticated)
+        }
+        // During a restart the previous credentials keep only the pair in use alive (its
+        // consent). Answered on any other path they would validate a pair the new generation
+        // never checked: libwebrtc pairs a port gathered for the restart with our old
+        // candidate at the same address before our answer arrives, and when that connection
+        // won, Chromium nominated it with the old credentials and our nomination never came.
+        // Unanswered, that connection stays unwritable and the one with new credentials wins.
+        if previous, path != selected?.path {
+            failures.previousGenerationIgnored += 1
             return .dropped(.unauthenticated)
         }
         let key = STUNKey.shortTerm(password: current ? localCredentials.pwd : previousLocalCredentials?.pwd ?? "")

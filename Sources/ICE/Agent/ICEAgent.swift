@@ -306,9 +306,11 @@ struct ICECheckFailures: Sendable {
     /// STUN error codes answered (first 8), role conflicts included.
     var errorCodes: [Int] = []
     /// USE-CANDIDATE requests received on this generation's credentials, and on the previous
-    /// generation's (answered, never nominating).
+    /// generation's (answered on the selected pair's path only, never nominating).
     var nominationsReceived = 0
     var previousGenerationRequests = 0
+    /// Requests with the previous credentials from a path other than the selected pair's.
+    var previousGenerationIgnored = 0
 
     mutating func error(_ code: Int) { if errorCodes.count < 8 { errorCodes.append(code) } }
 }
@@ -320,7 +322,7 @@ extension ICEAgent: CustomStringConvertible {
             + "\(locals.count) local, \(remotes.count) remote, \(pairs.count) pairs, selected: \(selected != nil), "
             + "check failures: \(failures.timedOut) timed out, \(failures.wrongPath) wrong path, "
             + "errors \(failures.errorCodes.map(String.init).joined(separator: ",")), "
-            + "nominations received \(failures.nominationsReceived), previous-generation requests \(failures.previousGenerationRequests), "
+            + "nominations received \(failures.nominationsReceived), previous-generation requests \(failures.previousGenerationRequests) (\(failures.previousGenerationIgnored) ignored off the selected path), "
             + "selected generation \(selected.map { String($0.generation) } ?? "-"))"
     }
 }
