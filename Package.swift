@@ -19,7 +19,7 @@ func cLibrary(_ name: String, pkgConfig: String?, apt: String) -> Target {
 }
 
 /// The call's targets, bottom up; the `Session` product is all of them.
-let sessionTargets = ["SessionCore", "STUN", "ICE", "SDP", "SRTP", "DTLS", "RTP", "RTPStreams", "Bandwidth", "Signaling", "Codecs",
+let sessionTargets = ["SessionCore", "STUN", "MDNS", "ICE", "SDP", "SRTP", "DTLS", "RTP", "RTPStreams", "Bandwidth", "Signaling", "Codecs",
                       "SessionPeer", "SessionDriver"]
 
 let package = Package(
@@ -68,6 +68,7 @@ let package = Package(
         .target(name: "SessionCore", swiftSettings: strict),
         .target(name: "STUN", dependencies: ["SessionCore", "COpenSSL"], swiftSettings: strict),
         .target(name: "ICE", dependencies: ["STUN", "SessionCore"], swiftSettings: strict),
+        .target(name: "MDNS", dependencies: ["SessionCore"], swiftSettings: strict),
         .target(name: "SDP", dependencies: ["SessionCore"], swiftSettings: strict),
         .target(name: "SRTP", dependencies: ["CSRTP"], swiftSettings: strict),
         .target(name: "CDTLSClock"),
@@ -82,7 +83,7 @@ let package = Package(
             dependencies: ["ICE", "STUN", "SDP", "DTLS", "SRTP", "RTP", "RTPStreams", "Bandwidth", "SessionCore"],
             swiftSettings: strict
         ),
-        .target(name: "SessionDriver", dependencies: ["SessionPeer", "ICE", "DTLS", "SessionCore"], swiftSettings: strict),
+        .target(name: "SessionDriver", dependencies: ["SessionPeer", "ICE", "MDNS", "DTLS", "SessionCore"], swiftSettings: strict),
 
         // The kernel's uevent socket and the uevents' parsing, read by Devices and Render alike.
         .target(name: "Uevents", swiftSettings: strict),

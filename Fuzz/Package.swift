@@ -33,5 +33,7 @@ let package = Package(
         fuzzTarget("FuzzCredentials", "PracticeKit"),
         // The clinician's Opus packets into the kiosk's audio receive side (FEC, concealment).
         fuzzTarget("FuzzOpus", "Codecs"),
+        // Multicast DNS queries from the link into the host-candidate name responder.
+        fuzzTarget("FuzzMDNS", "Session"),
     ]
 )

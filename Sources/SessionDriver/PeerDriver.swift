@@ -125,6 +125,8 @@ public final class PeerDriver: Sendable {
             for socket in engine.sockets { fds.append(pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0)) }
             fds.append(pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0))
             if let monitor = engine.monitor { fds.append(pollfd(fd: monitor.fd, events: Int16(POLLIN), revents: 0)) }
+            let mdnsEntry = fds.count
+            if let mdns = engine.mdns { fds.append(pollfd(fd: mdns.socket.fd, events: Int16(POLLIN), revents: 0)) }
             let firstStream = fds.count
             for (i, stream) in engine.streams.enumerated() {
                 guard let entry = stream.pollEntry else { continue }
@@ -149,6 +151,9 @@ public final class PeerDriver: Sendable {
                 }
             }
             engine.reportStreamFailures(now, onEvent)
+            if let mdns = engine.mdns, mdnsEntry < firstStream, fds[mdnsEntry].revents & Int16(POLLIN) != 0 {
+                mdns.receive(into: &buffer, at: now)
+            }
             if fds[engine.sockets.count].revents & Int16(POLLIN) != 0 {
                 var drain = [UInt8](repeating: 0, count: 64)
                 while read(wakeFD, &drain, 64) > 0 {}
@@ -168,9 +173,13 @@ public final class PeerDriver: Sendable {
                 engine.perform(command, now)
             }
             if stop { break }
-            if now >= deadline { engine.peer.handleTimeout(at: now) }
+            if now >= deadline {
+                engine.peer.handleTimeout(at: now)
+                engine.mdns?.handleTimeout(at: now)
+            }
             deadline = engine.flush(onEvent)
         }
+        engine.mdns?.close(at: MonotonicClock.now())
         done.withLock { $0 = true }
     }
 }
@@ -188,6 +197,8 @@ final class PeerEngine {
     let turnCAFile: String?
     let addresses: (@Sendable () -> [TransportAddress])?
     let monitor: AddressMonitor?
+    /// The responder for host-candidate names, opened on the first `.hostNamed`.
+    private(set) var mdns: MDNSLink?
 
     init(peer: Peer, sockets: [UDPSocket], turnServers: [ICETURNServer] = [], turnCAFile: String? = nil,
          addresses: (@Sendable () -> [TransportAddress])? = nil, monitor: AddressMonitor? = nil) {
@@ -297,6 +308,7 @@ final class PeerEngine {
                         redirectedNames[to] = turnServers.first { $0.address == from && $0.transport == .tls }?.serverName
                             ?? redirectedNames[from]
                     }
+                    if case .hostNamed(let name, let address) = e { answer(name, for: address) }
                     onEvent(e)
                 case .timeout(let t):
                     deadline = t
@@ -305,7 +317,16 @@ final class PeerEngine {
             // A connection that failed while sending (refused at once, reset) is reported
             // now, and what the peer does about it drained in the same round.
         } while reportStreamFailures(MonotonicClock.now(), onEvent)
+        if let mdns { deadline = min(deadline, mdns.flush()) }
         return deadline
+    }
+
+    /// Starts answering mDNS queries for a host candidate's name. Without port 5353 (another
+    /// responder that does not share it) the name stays unresolvable: the peer then reaches
+    /// this host through the other candidates, as a peer on another network always does.
+    private func answer(_ name: String, for address: TransportAddress.IP) {
+        if mdns == nil { mdns = try? MDNSLink() }
+        mdns?.register(name: name, address: address, at: MonotonicClock.now())
     }
 }
 

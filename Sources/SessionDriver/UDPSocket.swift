@@ -26,14 +26,20 @@ public final class UDPSocket {
     public let fd: Int32
     public private(set) var localAddress: TransportAddress
 
-    /// Binds to `address` (port 0 picks a free port).
-    public init(bindTo address: TransportAddress) throws(Failure) {
+    /// Binds to `address` (port 0 picks a free port). `sharingPort`: SO_REUSEADDR and
+    /// SO_REUSEPORT, so other mDNS responders (avahi) can have port 5353 too.
+    public init(bindTo address: TransportAddress, sharingPort: Bool = false) throws(Failure) {
         let family = address.isIPv4 ? AF_INET : AF_INET6
         let fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .socket(errno) }
         if family == AF_INET6 {
             var on: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &on, socklen_t(MemoryLayout<Int32>.size))
+        }
+        if sharingPort {
+            var on: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
+            setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, socklen_t(MemoryLayout<Int32>.size))
         }
         // Room for bursts of video packets while the engine thread is busy.
         var size: Int32 = 1 << 20

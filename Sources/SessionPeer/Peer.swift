@@ -198,6 +198,8 @@ public final class Peer: SansIOMachine {
             if error != .transportClosed { emit(.relayFailed(transport: transport, reason: "\(error)")) }
         case .relayRedirected(let transport, let from, let to):
             emit(.relayRedirected(transport: transport, from: from, to: to))
+        case .hostNamed(let name, let address):
+            emit(.hostNamed(name: name, address: address))
         }
     }
 

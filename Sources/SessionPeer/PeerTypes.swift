@@ -76,6 +76,9 @@ public enum PeerEvent: Sendable, Equatable {
     /// A TURN server sent the allocation to another (300 Try Alternate). The addresses are
     /// for the driver (a TLS stream to `to` is checked against `from`'s name), not for logs.
     case relayRedirected(transport: TransportProtocol, from: TransportAddress, to: TransportAddress)
+    /// Host candidates on `address` are signalled as the mDNS name `name`
+    /// (`ICEAgentConfig.hostCandidateNames`): the driver's responder answers for it.
+    case hostNamed(name: String, address: TransportAddress.IP)
     /// The path is gone or about to be: restart ICE (a subsequent offer with new credentials,
     /// `createOffer(iceRestart: true)`, or ask the remote side for one). Said once per need.
     case iceRestartNeeded(PeerRestartReason)

@@ -40,6 +40,7 @@ import Testing
         ("[devices]\ncapture_fps = 500\n", 2, "devices.capture_fps", "500 is out of range (allowed: 1 to 60)"),
         ("[service]\nlog_level = \"loud\"\n", 2, "service.log_level", "allowed values: trace, debug, info, notice, warning, error, critical"),
         ("[display]\nmirror_self_view = 1\n", 2, "display.mirror_self_view", "expected true or false, found integer"),
+        ("[call]\nmdns_host_candidates = \"yes\"\n", 2, "call.mdns_host_candidates", "expected true or false, found string"),
         ("[display]\nmode = \"big\"\n", 2, "display.mode", "allowed: preferred, WIDTHxHEIGHT, WIDTHxHEIGHT@HZ"),
         ("[practice]\nurl = \"ws://clinic.example/ws\"\n", 2, "practice.url", "only allowed to a loopback host"),
         ("[call]\nturn_servers = [1]\n", 2, "call.turn_servers", "expected an array of strings"),

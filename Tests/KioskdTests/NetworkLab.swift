@@ -113,6 +113,14 @@ final class NetworkLab: @unchecked Sendable {
             """)
     }
 
+    /// The clinician on the clinic's own network too: a second link straight between the two
+    /// (10.231.3.0/24), one segment, as a clinician's laptop on the clinic's Wi-Fi would be.
+    func clinicianOnTheClinicLAN() throws {
+        try link("k1", Self.kiosk, "b1", Self.clinician)
+        try address(Self.kiosk, "k1", "10.231.3.2/24")
+        try address(Self.clinician, "b1", "10.231.3.3/24")
+    }
+
     /// The clinic's firewall: no UDP leaves the kiosk's network (TCP does).
     func blockUDPFromTheClinic() throws {
         try nft(Self.nat, """

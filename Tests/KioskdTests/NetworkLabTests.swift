@@ -300,6 +300,36 @@ struct NetworkLabTests {
         }
     }
 
+    /// The clinician on the clinic's own network (a second link between the two namespaces), the
+    /// kiosk's host candidates under mDNS names (`call.mdns_host_candidates`), no path through
+    /// the core and no relay: Chromium learns a kiosk address only by asking the link, where
+    /// kioskd's responder answers, and the call runs host to host on the LAN. Neither the
+    /// practice nor Chromium's remote description ever holds a kiosk address.
+    @Test(.timeLimit(.minutes(3))) func aClinicianOnTheClinicLANFindsTheKioskByItsMDNSName() async throws {
+        try await Self.scenario("net-mdns", restTURN: false, network: { lab in
+            try lab.clinicianOnTheClinicLAN()
+            try lab.blockDirectPath()
+        }, callSettings: { _ in "mdns_host_candidates = true" }) { lab, practice, kiosk, page in
+            try await Self.call(kiosk, page)
+            let media = try await Self.mediaFor(5, kiosk, page)
+            let pair = try await Self.pagePair(page)
+            let kioskPair = try kiosk.control.status().call.selectedPair
+            let remote = try await page.evaluate("window.telehealth.pc.remoteDescription.sdp").string ?? ""
+            let candidates = remote.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("a=candidate:") }
+            print("netlab mDNS: Chromium's pair \(pair), kiosk's \(kioskPair ?? "none"); 5 s: kiosk \(media.kiosk) frames, Chromium \(media.page); the kiosk's candidates as Chromium holds them: \(candidates.map { $0.split(separator: " ").prefix(8).joined(separator: " ") })")
+            #expect(media.kiosk > 50 && media.page > 50)
+            // A host candidate on Chromium's side can only come from resolving the name: the
+            // address itself reached it in no candidate (a check would make it peer-reflexive).
+            #expect(pair["remoteCandidateType"].string == "host", "Chromium resolved the kiosk's name: \(pair)")
+            #expect(pair["localCandidateType"].string == "host")
+            #expect(kioskPair == "host-host", "on the LAN: \(kioskPair ?? "none")")
+            #expect(candidates.count >= 2 && candidates.allSatisfy { $0.contains(".local ") }, "\(candidates)")
+            for address in [NetworkLab.kioskAddress, "10.231.3.2"] {
+                #expect(!remote.contains(address), "Chromium's remote description holds \(address)")
+            }
+        }
+    }
+
     /// TURN credentials past their time (coturn's REST scheme: "expiry:user") are refused by the
     /// relay, and the kiosk says so in words.
     @Test(.timeLimit(.minutes(3))) func expiredTURNCredentialsAreRefusedWithAClearError() async throws {

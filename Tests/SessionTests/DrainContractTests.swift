@@ -1,6 +1,7 @@
 import DTLS
 import Foundation
 import ICE
+import MDNS
 import NetEmulator
 import RTP
 import RTPStreams
@@ -71,6 +72,30 @@ import Testing
         client.handle(.stop, at: now)
         #expect(c.drain(&client, "stopped").last == .timeout(.never) || client.nextDeadline != nil)
         #expect(c.drains == 10)
+    }
+
+    @Test func mdnsResponder() throws {
+        let c = Checker()
+        var r = MDNSResponder()
+        let name = "0a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d.local", me = TransportAddress.IP.v4(0x0A00_0002)
+        let peer = TransportAddress(host: "10.0.0.3", port: 5353)!
+        var now = Instant(nanoseconds: 1_000_000_000)
+        c.drain(&r, "before any input")
+        r.register(name: name, address: me, interface: me, at: now)
+        let deadline = c.drain(&r, "register").last?.timeoutInstant ?? .never
+        #expect(deadline == now + .seconds(1))
+        let query = DNSMessage(questions: [.init(name: name, type: DNSMessage.typeA)]).encoded()
+        r.handle(query, from: peer, at: now + .milliseconds(10))
+        r.handle([0xFF], from: peer, at: now + .milliseconds(10))
+        c.drain(&r, "a query within the second, and garbage")
+        now = deadline
+        r.handleTimeout(at: now)
+        #expect(c.drain(&r, "the second announcement").count == 2)
+        r.handle(query, from: peer, at: now + .seconds(2))
+        c.drain(&r, "an answer")
+        r.unregisterAll(at: now + .seconds(3))
+        #expect(c.drain(&r, "goodbye").last == .timeout(.never))
+        #expect(c.drains == 6)
     }
 
     @Test func rtpSendAndReceiveStreams() throws {

@@ -20,6 +20,11 @@ extension ICEAgent {
         let candidate = ICECandidate(foundation: ICEPriority.foundation(.host, base: address), priority:
             ICEPriority.candidate(.host, localPreference: preference), address: address, kind: .host,
             generation: generation, ufrag: localCredentials.ufrag)
+        if config.hostCandidateNames, hostNames[address.ip] == nil {
+            let name = Self.mdnsName(&random)
+            hostNames[address.ip] = name
+            emit(.event(.hostNamed(name: name, address: address.ip)))
+        }
         addLocal(ICELocal(candidate: candidate, address: address, socket: address, relay: nil,
                           localPreference: preference), at: now)
 
@@ -59,7 +64,7 @@ extension ICEAgent {
 
     mutating func addLocal(_ local: ICELocal, at now: Instant) {
         locals.append(local)
-        if shouldSignal(local) { emit(.event(.localCandidate(local.candidate))) }
+        if shouldSignal(local) { emit(.event(.localCandidate(signaled(local.candidate)))) }
         guard formsPairs(local) else { return }
         for r in remotes.indices { formPair(local: locals.count - 1, remote: r, at: now) }
     }
@@ -88,7 +93,7 @@ extension ICEAgent {
             // A check through the NAT found this address first (as peer-reflexive): it is the
             // server-reflexive one, so say so, to the peer and in the selected pair.
             locals[i].candidate = candidate
-            if shouldSignal(locals[i]) { emit(.event(.localCandidate(candidate))) }
+            if shouldSignal(locals[i]) { emit(.event(.localCandidate(signaled(candidate)))) }
             if var s = selected, s.local.address == mapped, s.local.kind == .prflx {
                 s.local = candidate
                 selected = s

@@ -47,6 +47,8 @@ public struct ICEAgent: SansIOMachine, Sendable {
     var lastNow: Instant = .zero
 
     var hosts: [TransportAddress] = []
+    /// The mDNS name of each host IP (`config.hostCandidateNames`), kept across restarts.
+    var hostNames: [TransportAddress.IP: String] = [:]
     var locals: [ICELocal] = []
     var gathers: [STUNTransactionID: ICEGather] = [:]
     var relays: [ICERelay] = []
@@ -207,7 +209,7 @@ public struct ICEAgent: SansIOMachine, Sendable {
     /// The ICE generation the selected pair belongs to (nil: none selected).
     public var selectedGeneration: UInt32? { selected?.generation }
 
-    public var localCandidates: [ICECandidate] { locals.filter(shouldSignal).map(\.candidate) }
+    public var localCandidates: [ICECandidate] { locals.filter(shouldSignal).map { signaled($0.candidate) } }
 
     public var pairInfo: [ICEPairInfo] {
         pairs.map { p in

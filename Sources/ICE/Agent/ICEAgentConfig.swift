@@ -66,6 +66,11 @@ public struct ICEAgentConfig: Sendable, Equatable {
     public var stallProbeAfter: Duration = .seconds(1)
     public var stallProbeInterval: Duration = .milliseconds(500)
     public var software: String?
+    /// draft-ietf-mmusic-mdns-ice-candidates: host candidates are signalled under a random
+    /// `<uuid>.local` name instead of their address (`.hostNamed` tells the driver which name
+    /// its mDNS responder must answer for), and related addresses as 0.0.0.0 (or ::) port 0.
+    /// Only a peer on the same link then learns a LAN address, by resolving the name.
+    public var hostCandidateNames = false
 
     public init() {}
 }

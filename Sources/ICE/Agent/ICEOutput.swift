@@ -15,6 +15,10 @@ public typealias ICETransmit = Datagram
 public enum ICEEvent: Equatable, Sendable {
     /// Trickle this to the peer (`candidate.trickleString`).
     case localCandidate(ICECandidate)
+    /// With `hostCandidateNames`: host candidates on `address` are signalled as `name`; the
+    /// driver's mDNS responder answers for it on that address's link. Once per address, before
+    /// the first candidate that uses it.
+    case hostNamed(name: String, address: TransportAddress.IP)
     /// No more local candidates in this generation (send end-of-candidates).
     case gatheringComplete
     /// The pair application data now uses. May be reported again when it changes.

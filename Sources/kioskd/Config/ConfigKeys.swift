@@ -50,6 +50,8 @@ enum ConfigKeys {
                     help: "PEM file of a private CA trusted for turns: servers' certificates, besides the system's."),
             .string("call", "ice_transport_policy", \.call.iceTransportPolicy, allowed: ["all", "relay"],
                     help: "all, or relay: only relayed candidates, so the peer never learns the kiosk's addresses."),
+            .boolean("call", "mdns_host_candidates", \.call.mdnsHostCandidates,
+                     help: "Offer host candidates under random mDNS names (<uuid>.local) instead of the kiosk's LAN addresses; only a peer on the same link resolves them."),
             .integer("call", "max_video_bitrate_kbps", \.call.maxVideoBitrateKbps, range: 100...8000,
                      help: "Upper bound on the video bitrate the kiosk sends."),
             .integer("call", "audio_bitrate_kbps", \.call.audioBitrateKbps, range: 8...128,

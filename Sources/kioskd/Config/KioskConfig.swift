@@ -41,6 +41,7 @@ struct KioskConfig: Equatable, Sendable {
         var turnPasswordFile = ""
         var turnCAFile = ""
         var iceTransportPolicy = "all"
+        var mdnsHostCandidates = false
         var maxVideoBitrateKbps = 1500
         var audioBitrateKbps = 32
     }

@@ -19,6 +19,7 @@ struct KioskService: Service {
     static func peerConfiguration(_ call: KioskConfig.Call = .init()) -> PeerConfiguration {
         var peer = PeerConfiguration(localAddresses: LocalAddresses.list(includeLoopback: true))
         peer.ice.transportPolicy = call.iceTransportPolicy == "relay" ? .relay : .all
+        peer.ice.hostCandidateNames = call.mdnsHostCandidates
         return peer
     }
 
