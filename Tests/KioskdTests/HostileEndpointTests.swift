@@ -164,6 +164,44 @@ import Testing
         #expect(refusedLines >= 1 && refusedLines < refusals, "refusals are logged within a budget (\(refusedLines) lines, \(refusals) refusals)")
     }
 
+    /// docs/signaling.md allows messages of up to 64 KiB (a long SDP, many candidates): a 60 KiB
+    /// offer reaches the kiosk whole and gets its reasoned reply (here not-in-session: no Join);
+    /// a 70 KiB one is refused with too-large, and the connection stays (once, 40 KB closed
+    /// it with 1009).
+    @Test func sixtyKibibytesAreReadAndMoreIsRefusedWithAReason() async throws {
+        let endpoint = try await HostileEndpoint()
+        defer { endpoint.stop() }
+        let kiosk = try RunningKiosk(signalingURL: endpoint.signalingURL, kioskId: "kiosk-sizes")
+        defer { kiosk.stop() }
+        try await eventually("the kiosk connected", timeout: 60) { endpoint.connected }
+        endpoint.send(.assignment(nil))
+        try await eventually("idle") { try kiosk.control.status().screen == "idle" }
+        let rogue = try RoguePeer()
+        defer { rogue.stop() }
+        let sdp = await rogue.offer()
+        func padded(to bytes: Int) -> String {
+            var text = sdp
+            let line = "a=x-padding:" + String(repeating: "p", count: 100) + "\r\n"
+            while SignalingEnvelope(.offer(sdp: text), id: "h999").text.utf8.count < bytes { text += line }
+            return text
+        }
+        let big = padded(to: 60 * 1024)
+        let id = endpoint.send(.offer(sdp: big))
+        #expect(SignalingEnvelope(.offer(sdp: big), id: id).text.utf8.count >= 60 * 1024)
+        try await eventually("the 60 KiB offer answered with its reason") { !endpoint.errors(inReplyTo: id).isEmpty }
+        #expect(endpoint.errors(inReplyTo: id).map(\.code) == [.notInSession])
+        endpoint.send(.offer(sdp: padded(to: 70 * 1024)))
+        try await eventually("the 70 KiB offer refused as too large") {
+            endpoint.received.contains { if case .error(let e) = $0.message { e.code == .tooLarge } else { false } }
+        }
+        // Still the same connection, still listening.
+        endpoint.send(.assignment(Self.appointment))
+        try await eventually("appointment") { try kiosk.control.status().screen == "appointment" }
+        #expect(endpoint.connected)
+        #expect(kiosk.log.components(separatedBy: "signaling ready").count - 1 == 1, "one connection: \(kiosk.log.suffix(600))")
+        #expect(!kiosk.log.contains("signaling connection ended"))
+    }
+
     /// A talkative endpoint: 20 000 messages a second for 30 s (refusable call messages,
     /// unknown types, malformed JSON). kioskd's memory comes back to within 10 MB of its idle
     /// figure, its log stays short (refusals are counted, not each logged), and it still works.
