@@ -76,6 +76,9 @@ public struct NegotiatedMedia: Hashable, Sendable {
     /// The RTX payload type (RFC 4588) paired with `payloadType` by `apt=`, if both sides
     /// listed it: the peer resends (and probes) on its RTX stream with it.
     public var rtxPayloadType: UInt8? = nil
+    /// The RED payload type (RFC 2198) carrying only `payloadType`, if both sides listed it:
+    /// audio may come as RED packets, and goes as RED while the peer reports loss.
+    public var redPayloadType: UInt8? = nil
     /// Our direction for this medium after offer/answer.
     public var direction: SDPDirection
 

@@ -1,6 +1,6 @@
 extension SDPNegotiator {
     /// Answers a browser's offer (RFC 3264 §6, JSEP §5.3.1): the first audio section gets Opus
-    /// and the first video section VP8 (with its rtx), at the offerer's payload type numbers;
+    /// (with its red) and the first video section VP8 (with its rtx), at the offerer's payload type numbers;
     /// other codecs and feedback we do not implement are left out; every other section (a data channel, a
     /// second video…) is rejected with port 0. Mids are mirrored; we take the DTLS client role
     /// when the offer says actpass.
@@ -57,6 +57,13 @@ extension SDPNegotiator {
             m.rtpmaps = [codec]
             if isAudio {
                 m.fmtps = [SDPFmtp(payloadType: codec.payloadType, parameters: opusParameters)]
+                // Chromium's red for this Opus, answered first: then it sends it.
+                if let red = offered.payloadTypes.first(where: { isRED($0, for: codec.payloadType, in: offered) }),
+                   let map = offered.rtpmap(for: red) {
+                    m.formats.insert("\(red)", at: 0)
+                    m.rtpmaps.insert(map, at: 0)
+                    m.fmtps.insert(SDPFmtp(payloadType: red, parameters: "\(codec.payloadType)/\(codec.payloadType)"), at: 0)
+                }
                 haveAudio = true
             } else {
                 // Chromium's rtx for this VP8, answered at its number: the kiosk takes its

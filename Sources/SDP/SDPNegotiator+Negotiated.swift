@@ -103,6 +103,11 @@ extension SDPNegotiator {
             o.payloadTypes.contains(p) && SDPNegotiator.isRTX(p, for: pt, in: a.rtpmap(for: p) != nil ? a : o)
         }
 
+        // RFC 2198: the red format carrying only the chosen codec, in both.
+        let red = a.payloadTypes.first { p in
+            o.payloadTypes.contains(p) && SDPNegotiator.isRED(p, for: pt, in: a.rtpmap(for: p) != nil ? a : o)
+        }
+
         let ours = localMedia.direction ?? local.direction ?? .sendrecv
         let theirs = remoteMedia.direction ?? remote.direction ?? .sendrecv
 
@@ -118,6 +123,7 @@ extension SDPNegotiator {
             absSendTimeExtensionID: extensionID(SDPExtensionURI.absSendTime),
             transportCCExtensionID: extensionID(SDPExtensionURI.transportWideCC),
             rtxPayloadType: rtx,
+            redPayloadType: red,
             direction: SDPDirection(sends: ours.sends && theirs.receives, receives: ours.receives && theirs.sends))
     }
 }

@@ -10,6 +10,9 @@ public enum SDPNegotiator {
     /// sends its own resends on it when it has an RTX SSRC (`a=ssrc-group:FID`).
     static let rtx = (name: "rtx", clockRate: UInt32(90000), pt: UInt8(97))
     static let opusParameters = "minptime=10;useinbandfec=1"
+    /// Redundant Opus (RFC 2198, `red/48000/2` with fmtp `111/111`), listed before Opus:
+    /// libwebrtc sends RED only when the other side's description puts it ahead of the codec.
+    static let red = (name: "red", clockRate: UInt32(48000), channels: UInt16(2), pt: UInt8(63))
     /// Feedback we implement, in the order we write it.
     static let supportedFeedback: [(flag: SDPFeedbackSet, type: String, parameter: String?)] = [
         (.nack, "nack", nil), (.pli, "nack", "pli"), (.fir, "ccm", "fir"),
@@ -29,8 +32,11 @@ public enum SDPNegotiator {
         var audio = section(.audio, pt: opus.pt, mid: "0", local: local, setup: .actpass,
                             direction: local.audioDirection, ssrc: local.audioSSRC,
                             trackID: local.audioTrackID, extmaps: extmaps, rtcpRsize: true)
-        audio.rtpmaps = [SDPRtpMap(payloadType: opus.pt, encodingName: opus.name, clockRate: opus.clockRate, channels: opus.channels)]
-        audio.fmtps = [SDPFmtp(payloadType: opus.pt, parameters: opusParameters)]
+        audio.formats = ["\(red.pt)", "\(opus.pt)"]
+        audio.rtpmaps = [SDPRtpMap(payloadType: red.pt, encodingName: red.name, clockRate: red.clockRate, channels: red.channels),
+                         SDPRtpMap(payloadType: opus.pt, encodingName: opus.name, clockRate: opus.clockRate, channels: opus.channels)]
+        audio.fmtps = [SDPFmtp(payloadType: red.pt, parameters: "\(opus.pt)/\(opus.pt)"),
+                       SDPFmtp(payloadType: opus.pt, parameters: opusParameters)]
 
         var video = section(.video, pt: vp8.pt, mid: "1", local: local, setup: .actpass,
                             direction: local.videoDirection, ssrc: local.videoSSRC,
@@ -55,6 +61,14 @@ public enum SDPNegotiator {
         m.ssrcGroups = [SDPSSRCGroup(semantics: "FID", ssrcs: [local.videoSSRC, rtxSSRC])]
         m.ssrcs += [SDPSSRCAttribute(ssrc: rtxSSRC, name: "cname", value: local.cname),
                     SDPSSRCAttribute(ssrc: rtxSSRC, name: "msid", value: "\(local.streamID) \(local.videoTrackID)")]
+    }
+
+    /// Whether `pt` is a RED format (RFC 2198) carrying only `media` (fmtp `media/media…`) in `m`.
+    static func isRED(_ pt: UInt8, for media: UInt8, in m: MediaDescription) -> Bool {
+        guard let map = m.rtpmap(for: pt), map.encodingName.lowercased() == red.name, map.clockRate == red.clockRate,
+              let parameters = m.fmtp(for: pt)?.parameters else { return false }
+        let pts = parameters.filter { $0 != " " }.split(separator: "/")
+        return !pts.isEmpty && pts.count <= 8 && pts.allSatisfy { $0 == "\(media)" }
     }
 
     /// Whether `pt` is an rtx format (RFC 4588 §8.6) whose `apt=` is `media` in `m`.

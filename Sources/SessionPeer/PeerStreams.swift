@@ -49,6 +49,20 @@ struct PeerStreams: SansIOMachine {
     private(set) var rate: SendRateController
     private var pacer: Pacer
     private var audioLoss = AudioLossExpectation()
+    /// With RED negotiated: each Opus frame also carries the one before it while the peer's
+    /// reports show audio loss (from the start, until a report says there is none), as
+    /// Chromium does, unless the repeat would cost over a quarter of the send rate. Its cost
+    /// comes out of the video's share (`sendBitrateChanged`), so the total stays at the
+    /// target: the clinician hearing every word is worth a softer picture.
+    private var redundancy: RTPRedundancyEncoder?
+    private var redBuffer: [UInt8] = []
+    /// What RED adds to a packet, smoothed (bytes), 50 packets a second.
+    private var redundantBytes = 84.0
+    private var redundancyCost: Int { Int(redundantBytes * 8 * 50) }
+    private var sendsRedundancy: Bool {
+        redundancy != nil && session.audio?.redPayloadType != nil && audioLoss.percent > 0
+            && redundancyCost * 4 <= rate.targetBitsPerSecond
+    }
     /// Transport-wide feedback to the remote sender, when negotiated.
     private var transportFeedback: TransportFeedbackRecorder?
     /// Our packets' transport-wide numbers and send times, and the delay-based estimate the
@@ -127,6 +141,10 @@ struct PeerStreams: SansIOMachine {
             config.midExtensionID = audio.midExtensionID.map { UInt8(truncatingIfNeeded: $0) }
             if sendHistory != nil { config.transportSequenceExtensionID = transportID(audio) }
             audioSend = RTPSendStream(config: config)
+            if audio.redPayloadType != nil {
+                redundancy = RTPRedundancyEncoder(distance: 1)
+                redBuffer.reserveCapacity(2 * 1500)
+            }
         }
         if let video = session.video, configuration.sendVideo, video.direction.sends {
             var config = RTPSendStream.Config(ssrc: setup.videoSSRC, payloadType: video.payloadType,
@@ -181,6 +199,18 @@ struct PeerStreams: SansIOMachine {
         inputHandled(now)
         guard started, audioSend != nil, !payload.isEmpty else { return }
         do {
+            // In place: a copy of the encoder would copy its buffers on every frame.
+            if let red = session.audio?.redPayloadType, let pt = session.audio?.payloadType, redundancy != nil {
+                if sendsRedundancy {
+                    redundancy?.encode(payload, timestamp: rtpTimestamp, payloadType: pt, into: &redBuffer)
+                    redundantBytes += (Double(redBuffer.count - payload.count) - redundantBytes) / 16
+                    try redBuffer.withUnsafeBytes { try audioSend?.sendFrame($0, rtpTimestamp: rtpTimestamp, payloadType: red, at: now) }
+                    counters.audioRedundantPacketsSent += 1
+                    counters.audioPacketsSent += 1
+                    return
+                }
+                redundancy?.remember(payload, timestamp: rtpTimestamp)
+            }
             try audioSend?.sendFrame(payload, rtpTimestamp: rtpTimestamp, at: now)
             counters.audioPacketsSent += 1
         } catch {
@@ -282,10 +312,11 @@ struct PeerStreams: SansIOMachine {
             config.keyframeRequestMethod = video.feedback.contains(.pli) ? .pli : .fir
             return RTPReceiveStream(config: config)
         }
-        if let audio = session.audio, audio.payloadType == view.payloadType {
+        if let audio = session.audio, audio.payloadType == view.payloadType || audio.redPayloadType == view.payloadType {
             var config = RTPReceiveStream.Config(kind: .audio, remoteSSRC: view.ssrc, localSSRC: setup.audioSSRC, cname: setup.cname)
             config.clockRate = Int(audio.clockRate)
             config.payloadType = audio.payloadType
+            config.redPayloadType = audio.redPayloadType
             return RTPReceiveStream(config: config)
         }
         return nil
@@ -364,6 +395,8 @@ struct PeerStreams: SansIOMachine {
             for b in list where (b.ssrc == setup.audioSSRC || b.ssrc == setup.videoSSRC)
                 && audioLoss.handleReport(fractionLost: b.fractionLost) {
                 events.append(.audioLossExpected(percent: audioLoss.percent))
+                // RED goes on or off with it: the encoders' share moves.
+                if redundancy != nil { changed = true }
             }
             for b in list where b.ssrc == setup.videoSSRC || b.ssrc == setup.audioSSRC {
                 if rate.handleReport(ssrc: b.ssrc, fractionLost: b.fractionLost,
@@ -392,7 +425,8 @@ struct PeerStreams: SansIOMachine {
         applicationLimited.setTarget(bitsPerSecond: rate.targetBitsPerSecond)
         // Resend only while the queue holds under 500 ms at the target.
         videoSend?.retransmissionQueueLimit = max(1500, rate.targetBitsPerSecond / 8 / 2)
-        events.append(.sendBitrateChanged(bitsPerSecond: rate.targetBitsPerSecond))
+        // What RED takes is not the encoders'.
+        events.append(.sendBitrateChanged(bitsPerSecond: rate.targetBitsPerSecond - (sendsRedundancy ? redundancyCost : 0)))
     }
 
     // MARK: Timers and draining

@@ -163,6 +163,8 @@ public struct PeerStats: Sendable, Equatable, Codable {
     public var probeClustersSent = 0
     public var lastProbeResult: Int?
     public var audioPacketsSent = 0
+    /// Of those, sent as RED (RFC 2198) with the frame before them.
+    public var audioRedundantPacketsSent = 0
     public var audioPacketsReceived = 0
     public var audioBytesReceived = 0
     public var videoPacketsSent = 0

@@ -10,6 +10,9 @@ import Testing
             struct Transport: Decodable {
                 var audioPacketsReceived: Int; var videoFramesSent: Int; var selectedPair: String?
                 var iceRestarts: Int?; var selectedPairChanges: Int?; var iceSummary: String?
+                var audioPacketsSent: Int?; var audioRedundantPacketsSent: Int?
+                struct Receive: Decodable { var redPacketsReceived: Int? }
+                var audioReceive: Receive?
             }
             var dtlsVersion: String?
             var srtpProfile: String?
@@ -75,6 +78,14 @@ import Testing
         #expect(s.kiosk.media.audioPacketsDecoded > 300)
         #expect(s.kiosk.dtlsVersion == "DTLSv1.2")
         #expect(s.kiosk.srtpProfile != nil)
+        // RED for audio: Chromium sends it because the kiosk's description lists it first. The
+        // kiosk sends it only while Chromium reports loss and the rate has room (none here, on
+        // loopback: 0 measured); PeerSimulatedCallTests and the quality matrix cover that way.
+        let t = try #require(s.kiosk.transport)
+        let redIn = t.audioReceive?.redPacketsReceived ?? 0, redOut = t.audioRedundantPacketsSent ?? 0, out = t.audioPacketsSent ?? 0
+        print("RED (\(offerer) offers): kiosk received \(redIn) of \(t.audioPacketsReceived) audio packets as RED, sent \(redOut) of \(out)")
+        #expect(redIn > 300 && redIn >= t.audioPacketsReceived * 9 / 10, "Chromium sends RED")
+        #expect(redOut <= out)
         #expect(browser.srtpCipher != nil)
         #expect(browser.consoleErrors.isEmpty, "\(browser.consoleErrors)")
         // The kiosk's own receive figures agree with the other side's, taken at the same

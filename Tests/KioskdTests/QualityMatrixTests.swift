@@ -95,7 +95,7 @@ struct QualityMatrixTests {
             result = (toClinician, toKiosk, "kiosk target \(k1.transport.availableOutgoingBitrate / 1000) kbit/s (REMB "
                       + "\(k1.transport.remoteEstimatedBitrate.map { String($0 / 1000) } ?? "none"), delay-based \(k1.transport.delayBasedEstimate.map { String($0 / 1000) } ?? "none"), "
                       + "\(k1.transport.delayOveruses - k0.transport.delayOveruses) overuses, \(k1.transport.sendRateDecreases - k0.transport.sendRateDecreases) backoffs), "
-                      + "\(k1.outboundVideo.frameWidth)x\(k1.outboundVideo.frameHeight); kiosk rebuilt \(fec) audio packets by FEC; "
+                      + "\(k1.outboundVideo.frameWidth)x\(k1.outboundVideo.frameHeight); kiosk rebuilt \(fec) audio packets by FEC and \(k1.inboundAudio.packetsRecoveredByRED - k0.inboundAudio.packetsRecoveredByRED) by RED, sent \(k1.outboundAudio.redundantPacketsSent - k0.outboundAudio.redundantPacketsSent) as RED; "
                       + "RTT \(k1.transport.currentRoundTripTime.map { String(format: "%.0f ms", $0 * 1000) } ?? "?"); link dropped \(drops); "
                       + kioskIn + "; " + chromiumOut + "; " + clinicianIn + ", kiosk resent \(k1.outboundVideo.retransmittedPacketsSent - k0.outboundVideo.retransmittedPacketsSent), "
                       + "encoded \(k1.outboundVideo.framesEncoded - k0.outboundVideo.framesEncoded) frames")

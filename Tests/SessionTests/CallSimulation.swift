@@ -24,6 +24,8 @@ final class CallSimulation {
         var framesReceived: [(payload: [UInt8], keyframe: Bool, rtpTimestamp: UInt32, at: Instant)] = []
         var keyframeRequests = 0
         var audioPackets = 0
+        /// Audio packets the receive side reported lost to the decoder (to conceal).
+        var audioLost = 0
         /// Every `.sendBitrateChanged`, in order.
         var sendBitrates: [(at: Instant, bps: Int)] = []
         /// Every `.connected` (one per DTLS handshake).
@@ -254,6 +256,7 @@ final class CallSimulation {
                 case .iceRestarted:
                     s.restartedAt.append(now)
                 case .audioPacket: s.audioPackets += 1
+                case .audioLost(let n): s.audioLost += n
                 case .keyframeRequested: s.keyframeRequests += 1
                 case .sendBitrateChanged(let bps):
                     s.sendBitrates.append((now, bps))

@@ -41,7 +41,7 @@ extension SDPLocalParameters {
         let text = offer.serialized()
         #expect(try SessionDescription.parse(text) == offer)
         #expect(text.hasPrefix("v=0\r\no=- 7 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n"))
-        for line in ["m=audio 9 UDP/TLS/RTP/SAVPF 111", "m=video 9 UDP/TLS/RTP/SAVPF 96 97", "c=IN IP4 0.0.0.0",
+        for line in ["m=audio 9 UDP/TLS/RTP/SAVPF 63 111", "a=rtpmap:63 red/48000/2", "a=fmtp:63 111/111", "m=video 9 UDP/TLS/RTP/SAVPF 96 97", "c=IN IP4 0.0.0.0",
                      "a=setup:actpass", "a=rtcp-mux", "a=rtcp-rsize", "a=ice-ufrag:kiOs", "a=ice-options:trickle",
                      "a=mid:0", "a=mid:1", "a=rtpmap:111 opus/48000/2", "a=fmtp:111 minptime=10;useinbandfec=1",
                      "a=rtpmap:96 VP8/90000", "a=rtcp-fb:96 nack", "a=rtcp-fb:96 nack pli", "a=rtcp-fb:96 ccm fir",
@@ -82,7 +82,12 @@ extension SDPLocalParameters {
         let (offer, answer, s) = try answer("chromium-offer")
         #expect(answer.media.map(\.mid) == ["0", "1"])
         #expect(answer.bundleGroup?.mids == ["0", "1"])
-        #expect(answer.media[0].formats == ["111"])
+        // Its red for Opus, at its number, listed first: libwebrtc sends RED only to a side
+        // that puts it ahead of the codec.
+        #expect(answer.media[0].formats == ["63", "111"])
+        #expect(answer.media[0].fmtps.first == SDPFmtp(payloadType: 63, parameters: "111/111"))
+        #expect(s.audio?.redPayloadType == 63 && s.audio?.payloadType == 111)
+        #expect(s.video?.redPayloadType == nil, "video's red (ULPFEC's wrapper) is not taken")
         #expect(answer.media[1].formats == ["96", "97"])
         #expect(answer.media.allSatisfy { $0.setup == .active && $0.rtcpMux })
         // REMB and transport-cc answered: the kiosk's send rate follows REMB, and it sends

@@ -5,8 +5,10 @@
 //   - a parsed header re-encodes to the same first 12 bytes;
 //   - extension elements lie inside the extension block;
 //   - read as RTX, the restored packet parses with the OSN and the rest of the payload;
-//   - an RTPReceiveStream fed any sequence of packets never traps and delivers frames whose
-//     bytes came from its packets' payloads (never more bytes than it was given).
+//   - read as a RED payload (RFC 2198), the blocks lie inside it, in order, without overlap;
+//   - an RTPReceiveStream fed any sequence of packets (audio ones as RED when their payload
+//     type is 63) never traps and delivers frames whose bytes came from its packets'
+//     payloads (never more bytes than it was given).
 import RTP
 import RTPStreams
 import SessionCore
@@ -45,8 +47,20 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
     }
 
-    // 2. The input as a run of packets: [length][time step ms][packet bytes]...
+    // 2. The whole input as a RED payload.
+    var blocks: [RTPRedundancy.Block] = []
+    if (try? RTPRedundancy.parse(raw, into: &blocks)) != nil {
+        var end = 0
+        for b in blocks {
+            precondition(b.range.lowerBound >= end && b.range.upperBound <= size, "RED blocks overlap or run past the end")
+            end = b.range.upperBound
+        }
+        precondition(blocks.last?.isPrimary == true && blocks.count <= RTPRedundancy.maxBlocks)
+    }
+
+    // 3. The input as a run of packets: [length][time step ms][packet bytes]...
     var config = RTPReceiveStream.Config(kind: size % 3 == 0 ? .audio : .video, remoteSSRC: 0x0102_0304, localSSRC: 1, cname: "fuzz")
+    if config.kind == .audio { config.redPayloadType = 63 }
     config.bufferCapacity = 16
     config.nack?.maxMissing = 64
     var stream = RTPReceiveStream(config: config)

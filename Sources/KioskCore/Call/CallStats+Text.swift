@@ -17,7 +17,7 @@ extension CallStats {
             ("video packets", "\(iv.packetsReceived) received (\(iv.paddingPacketsReceived) padding), \(iv.packetsLost) lost, \(iv.retransmittedPacketsReceived) repaired", "\(ov.packetsSent) sent, \(ov.retransmittedPacketsSent) resent, \(percent(Int(ov.remoteFractionLost * 1000), of: 1000)) lost"),
             ("NACKs", "\(iv.nackCount) sent", "\(ov.nackCount) received"),
             ("jitter", "video \(ms(iv.jitter)), audio \(ms(ia.jitter)); video jitter buffer \(ms(iv.jitterBufferEmittedCount > 0 ? iv.jitterBufferDelay / Double(iv.jitterBufferEmittedCount) : 0)) per frame", ""),
-            ("audio", "\(percent(ia.concealedSamples, of: ia.totalSamplesReceived)) concealed, \(ia.packetsRecoveredByFEC) rebuilt by FEC", "\(oa.framesEncoded) frames, FEC for \(oa.fecLossPercent) % loss"),
+            ("audio", "\(percent(ia.concealedSamples, of: ia.totalSamplesReceived)) concealed, \(ia.packetsRecoveredByFEC) rebuilt by FEC, \(ia.packetsRecoveredByRED) by RED", "\(oa.framesEncoded) frames, FEC for \(oa.fecLossPercent) % loss, \(oa.redundantPacketsSent) with RED"),
             ("audio packets", "\(ia.packetsReceived) received, \(ia.packetsLost) lost", "\(oa.packetsSent) sent, \(percent(Int(oa.remoteFractionLost * 1000), of: 1000)) lost"),
         ]
         let w0 = rows.map(\.0.count).max() ?? 0, w1 = rows.map(\.1.count).max() ?? 0
@@ -40,7 +40,7 @@ extension CallStats {
             "nacks_sent": "\(iv.nackCount)", "nacks_received": "\(ov.nackCount)",
             "retransmissions": "\(ov.retransmittedPacketsSent)", "plis_sent": "\(iv.pliCount)", "plis_received": "\(ov.pliCount)",
             "audio_concealed_samples": "\(ia.concealedSamples)", "audio_samples": "\(ia.totalSamplesReceived)",
-            "audio_fec_recovered": "\(ia.packetsRecoveredByFEC)",
+            "audio_fec_recovered": "\(ia.packetsRecoveredByFEC)", "audio_red_recovered": "\(ia.packetsRecoveredByRED)",
             "target_bitrate": "\(t.availableOutgoingBitrate)", "remote_estimate": "\(t.remoteEstimatedBitrate ?? 0)",
             "send_rate_decreases": "\(t.sendRateDecreases)",
             "delay_estimate": "\(t.delayBasedEstimate ?? 0)", "delay_overuses": "\(t.delayOveruses)",

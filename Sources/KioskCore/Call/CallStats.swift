@@ -55,6 +55,8 @@ public struct CallStats: Codable, Equatable, Sendable {
         public var concealmentEvents = 0
         /// Lost packets rebuilt from the next packet's in-band FEC (not concealed).
         public var packetsRecoveredByFEC = 0
+        /// Lost packets whose frame came again in the next packet (RED, RFC 2198).
+        public var packetsRecoveredByRED = 0
         public var audioLevelDBFS = -120.0
     }
 
@@ -84,6 +86,8 @@ public struct CallStats: Codable, Equatable, Sendable {
         public var bytesSent = 0
         /// The loss Opus protects against with in-band FEC (percent).
         public var fecLossPercent = 0
+        /// Packets sent as RED with the frame before them (while the clinician reports loss).
+        public var redundantPacketsSent = 0
         public var remoteFractionLost = 0.0
     }
 
@@ -157,6 +161,7 @@ public struct CallStats: Codable, Equatable, Sendable {
             ia.packetsReceived = Int(r.packetsReceived)
             ia.packetsLost = max(0, Int(r.packetsLost))
             ia.jitter = Double(r.jitter) / audioClock
+            ia.packetsRecoveredByRED = Int(r.packetsRecoveredByRED)
         }
         ia.totalSamplesReceived = media.audioSamplesReceived
         ia.concealedSamples = media.audioConcealedSamples
@@ -186,6 +191,7 @@ public struct CallStats: Codable, Equatable, Sendable {
         var oa = OutboundAudio()
         oa.framesEncoded = media.audioFramesEncoded
         oa.fecLossPercent = media.audioEncoderLossPercent
+        oa.redundantPacketsSent = p.audioRedundantPacketsSent
         if let s = p.audioSend {
             oa.packetsSent = Int(s.packetsSent)
             oa.bytesSent = Int(s.bytesSent)

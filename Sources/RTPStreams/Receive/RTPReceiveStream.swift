@@ -26,6 +26,9 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
         public var clockRate: Int
         /// When set, packets with another payload type are ignored.
         public var payloadType: UInt8?
+        /// Audio: the RED payload type (RFC 2198) carrying `payloadType`. Its packets are
+        /// split; a redundant frame fills the place of the packet it repeats if that is missing.
+        public var redPayloadType: UInt8?
         /// NACK settings; nil disables NACK (the default for audio).
         public var nack: RTPNackConfig?
         /// Video: how long an incomplete frame is waited for. Audio: how long packets after a
@@ -82,6 +85,7 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
     private var outputs = OutputQueue<RTPReceiveStreamOutput>(capacity: 64)
     private var nackScratch: [UInt16] = []
     private var framePool: [[UInt8]] = []
+    private var redBlocks: [RTPRedundancy.Block] = []
     private var startBackfillBudget = 64
 
     public init(config: Config) {
@@ -155,7 +159,7 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
     public mutating func handle(_ packet: RTPPacketView, in bytes: UnsafeRawBufferPointer, at now: Instant) {
         outputs.inputHandled()
         guard packet.ssrc == config.remoteSSRC,
-              config.payloadType.map({ $0 == packet.payloadType }) ?? true else {
+              config.payloadType.map({ $0 == packet.payloadType }) ?? true || packet.payloadType == config.redPayloadType else {
             statistics.ignoredPackets += 1
             return
         }
@@ -190,16 +194,49 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
                 statistics.malformedPackets += 1
             }
         } else if audio != nil {
-            let r = audio?.insert(extendedSequence: seq, timestamp: packet.timestamp, marker: packet.marker,
-                                  payload: payload, at: now)
-            switch r {
-            case .duplicate?: count(.duplicate)
-            case .late?: count(.late)
-            case .tooLarge?: statistics.malformedPackets += 1
-            default: break
+            if packet.payloadType == config.redPayloadType, !payload.isEmpty {
+                insertRedundant(seq, timestamp: packet.timestamp, marker: packet.marker, payload: payload, at: now)
+            } else {
+                insertAudio(seq, timestamp: packet.timestamp, marker: packet.marker, payload: payload, at: now)
             }
         }
         drain(at: now)
+    }
+
+    private mutating func insertAudio(_ seq: Int64, timestamp: UInt32, marker: Bool, payload: UnsafeRawBufferPointer,
+                                      at now: Instant) {
+        switch audio?.insert(extendedSequence: seq, timestamp: timestamp, marker: marker, payload: payload, at: now) {
+        case .duplicate?: count(.duplicate)
+        case .late?: count(.late)
+        case .tooLarge?: statistics.malformedPackets += 1
+        default: break
+        }
+    }
+
+    /// RFC 2198: the primary frame as the packet's own; each redundant one (oldest first, the
+    /// packets just before this one, as WebRTC sends them) only where it is still missing and
+    /// not yet given up. Their copies of frames that arrived are the normal case, not duplicates.
+    private mutating func insertRedundant(_ seq: Int64, timestamp: UInt32, marker: Bool, payload: UnsafeRawBufferPointer,
+                                          at now: Instant) {
+        statistics.redPacketsReceived += 1
+        do throws(RTPRedundancyError) {
+            try RTPRedundancy.parse(payload, into: &redBlocks)
+        } catch {
+            statistics.malformedPackets += 1
+            return
+        }
+        guard let primary = redBlocks.last, config.payloadType.map({ $0 == primary.payloadType }) ?? true else {
+            statistics.ignoredPackets += 1
+            return
+        }
+        insertAudio(seq, timestamp: timestamp, marker: marker,
+                    payload: UnsafeRawBufferPointer(rebasing: payload[primary.range]), at: now)
+        let redundant = redBlocks.count - 1
+        for (k, block) in redBlocks.dropLast().enumerated() where !block.range.isEmpty && block.payloadType == primary.payloadType {
+            let r = audio?.insert(extendedSequence: seq - Int64(redundant - k), timestamp: timestamp &- block.timestampOffset,
+                                  marker: false, payload: UnsafeRawBufferPointer(rebasing: payload[block.range]), at: now)
+            if r == .inserted { statistics.packetsRecoveredByRED += 1 }
+        }
     }
 
     /// Before the first frame, a packet that does not start a frame means the packets before

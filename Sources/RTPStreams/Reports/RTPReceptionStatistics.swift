@@ -46,6 +46,10 @@ public struct RTPReceiveStatistics: Sendable, Equatable, Codable {
     public var framesDroppedOverflow: Int64 = 0
     /// Audio packets reported missing to the decoder (for concealment or FEC).
     public var audioPacketsConcealed: Int64 = 0
+    /// Audio packets that came as RED (RFC 2198), and the missing ones whose frame came in a
+    /// later packet's redundant block.
+    public var redPacketsReceived: Int64 = 0
+    public var packetsRecoveredByRED: Int64 = 0
     public var receiverReportsSent: Int64 = 0
     /// From the last SR: the sender's packet and octet counts.
     public var remotePacketsSent: UInt32?

@@ -130,8 +130,9 @@ public struct RTPSendStream: SansIOMachine, Sendable {
     /// Packetizes one encoded frame and queues its packets for `poll()`. `marker` is used
     /// for single-packet formats (Opus: the first packet after DTX); VP8 marks the last packet.
     /// `now` should be the capture time: it maps RTP time to wall time in sender reports.
+    /// `payloadType` overrides the configured one for a single-packet frame (audio as RED).
     public mutating func sendFrame(_ frame: UnsafeRawBufferPointer, rtpTimestamp: UInt32, marker: Bool = false,
-                                   at now: Instant) throws(RTPSendError) {
+                                   payloadType: UInt8? = nil, at now: Instant) throws(RTPSendError) {
         timeoutReported = false
         guard !frame.isEmpty else { throw .emptyFrame }
         let headerSize = try headerLength()
@@ -163,7 +164,7 @@ public struct RTPSendStream: SansIOMachine, Sendable {
                 throw .packetTooLarge(headerSize + frame.count)
             }
             scratch.removeAll(keepingCapacity: true)
-            try writeHeader(marker: marker, rtpTimestamp: rtpTimestamp)
+            try writeHeader(marker: marker, rtpTimestamp: rtpTimestamp, payloadType: payloadType ?? config.payloadType)
             scratch.rtpAppend(frame)
             queueScratch(payloadLength: frame.count, at: now)
         }
@@ -173,10 +174,10 @@ public struct RTPSendStream: SansIOMachine, Sendable {
     }
 
     public mutating func sendFrame(_ frame: [UInt8], rtpTimestamp: UInt32, marker: Bool = false,
-                                   at now: Instant) throws(RTPSendError) {
+                                   payloadType: UInt8? = nil, at now: Instant) throws(RTPSendError) {
         let result: Result<Void, RTPSendError> = frame.withUnsafeBytes { raw in
             do throws(RTPSendError) {
-                try sendFrame(raw, rtpTimestamp: rtpTimestamp, marker: marker, at: now)
+                try sendFrame(raw, rtpTimestamp: rtpTimestamp, marker: marker, payloadType: payloadType, at: now)
                 return .success(())
             } catch {
                 return .failure(error)
@@ -408,8 +409,8 @@ public struct RTPSendStream: SansIOMachine, Sendable {
         return (1...14).contains(id) && (1...16).contains(mid.utf8.count)
     }
 
-    private mutating func writeHeader(marker: Bool, rtpTimestamp: UInt32) throws(RTPSendError) {
-        RTPHeader(marker: marker, payloadType: config.payloadType, sequenceNumber: nextSequenceNumber,
+    private mutating func writeHeader(marker: Bool, rtpTimestamp: UInt32, payloadType: UInt8? = nil) throws(RTPSendError) {
+        RTPHeader(marker: marker, payloadType: payloadType ?? config.payloadType, sequenceNumber: nextSequenceNumber,
                   timestamp: rtpTimestamp, ssrc: config.ssrc).write(to: &scratch)
         let transport = config.transportSequenceExtensionID
         guard writesMid || transport != nil else { return }
