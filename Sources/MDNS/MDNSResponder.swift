@@ -14,6 +14,14 @@ import SessionCore
 /// costs one answer per second and name; two announcements a second apart
 /// when a name is registered (§8.3) and a goodbye (TTL 0) when it is released (§10.1).
 /// Probing (§8.1) is left out: a random version-4 UUID is not going to be taken.
+/// A message for the driver: from the IPv4 address of the interface it must leave by
+/// (`IP_MULTICAST_IF`) to the group, or to one querier.
+public struct MDNSTransmit: Equatable, Sendable {
+    public var bytes: [UInt8]
+    public var to: TransportAddress
+    public var interface: TransportAddress.IP
+}
+
 public struct MDNSResponder: SansIOMachine {
     public static let port: UInt16 = 5353
     public static let groupV4 = TransportAddress(ip: .v4(0xE000_00FB), port: port) // 224.0.0.251
@@ -30,13 +38,7 @@ public struct MDNSResponder: SansIOMachine {
         public init() {}
     }
 
-    /// A message for the driver: from the IPv4 address of the interface it must leave by
-    /// (`IP_MULTICAST_IF`) to the group, or to one querier.
-    public struct Transmit: Equatable, Sendable {
-        public var bytes: [UInt8]
-        public var to: TransportAddress
-        public var interface: TransportAddress.IP
-    }
+    public typealias Transmit = MDNSTransmit
 
     public enum Output: Equatable, TimedOutput {
         case transmit(Transmit)

@@ -309,6 +309,7 @@ final class PeerEngine {
                             ?? redirectedNames[from]
                     }
                     if case .hostNamed(let name, let address) = e { answer(name, for: address) }
+                    if case .resolveHostName(let name) = e { ask(name) }
                     onEvent(e)
                 case .timeout(let t):
                     deadline = t
@@ -317,7 +318,16 @@ final class PeerEngine {
             // A connection that failed while sending (refused at once, reset) is reported
             // now, and what the peer does about it drained in the same round.
         } while reportStreamFailures(MonotonicClock.now(), onEvent)
-        if let mdns { deadline = min(deadline, mdns.flush()) }
+        if let mdns {
+            var answers: [(String, TransportAddress.IP)] = []
+            deadline = min(deadline, mdns.flush { answers.append(($0, $1)) })
+            // The peer's candidates under those names are paired now; what it sends goes
+            // out on the next round (the poll wait ends at once: the deadline is now).
+            for (name, address) in answers {
+                peer.hostNameResolved(name, to: address, at: MonotonicClock.now())
+                deadline = MonotonicClock.now()
+            }
+        }
         return deadline
     }
 
@@ -327,6 +337,13 @@ final class PeerEngine {
     private func answer(_ name: String, for address: TransportAddress.IP) {
         if mdns == nil { mdns = try? MDNSLink() }
         mdns?.register(name: name, address: address, at: MonotonicClock.now())
+    }
+
+    /// Asks the links of the call's IPv4 sockets (not loopback) for the peer's name.
+    private func ask(_ name: String) {
+        if mdns == nil { mdns = try? MDNSLink() }
+        let interfaces = sockets.map(\.localAddress).filter { $0.isIPv4 && !$0.isLoopback }.map(\.ip)
+        mdns?.resolve(name, on: interfaces, at: MonotonicClock.now())
     }
 }
 

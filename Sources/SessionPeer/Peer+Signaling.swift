@@ -85,6 +85,12 @@ extension Peer {
         return true
     }
 
+    /// The link's answer for a name the remote's candidates used (`.resolveHostName`).
+    public func hostNameResolved(_ name: String, to ip: TransportAddress.IP, at now: Instant) {
+        ice.hostNameResolved(name, to: ip, at: now)
+        drain(now)
+    }
+
     public func remoteEndOfCandidates(at now: Instant) {
         ice.remoteEndOfCandidates(at: now)
         drain(now)

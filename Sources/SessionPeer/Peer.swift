@@ -200,6 +200,8 @@ public final class Peer: SansIOMachine {
             emit(.relayRedirected(transport: transport, from: from, to: to))
         case .hostNamed(let name, let address):
             emit(.hostNamed(name: name, address: address))
+        case .resolveHostName(let name):
+            emit(.resolveHostName(name))
         }
     }
 

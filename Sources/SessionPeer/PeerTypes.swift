@@ -79,6 +79,9 @@ public enum PeerEvent: Sendable, Equatable {
     /// Host candidates on `address` are signalled as the mDNS name `name`
     /// (`ICEAgentConfig.hostCandidateNames`): the driver's responder answers for it.
     case hostNamed(name: String, address: TransportAddress.IP)
+    /// The remote signalled a candidate under this mDNS name (`ICEAgentConfig.resolveRemoteHostNames`):
+    /// the driver asks the link and answers with `Peer.hostNameResolved`.
+    case resolveHostName(String)
     /// The path is gone or about to be: restart ICE (a subsequent offer with new credentials,
     /// `createOffer(iceRestart: true)`, or ask the remote side for one). Said once per need.
     case iceRestartNeeded(PeerRestartReason)

@@ -316,7 +316,9 @@ struct NetworkLabTests {
             let kioskPair = try kiosk.control.status().call.selectedPair
             let remote = try await page.evaluate("window.telehealth.pc.remoteDescription.sdp").string ?? ""
             let candidates = remote.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("a=candidate:") }
-            print("netlab mDNS: Chromium's pair \(pair), kiosk's \(kioskPair ?? "none"); 5 s: kiosk \(media.kiosk) frames, Chromium \(media.page); the kiosk's candidates as Chromium holds them: \(candidates.map { $0.split(separator: " ").prefix(8).joined(separator: " ") })")
+            let own = try await page.evaluate("window.telehealth.pc.localDescription.sdp").string ?? ""
+            let chromiums = own.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("a=candidate:") }
+            print("netlab mDNS: Chromium's pair \(pair), kiosk's \(kioskPair ?? "none"); 5 s: kiosk \(media.kiosk) frames, Chromium \(media.page); the kiosk's candidates as Chromium holds them: \(candidates.map { $0.split(separator: " ").prefix(8).joined(separator: " ") }); Chromium's own: \(chromiums.map { $0.split(separator: " ").prefix(8).joined(separator: " ") })")
             #expect(media.kiosk > 50 && media.page > 50)
             // A host candidate on Chromium's side can only come from resolving the name: the
             // address itself reached it in no candidate (a check would make it peer-reflexive).

@@ -95,3 +95,36 @@ struct ICEHostNameTests {
         #expect(!sim.events[0].contains { if case .hostNamed = $0.event { true } else { false } })
     }
 }
+
+extension ICEHostNameTests {
+    /// Both hide their addresses; B also resolves the peer's names (`resolveRemoteHostNames`):
+    /// A's named candidate waits for B's answer, then is paired as a host candidate, and the
+    /// call runs on it (B's remote is host, not peer-reflexive).
+    @Test func aResolvedNameIsPairedAsAHostCandidate() throws {
+        var configA = ICEAgentConfig()
+        configA.hostCandidateNames = true
+        var configB = ICEAgentConfig()
+        configB.resolveRemoteHostNames = true
+        configB.hostCandidateNames = true
+        var sim = ICESim(configA: configA, configB: configB)
+        sim.run(for: .milliseconds(100))
+        let asked = sim.events[1].compactMap { if case .resolveHostName(let n) = $0.event { n } else { nil } }
+        let named = sim.events[0].compactMap { e -> (String, TransportAddress.IP)? in
+            if case .hostNamed(let n, let a) = e.event { (n, a) } else { nil }
+        }
+        #expect(asked.count == 1 && asked == named.map(\.0), "B asks for A's one name, once")
+        // Neither could check the other yet: no usable candidate either way.
+        #expect(sim.agents[1].pairInfo.isEmpty && sim.agents[0].pairInfo.isEmpty)
+        // An answer for a name nobody signalled changes nothing.
+        sim.agents[1].hostNameResolved("11111111-2222-4333-8444-555555555555.local", to: .v4(1), at: sim.now)
+        #expect(sim.agents[1].pairInfo.isEmpty)
+        let (name, ip) = try #require(named.first)
+        sim.agents[1].hostNameResolved(name.uppercased(), to: ip, at: sim.now)
+        sim.drain(1)
+        sim.run(for: .seconds(3))
+        #expect(sim.sameSelectedPath())
+        #expect(sim.agents[1].selectedPair?.remote.kind == .host)
+        #expect(sim.agents[1].selectedPair?.remote.address == ICESim.addrA)
+        #expect(sim.agents[0].selectedPair?.remote.kind == .prflx, "A cannot resolve B's name: it learnt B from B's checks")
+    }
+}

@@ -219,3 +219,72 @@ struct MDNSResponderTests {
         #expect(try DNSMessage.parse(sent[0].bytes).answers.first?.address == v6)
     }
 }
+
+struct MDNSResolverTests {
+    static let name = DNSMessageTests.name
+    static let wlan = TransportAddress.IP.v4(0x0A00_0002), lan = TransportAddress.IP.v4(0xC0A8_0102)
+    static let peer = TransportAddress(host: "10.0.0.3", port: 5353)!
+    static let t0 = Instant.zero + .seconds(50)
+
+    static func drain(_ r: inout MDNSResolver) -> [MDNSResolver.Output] {
+        var out: [MDNSResolver.Output] = []
+        while let o = r.poll() { out.append(o); if case .timeout = o { break } }
+        return out
+    }
+
+    static func answer(_ name: String = name, address: TransportAddress.IP = .v4(0x0A00_0003), ttl: UInt32 = 120) -> [UInt8] {
+        DNSMessage(flags: DNSMessage.responseFlags, answers: [.address(name, address, ttl: ttl)]).encoded()
+    }
+
+    @Test func aNameIsAskedOnEveryInterfaceAndAgainUntilGivenUp() throws {
+        var r = MDNSResolver()
+        r.resolve(Self.name.uppercased(), on: [Self.wlan, Self.lan], at: Self.t0)
+        var out = Self.drain(&r)
+        let sent = out.compactMap { if case .transmit(let t) = $0 { t } else { nil } }
+        #expect(sent.map(\.interface) == [Self.wlan, Self.lan] && sent.allSatisfy { $0.to == MDNSResponder.groupV4 })
+        let q = try DNSMessage.parse(sent[0].bytes)
+        #expect(!q.isResponse && q.questions.map(\.type) == [DNSMessage.typeA, DNSMessage.typeAAAA] && q.questions[0].name == Self.name)
+        #expect(out.last == .timeout(Self.t0 + .seconds(1)))
+        // Asking again for the same name adds nothing.
+        r.resolve(Self.name, on: [Self.wlan], at: Self.t0)
+        #expect(Self.drain(&r) == [.timeout(Self.t0 + .seconds(1))])
+        r.handleTimeout(at: Self.t0 + .seconds(1))
+        out = Self.drain(&r)
+        #expect(out.filter { if case .transmit = $0 { true } else { false } }.count == 2 && out.last == .timeout(Self.t0 + .seconds(3)))
+        r.handleTimeout(at: Self.t0 + .seconds(3))
+        out = Self.drain(&r)
+        #expect(out.filter { if case .transmit = $0 { true } else { false } }.count == 2 && out.last == .timeout(Self.t0 + .seconds(4)))
+        r.handleTimeout(at: Self.t0 + .seconds(4))
+        #expect(Self.drain(&r) == [.unresolved(name: Self.name), .timeout(.never)])
+        #expect(r.queriesSent == 6 && r.pendingNames.isEmpty)
+    }
+
+    @Test func onlyAnAnswerForANameAskedFromPort5353Counts() {
+        var r = MDNSResolver()
+        r.resolve(Self.name, on: [Self.wlan], at: Self.t0)
+        _ = Self.drain(&r)
+        let at = Self.t0 + .milliseconds(5)
+        var taken: [Bool] = []
+        taken.append(r.handle(Self.answer(), from: TransportAddress(host: "10.0.0.3", port: 40000)!, at: at)) // §11: not from 5353
+        taken.append(r.handle(Self.answer("11111111-2222-4333-8444-555555555555.local"), from: Self.peer, at: at)) // not asked for
+        taken.append(r.handle(Self.answer(ttl: 0), from: Self.peer, at: at)) // a goodbye
+        taken.append(r.handle(DNSMessage(questions: [.init(name: Self.name, type: DNSMessage.typeA)]).encoded(), from: Self.peer, at: at))
+        taken.append(r.handle([1, 2, 3], from: Self.peer, at: at))
+        #expect(taken == [false, false, false, false, false])
+        let answered = r.handle(Self.answer(), from: Self.peer, at: at)
+        #expect(answered)
+        #expect(Self.drain(&r) == [.resolved(name: Self.name, address: .v4(0x0A00_0003)), .timeout(.never)])
+        // Answered once: a second answer (another host's, later) changes nothing.
+        let again = r.handle(Self.answer(address: .v4(1)), from: Self.peer, at: at)
+        #expect(!again)
+    }
+
+    @Test func onlyLocalNamesAndABoundedNumberAreAsked() {
+        var r = MDNSResolver()
+        r.resolve("example.com", on: [Self.wlan], at: Self.t0)
+        r.resolve(Self.name, on: [], at: Self.t0)
+        #expect(r.pendingNames.isEmpty)
+        for i in 0..<40 { r.resolve("\(i)-\(Self.name)", on: [Self.wlan], at: Self.t0) }
+        #expect(r.pendingNames.count == MDNSResolver.Config().maxPending)
+    }
+}

@@ -2,7 +2,8 @@
 // for its host-candidate names. Invariants checked (a violation traps so the fuzzer reports it):
 //   - DNSMessage.parse never traps, and what parses is written out stably (encode → parse →
 //     encode gives the same bytes);
-//   - the responder never traps, answers at most once per message, and only for its name.
+//   - the responder never traps, answers at most once per message, and only for its name;
+//   - the resolver never traps and resolves nothing but the name it asked for.
 import MDNS
 import SessionCore
 
@@ -35,5 +36,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
     }
     precondition(answers <= 1, "more than one answer to one message")
+    var resolver = MDNSResolver()
+    resolver.resolve(name, on: [.v4(0x0A00_0002)], at: .zero)
+    while let o = resolver.poll() { if case .timeout = o { break } }
+    resolver.handle(bytes, from: TransportAddress(ip: .v4(0x0A00_0003), port: 5353), at: .zero + .milliseconds(10))
+    while let o = resolver.poll() {
+        if case .resolved(let n, _) = o { precondition(n == name, "resolved a name never asked for") }
+        if case .timeout = o { break }
+    }
     return 0
 }

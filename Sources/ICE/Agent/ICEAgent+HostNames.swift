@@ -19,6 +19,32 @@ extension ICEAgent {
         return c
     }
 
+    /// A remote `.local` candidate: kept until its name resolves, and asked for once.
+    mutating func awaitResolution(_ candidate: ICECandidate) {
+        guard candidate.transport == .udp, candidate.component == 1, candidate.port != 0,
+              unresolved.count + remotes.count < Self.maxRemoteCandidates else { return }
+        if let u = candidate.ufrag, let rc = remoteCredentials, u != rc.ufrag { return }
+        let name = candidate.connectionAddress.lowercased()
+        let asked = unresolved.contains { $0.connectionAddress.lowercased() == name }
+        unresolved.append(candidate)
+        if !asked { emit(.event(.resolveHostName(name))) }
+    }
+
+    /// The link's answer for a name the peer's candidates used (draft-ietf-mmusic-mdns-ice-
+    /// candidates §3.2.2): those candidates now have its address and are paired as any other
+    /// (one the peer's checks made known already is upgraded to host). An answer for a name
+    /// not asked for, or after a restart, changes nothing.
+    public mutating func hostNameResolved(_ name: String, to ip: TransportAddress.IP, at now: Instant) {
+        let key = name.lowercased()
+        let matching = unresolved.filter { $0.connectionAddress.lowercased() == key }
+        guard !matching.isEmpty else { return }
+        unresolved.removeAll { $0.connectionAddress.lowercased() == key }
+        for var candidate in matching {
+            candidate.connectionAddress = TransportAddress(ip: ip, port: candidate.port).hostString
+            addRemoteCandidate(candidate, at: now)
+        }
+    }
+
     /// A version-4 UUID (RFC 4122 §4.4) from the agent's generator (the system CSPRNG outside
     /// tests) and ".local": the draft's name, unguessable so it cannot be probed for.
     static func mdnsName(_ random: inout STUNRandom) -> String {

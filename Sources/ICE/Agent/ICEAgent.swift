@@ -49,6 +49,9 @@ public struct ICEAgent: SansIOMachine, Sendable {
     var hosts: [TransportAddress] = []
     /// The mDNS name of each host IP (`config.hostCandidateNames`), kept across restarts.
     var hostNames: [TransportAddress.IP: String] = [:]
+    /// The peer's `.local` candidates of this generation waiting for their name's address
+    /// (`config.resolveRemoteHostNames`).
+    var unresolved: [ICECandidate] = []
     var locals: [ICELocal] = []
     var gathers: [STUNTransactionID: ICEGather] = [:]
     var relays: [ICERelay] = []
@@ -102,6 +105,10 @@ public struct ICEAgent: SansIOMachine, Sendable {
     /// generations are ignored, not errors.
     public mutating func addRemoteCandidate(_ candidate: ICECandidate, at now: Instant) {
         defer { advance(now) }
+        if candidate.isMDNS, config.resolveRemoteHostNames {
+            awaitResolution(candidate)
+            return
+        }
         guard candidate.transport == .udp, candidate.component == 1, let address = candidate.address,
               address.port != 0, !isNotUnicast(address) else { return }
         if let u = candidate.ufrag, let rc = remoteCredentials, u != rc.ufrag { return }
@@ -149,6 +156,7 @@ public struct ICEAgent: SansIOMachine, Sendable {
         generation &+= 1
         if let role = isControlling { self.isControlling = role }
         remotes.removeAll()
+        unresolved.removeAll()
         pairs.removeAll()
         triggered.removeAll()
         checks = checks.filter { $0.value.isConsent && bases.contains($0.value.path.socket) }

@@ -71,6 +71,10 @@ public struct ICEAgentConfig: Sendable, Equatable {
     /// its mDNS responder must answer for), and related addresses as 0.0.0.0 (or ::) port 0.
     /// Only a peer on the same link then learns a LAN address, by resolving the name.
     public var hostCandidateNames = false
+    /// The peer's `.local` host candidates are resolved (`.resolveHostName`, answered by
+    /// `hostNameResolved`) instead of ignored: a browser on the same link that hides its
+    /// addresses is then reached directly, not only through its own checks.
+    public var resolveRemoteHostNames = false
 
     public init() {}
 }

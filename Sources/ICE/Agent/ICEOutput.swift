@@ -19,6 +19,9 @@ public enum ICEEvent: Equatable, Sendable {
     /// driver's mDNS responder answers for it on that address's link. Once per address, before
     /// the first candidate that uses it.
     case hostNamed(name: String, address: TransportAddress.IP)
+    /// With `resolveRemoteHostNames`: the peer signalled a candidate under this mDNS name;
+    /// ask the link (`hostNameResolved` with the answer). Once per name and generation.
+    case resolveHostName(String)
     /// No more local candidates in this generation (send end-of-candidates).
     case gatheringComplete
     /// The pair application data now uses. May be reported again when it changes.
