@@ -64,8 +64,9 @@ final class MDNSLink {
         resolver.handleTimeout(at: now)
     }
 
-    /// Sends what both machines want sent, hands each resolved name on; the next deadline.
-    func flush(resolved: (String, TransportAddress.IP) -> Void) -> Instant {
+    /// Sends what both machines want sent, hands each resolved name on (nil: given up); the
+    /// next deadline.
+    func flush(resolved: (String, TransportAddress.IP?) -> Void) -> Instant {
         while let output = responder.poll() {
             switch output {
             case .transmit(let t): send(t)
@@ -76,7 +77,7 @@ final class MDNSLink {
             switch output {
             case .transmit(let t): send(t)
             case .resolved(let name, let address): resolved(name, address)
-            case .unresolved: break
+            case .unresolved(let name): resolved(name, nil)
             case .timeout(let t): resolverDeadline = t
             }
         }

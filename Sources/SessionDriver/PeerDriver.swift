@@ -319,12 +319,14 @@ final class PeerEngine {
             // now, and what the peer does about it drained in the same round.
         } while reportStreamFailures(MonotonicClock.now(), onEvent)
         if let mdns {
-            var answers: [(String, TransportAddress.IP)] = []
+            var answers: [(String, TransportAddress.IP?)] = []
             deadline = min(deadline, mdns.flush { answers.append(($0, $1)) })
             // The peer's candidates under those names are paired now; what it sends goes
             // out on the next round (the poll wait ends at once: the deadline is now).
             for (name, address) in answers {
-                peer.hostNameResolved(name, to: address, at: MonotonicClock.now())
+                if let address { peer.hostNameResolved(name, to: address, at: MonotonicClock.now()) } else {
+                    peer.hostNameUnresolved(name, at: MonotonicClock.now())
+                }
                 deadline = MonotonicClock.now()
             }
         }

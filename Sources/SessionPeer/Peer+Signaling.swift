@@ -91,6 +91,12 @@ extension Peer {
         drain(now)
     }
 
+    /// No answer for the name: its candidates are dropped.
+    public func hostNameUnresolved(_ name: String, at now: Instant) {
+        ice.hostNameUnresolved(name, at: now)
+        drain(now)
+    }
+
     public func remoteEndOfCandidates(at now: Instant) {
         ice.remoteEndOfCandidates(at: now)
         drain(now)

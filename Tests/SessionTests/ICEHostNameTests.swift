@@ -127,4 +127,21 @@ extension ICEHostNameTests {
         #expect(sim.agents[1].selectedPair?.remote.address == ICESim.addrA)
         #expect(sim.agents[0].selectedPair?.remote.kind == .prflx, "A cannot resolve B's name: it learnt B from B's checks")
     }
+
+    /// Only named candidates from a peer that cannot be reached: failure waits for the name,
+    /// and comes once the link did not answer for it.
+    @Test func anUnresolvedNameHoldsFailureUntilItIsGivenUp() throws {
+        var configA = ICEAgentConfig()
+        configA.hostCandidateNames = true
+        var configB = ICEAgentConfig()
+        configB.resolveRemoteHostNames = true
+        var sim = ICESim(configA: configA, configB: configB)
+        sim.silent = [1]
+        sim.run(for: .seconds(20))
+        let name = try #require(sim.events[1].compactMap { if case .resolveHostName(let n) = $0.event { n } else { nil } }.first)
+        #expect(sim.agents[1].state != .failed, "waiting for \(name)")
+        sim.agents[1].hostNameUnresolved(name, at: sim.now)
+        sim.drain(1)
+        #expect(sim.agents[1].state == .failed)
+    }
 }

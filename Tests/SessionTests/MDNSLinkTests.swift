@@ -23,7 +23,7 @@ struct MDNSLinkTests {
         let name = "0a1b2c3d-4e5f-4a6b-8c7d-\(String(UInt64.random(in: 0..<(1 << 48)), radix: 16, uppercase: false).padding(toLength: 12, withPad: "0", startingAt: 0)).local"
         let responder = try MDNSLink(), resolver = try MDNSLink()
         var now = MonotonicClock.now()
-        var resolved: [(String, TransportAddress.IP)] = []
+        var resolved: [(String, TransportAddress.IP?)] = []
         var buffer = [UInt8](repeating: 0, count: 9000)
         // The announcement goes by before anyone asks (the resolver, joined, hears it and
         // takes nothing): the answer must come from the question.

@@ -45,6 +45,14 @@ extension ICEAgent {
         }
     }
 
+    /// The link did not answer for `name`: its candidates are dropped (and failure, if every
+    /// other pair failed, can be declared).
+    public mutating func hostNameUnresolved(_ name: String, at now: Instant) {
+        let key = name.lowercased()
+        unresolved.removeAll { $0.connectionAddress.lowercased() == key }
+        advance(now)
+    }
+
     /// A version-4 UUID (RFC 4122 §4.4) from the agent's generator (the system CSPRNG outside
     /// tests) and ".local": the draft's name, unguessable so it cannot be probed for.
     static func mdnsName(_ random: inout STUNRandom) -> String {

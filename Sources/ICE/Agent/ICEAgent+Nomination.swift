@@ -65,7 +65,8 @@ extension ICEAgent {
         }
         guard state != .failed, state != .closed else { return }
         let allFailed = pairs.allSatisfy { !$0.inCheckList || $0.state == .failed }
-        if remoteEnded, gatheringCompleteSent, remoteCredentials != nil, allFailed, !checking,
+        // A name still being resolved may yet give a pair.
+        if remoteEnded, gatheringCompleteSent, remoteCredentials != nil, allFailed, !checking, unresolved.isEmpty,
            !pairs.contains(where: \.valid) {
             setState(.failed)
         }
