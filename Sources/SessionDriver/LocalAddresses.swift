@@ -28,6 +28,25 @@ public enum LocalAddresses {
         return all.first { $0.name == owner && $0.address.isIPv4 }?.address.ip
     }
 
+    /// The IPv4 subnets of the interfaces that are up (address and mask), for telling on-link
+    /// sources from others.
+    static func ipv4Subnets() -> [(address: UInt32, mask: UInt32)] {
+        var head: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&head) == 0 else { return [] }
+        defer { freeifaddrs(head) }
+        var result: [(address: UInt32, mask: UInt32)] = []
+        var cursor = head
+        while let entry = cursor {
+            defer { cursor = entry.pointee.ifa_next }
+            guard Int32(entry.pointee.ifa_flags) & Int32(IFF_UP) != 0, let sa = entry.pointee.ifa_addr, let nm = entry.pointee.ifa_netmask,
+                  Int32(sa.pointee.sa_family) == AF_INET else { continue }
+            let a = UnsafeRawPointer(sa).load(as: sockaddr_in.self).sin_addr.s_addr
+            let m = UnsafeRawPointer(nm).load(as: sockaddr_in.self).sin_addr.s_addr
+            result.append((UInt32(bigEndian: a), UInt32(bigEndian: m)))
+        }
+        return result
+    }
+
     /// Every IPv4 and IPv6 interface address (getifaddrs), with its interface's name.
     static func interfaces() -> [(name: String, address: TransportAddress, up: Bool)] {
         var head: UnsafeMutablePointer<ifaddrs>?

@@ -15,6 +15,9 @@ final class MDNSLink {
     private(set) var responder = MDNSResponder()
     private(set) var resolver = MDNSResolver()
     private var joined: Set<UInt32> = []
+    /// The links' subnets (RFC 6762 §11: only on-link sources are answered or believed; a
+    /// unicast question from the internet must not learn the LAN address behind a name).
+    private var subnets: [(address: UInt32, mask: UInt32)] = []
     /// Each machine's last `.timeout`: said once per drain, it holds until the next.
     private var responderDeadline = Instant.never
     private var resolverDeadline = Instant.never
@@ -28,6 +31,7 @@ final class MDNSLink {
     /// Answers for `name` from now on, on the link of the interface that has `address`. An
     /// address on an interface without IPv4 cannot be answered for (answers go over IPv4).
     func register(name: String, address: TransportAddress.IP, at now: Instant) {
+        subnets = LocalAddresses.ipv4Subnets()
         guard let interface = LocalAddresses.interfaceIPv4(for: address) else { return }
         join(interface)
         responder.register(name: name, address: address, interface: interface, at: now)
@@ -35,6 +39,7 @@ final class MDNSLink {
 
     /// Asks the links of `interfaces` (the call's IPv4 addresses) for `name`.
     func resolve(_ name: String, on interfaces: [TransportAddress.IP], at now: Instant) {
+        subnets = LocalAddresses.ipv4Subnets()
         let usable = interfaces.filter { join($0) }
         resolver.resolve(name, on: usable, at: now)
     }
@@ -54,9 +59,15 @@ final class MDNSLink {
     /// Everything waiting on the socket: questions for the responder, answers for the resolver.
     func receive(into buffer: inout [UInt8], at now: Instant) {
         while let (count, from) = buffer.withUnsafeMutableBytes({ socket.receive(into: $0) }) {
+            guard isOnLink(from.ip) else { continue }
             let message = Array(buffer[0..<count])
             if !resolver.handle(message, from: from, at: now) { responder.handle(message, from: from, at: now) }
         }
+    }
+
+    func isOnLink(_ ip: TransportAddress.IP) -> Bool {
+        guard case .v4(let a) = ip else { return false }
+        return subnets.contains { a & $0.mask == $0.address & $0.mask }
     }
 
     func handleTimeout(at now: Instant) {

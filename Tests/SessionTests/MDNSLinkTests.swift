@@ -55,4 +55,15 @@ struct MDNSLinkTests {
         #expect(responder.responder.answersSent >= 2, "the announcement, then the answer")
         responder.close(at: now)
     }
+
+    /// RFC 6762 §11: a source on none of this machine's subnets is neither answered nor believed.
+    @Test func onlyOnLinkSourcesCount() throws {
+        let ip = try #require(Self.interface)
+        let link = try MDNSLink()
+        link.register(name: "0a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d.local", address: ip, at: MonotonicClock.now())
+        #expect(link.isOnLink(ip))
+        #expect(!link.isOnLink(.v4(0x0808_0808)), "8.8.8.8")
+        #expect(!link.isOnLink(.v6(0, 1)))
+        link.close(at: MonotonicClock.now())
+    }
 }
