@@ -380,6 +380,24 @@ extension ICESim: CustomStringConvertible {
         #expect(ok5)
     }
 
+    /// A loopback socket is paired only with loopback candidates: a check from 127.0.0.1 to a
+    /// LAN address can only time out (9.5 s), and three of those (one per remote candidate)
+    /// held the LAN pair back past the connect limit in the network lab when the peer's
+    /// names could not be resolved.
+    @Test func loopbackIsPairedOnlyWithLoopback() {
+        var agent = ICEAgent(config: ICEAgentConfig(), credentials: ICECredentials(ufrag: "abcd", pwd: "0123456789abcdefghijklmn"),
+                             isControlling: true, random: STUNRandom(seed: 3))
+        agent.setRemoteCredentials(ufrag: "efgh", pwd: "0123456789abcdefghijklmn", at: .zero)
+        agent.addLocalHost(TransportAddress(host: "127.0.0.1", port: 5000)!, at: .zero)
+        agent.addLocalHost(ICESim.addrA, at: .zero)
+        for (i, host) in ["127.0.0.1", "203.0.113.2", "198.51.100.7"].enumerated() {
+            agent.addRemoteCandidate(ICECandidate(foundation: "r\(i)", priority: 2_000_000_000 - UInt32(i),
+                                                  address: TransportAddress(host: host, port: 6000)!, kind: .host), at: .zero)
+        }
+        let pairs = agent.pairInfo.map { "\($0.local.address?.hostString ?? "?")-\($0.remote.address?.hostString ?? "?")" }
+        #expect(Set(pairs) == ["127.0.0.1-127.0.0.1", "192.0.2.1-203.0.113.2", "192.0.2.1-198.51.100.7"])
+    }
+
     /// During a restart the previous credentials keep only the selected pair alive. libwebrtc
     /// pairs a port gathered for its restart with our old candidate before our answer arrives;
     /// answered, that check validated a connection the new generation never checked, Chromium

@@ -22,7 +22,11 @@ extension ICEAgent {
         if let existing = pairs.firstIndex(where: { $0.local == local && $0.remote == remote }) { return existing }
         let l = locals[local]
         let r = remotes[remote]
-        guard l.address.isIPv4 == r.address.isIPv4, pairs.count < Self.maxPairs else { return nil }
+        // A loopback socket reaches only loopback addresses, and no other socket reaches those
+        // (the kiosk binds 127.0.0.1 too, for a clinician on the same machine): such a pair's
+        // check could only time out, and it held the pairs behind it back for 9.5 s.
+        guard l.address.isIPv4 == r.address.isIPv4, l.relay != nil || l.address.isLoopback == r.address.isLoopback,
+              pairs.count < Self.maxPairs else { return nil }
         pairs.append(ICEPair(local: local, remote: remote, priority: pairPriority(local: local, remote: remote),
                              foundation: l.candidate.foundation + ":" + r.candidate.foundation, inCheckList: inCheckList))
         if let k = l.relay {
