@@ -396,6 +396,15 @@ extension ICESim: CustomStringConvertible {
         }
         let pairs = agent.pairInfo.map { "\($0.local.address?.hostString ?? "?")-\($0.remote.address?.hostString ?? "?")" }
         #expect(Set(pairs) == ["127.0.0.1-127.0.0.1", "192.0.2.1-203.0.113.2", "192.0.2.1-198.51.100.7"])
+        // On one machine a host address reaches 127.0.0.1: the peer's check from its LAN
+        // socket to our loopback one proves the path, and that pair is formed (Chromium on
+        // the kiosk's machine nominates it after an ICE restart).
+        let check = STUNMessage(type: .bindingRequest, transactionID: .init(high: 1, low: 1),
+                                attributes: [.username("abcd:efgh"), .priority(1 << 24), .iceControlled(1)])
+            .encode(integrityKey: STUNKey.shortTerm(password: "0123456789abcdefghijklmn"), fingerprint: true)
+        _ = agent.handleDatagram(check, from: TransportAddress(host: "192.0.2.9", port: 7000)!,
+                                 to: TransportAddress(host: "127.0.0.1", port: 5000)!, at: .zero)
+        #expect(agent.pairInfo.contains { $0.local.address?.hostString == "127.0.0.1" && $0.remote.address?.hostString == "192.0.2.9" })
     }
 
     /// During a restart the previous credentials keep only the selected pair alive. libwebrtc

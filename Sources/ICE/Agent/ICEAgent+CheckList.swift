@@ -17,15 +17,18 @@ extension ICEAgent {
     }
 
     /// Adds (local, remote) when the families match and it is new. Returns its index.
+    /// `proven`: a check came in on this path, so it works whatever the addresses say.
     @discardableResult
-    mutating func formPair(local: Int, remote: Int, inCheckList: Bool = true, at now: Instant) -> Int? {
+    mutating func formPair(local: Int, remote: Int, inCheckList: Bool = true, proven: Bool = false, at now: Instant) -> Int? {
         if let existing = pairs.firstIndex(where: { $0.local == local && $0.remote == remote }) { return existing }
         let l = locals[local]
         let r = remotes[remote]
-        // A loopback socket reaches only loopback addresses, and no other socket reaches those
-        // (the kiosk binds 127.0.0.1 too, for a clinician on the same machine): such a pair's
-        // check could only time out, and it held the pairs behind it back for 9.5 s.
-        guard l.address.isIPv4 == r.address.isIPv4, l.relay != nil || l.address.isLoopback == r.address.isLoopback,
+        // From a signalled candidate, a loopback socket is paired only with loopback addresses
+        // and the others only with the rest (the kiosk binds 127.0.0.1 too, for a clinician on
+        // the same machine): across machines such a pair's check can only time out, and it
+        // held the LAN pair behind it back for 9.5 s. On one machine a host address does reach
+        // 127.0.0.1, and the peer's check proves it (Chromium checks from its LAN socket).
+        guard l.address.isIPv4 == r.address.isIPv4, proven || l.relay != nil || l.address.isLoopback == r.address.isLoopback,
               pairs.count < Self.maxPairs else { return nil }
         pairs.append(ICEPair(local: local, remote: remote, priority: pairPriority(local: local, remote: remote),
                              foundation: l.candidate.foundation + ":" + r.candidate.foundation, inCheckList: inCheckList))

@@ -142,7 +142,7 @@ extension ICEAgent {
         // §7.3.1.4 triggered check on (the local candidate of this base, the source).
         guard let local = locals.firstIndex(where: {
             formsPairs($0) && $0.socket == path.socket && $0.relay == path.relay
-        }), let p = formPair(local: local, remote: remote, at: now) else { return .handled }
+        }), let p = formPair(local: local, remote: remote, proven: true, at: now) else { return .handled }
         let nominate = request.useCandidate && !isControlling
         switch pairs[p].state {
         case .succeeded:
@@ -227,7 +227,7 @@ extension ICEAgent {
             local = locals.count - 1
         }
         // §7.2.5.3.2: the valid pair is (that local candidate, the pair's remote).
-        let v = formPair(local: local, remote: pairs[p].remote, inCheckList: false, at: now) ?? p
+        let v = formPair(local: local, remote: pairs[p].remote, inCheckList: false, proven: true, at: now) ?? p
         pairs[p].state = .succeeded
         pairs[p].validPair = v
         pairs[v].state = .succeeded
