@@ -19,40 +19,38 @@ public enum LocalAddresses {
         return result
     }
 
+    /// One interface address as getifaddrs lists it.
+    struct Interface {
+        var name: String
+        var address: TransportAddress
+        var up: Bool
+        /// The IPv4 netmask (host order), nil for IPv6.
+        var mask: UInt32?
+    }
+
     /// The IPv4 address of the interface `ip` is on (itself for IPv4): where an mDNS answer
     /// for it goes out.
-    static func interfaceIPv4(for ip: TransportAddress.IP) -> TransportAddress.IP? {
+    static func interfaceIPv4(for ip: TransportAddress.IP, in all: [Interface]) -> TransportAddress.IP? {
         if case .v4 = ip { return ip }
-        let all = interfaces()
         guard let owner = all.first(where: { $0.address.ip == ip })?.name else { return nil }
         return all.first { $0.name == owner && $0.address.isIPv4 }?.address.ip
     }
 
-    /// The IPv4 subnets of the interfaces that are up (address and mask), for telling on-link
+    /// The IPv4 subnets (address and mask) of the interfaces that are up, for telling on-link
     /// sources from others.
-    static func ipv4Subnets() -> [(address: UInt32, mask: UInt32)] {
-        var head: UnsafeMutablePointer<ifaddrs>?
-        guard getifaddrs(&head) == 0 else { return [] }
-        defer { freeifaddrs(head) }
-        var result: [(address: UInt32, mask: UInt32)] = []
-        var cursor = head
-        while let entry = cursor {
-            defer { cursor = entry.pointee.ifa_next }
-            guard Int32(entry.pointee.ifa_flags) & Int32(IFF_UP) != 0, let sa = entry.pointee.ifa_addr, let nm = entry.pointee.ifa_netmask,
-                  Int32(sa.pointee.sa_family) == AF_INET else { continue }
-            let a = UnsafeRawPointer(sa).load(as: sockaddr_in.self).sin_addr.s_addr
-            let m = UnsafeRawPointer(nm).load(as: sockaddr_in.self).sin_addr.s_addr
-            result.append((UInt32(bigEndian: a), UInt32(bigEndian: m)))
+    static func ipv4Subnets(in all: [Interface]) -> [(address: UInt32, mask: UInt32)] {
+        all.compactMap { i in
+            guard i.up, case .v4(let a) = i.address.ip, let m = i.mask else { return nil }
+            return (a, m)
         }
-        return result
     }
 
-    /// Every IPv4 and IPv6 interface address (getifaddrs), with its interface's name.
-    static func interfaces() -> [(name: String, address: TransportAddress, up: Bool)] {
+    /// Every IPv4 and IPv6 interface address (getifaddrs).
+    static func interfaces() -> [Interface] {
         var head: UnsafeMutablePointer<ifaddrs>?
         guard getifaddrs(&head) == 0 else { return [] }
         defer { freeifaddrs(head) }
-        var result: [(name: String, address: TransportAddress, up: Bool)] = []
+        var result: [Interface] = []
         var cursor = head
         while let entry = cursor {
             defer { cursor = entry.pointee.ifa_next }
@@ -63,7 +61,11 @@ public enum LocalAddresses {
             let size = family == AF_INET ? MemoryLayout<sockaddr_in>.size : MemoryLayout<sockaddr_in6>.size
             withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: UnsafeRawBufferPointer(start: sa, count: size)) }
             guard let address = TransportAddress(storage: storage) else { continue }
-            result.append((String(cString: entry.pointee.ifa_name), address, Int32(entry.pointee.ifa_flags) & Int32(IFF_UP) != 0))
+            let mask = family == AF_INET ? entry.pointee.ifa_netmask.map {
+                UInt32(bigEndian: UnsafeRawPointer($0).load(as: sockaddr_in.self).sin_addr.s_addr)
+            } : nil
+            result.append(Interface(name: String(cString: entry.pointee.ifa_name), address: address,
+                                    up: Int32(entry.pointee.ifa_flags) & Int32(IFF_UP) != 0, mask: mask))
         }
         return result
     }

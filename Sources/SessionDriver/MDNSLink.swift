@@ -31,15 +31,16 @@ final class MDNSLink {
     /// Answers for `name` from now on, on the link of the interface that has `address`. An
     /// address on an interface without IPv4 cannot be answered for (answers go over IPv4).
     func register(name: String, address: TransportAddress.IP, at now: Instant) {
-        subnets = LocalAddresses.ipv4Subnets()
-        guard let interface = LocalAddresses.interfaceIPv4(for: address) else { return }
+        let interfaces = LocalAddresses.interfaces()
+        subnets = LocalAddresses.ipv4Subnets(in: interfaces)
+        guard let interface = LocalAddresses.interfaceIPv4(for: address, in: interfaces) else { return }
         join(interface)
         responder.register(name: name, address: address, interface: interface, at: now)
     }
 
     /// Asks the links of `interfaces` (the call's IPv4 addresses) for `name`.
     func resolve(_ name: String, on interfaces: [TransportAddress.IP], at now: Instant) {
-        subnets = LocalAddresses.ipv4Subnets()
+        subnets = LocalAddresses.ipv4Subnets(in: LocalAddresses.interfaces())
         let usable = interfaces.filter { join($0) }
         resolver.resolve(name, on: usable, at: now)
     }

@@ -49,7 +49,7 @@ struct PeerStreams: SansIOMachine {
     private(set) var rate: SendRateController
     private var pacer: Pacer
     private var audioLoss = AudioLossExpectation()
-    /// With RED negotiated: each Opus frame also carries the one before it while the peer's
+    /// With RED negotiated (then, and only then, `redundancy` exists): each Opus frame also carries the one before it while the peer's
     /// reports show audio loss (from the start, until a report says there is none), as
     /// Chromium does, unless the repeat would cost over a quarter of the send rate. Its cost
     /// comes out of the video's share (`sendBitrateChanged`), so the total stays at the
@@ -60,8 +60,7 @@ struct PeerStreams: SansIOMachine {
     private var redundantBytes = 84.0
     private var redundancyCost: Int { Int(redundantBytes * 8 * 50) }
     private var sendsRedundancy: Bool {
-        redundancy != nil && session.audio?.redPayloadType != nil && audioLoss.percent > 0
-            && redundancyCost * 4 <= rate.targetBitsPerSecond
+        redundancy != nil && audioLoss.percent > 0 && redundancyCost * 4 <= rate.targetBitsPerSecond
     }
     /// Transport-wide feedback to the remote sender, when negotiated.
     private var transportFeedback: TransportFeedbackRecorder?

@@ -19,11 +19,10 @@ extension ICEAgent {
         return c
     }
 
-    /// A remote `.local` candidate: kept until its name resolves, and asked for once.
+    /// A remote `.local` candidate (already checked by `addRemoteCandidate`): kept until its
+    /// name resolves, and asked for once.
     mutating func awaitResolution(_ candidate: ICECandidate) {
-        guard candidate.transport == .udp, candidate.component == 1, candidate.port != 0,
-              unresolved.count + remotes.count < Self.maxRemoteCandidates else { return }
-        if let u = candidate.ufrag, let rc = remoteCredentials, u != rc.ufrag { return }
+        guard unresolved.count + remotes.count < Self.maxRemoteCandidates else { return }
         let name = candidate.connectionAddress.lowercased()
         let asked = unresolved.contains { $0.connectionAddress.lowercased() == name }
         unresolved.append(candidate)

@@ -101,17 +101,17 @@ public struct ICEAgent: SansIOMachine, Sendable {
         advance(now)
     }
 
-    /// A remote candidate from SDP or trickle. TCP, other components, mDNS names and stale
-    /// generations are ignored, not errors.
+    /// A remote candidate from SDP or trickle. TCP, other components, stale generations and
+    /// mDNS names (unless `resolveRemoteHostNames`) are ignored, not errors.
     public mutating func addRemoteCandidate(_ candidate: ICECandidate, at now: Instant) {
         defer { advance(now) }
-        if candidate.isMDNS, config.resolveRemoteHostNames {
-            awaitResolution(candidate)
+        guard candidate.transport == .udp, candidate.component == 1, candidate.port != 0 else { return }
+        if let u = candidate.ufrag, let rc = remoteCredentials, u != rc.ufrag { return }
+        guard let address = candidate.address else {
+            if candidate.isMDNS, config.resolveRemoteHostNames { awaitResolution(candidate) }
             return
         }
-        guard candidate.transport == .udp, candidate.component == 1, let address = candidate.address,
-              address.port != 0, !isNotUnicast(address) else { return }
-        if let u = candidate.ufrag, let rc = remoteCredentials, u != rc.ufrag { return }
+        guard !isNotUnicast(address) else { return }
         if let known = remotes.firstIndex(where: { $0.address == address }) {
             // A peer-reflexive candidate learnt from a check, now signalled: take the signalled
             // type and foundation, keep the priority the pairs were sorted by (§7.3.1.3).

@@ -126,7 +126,4 @@ public struct RTPRedundancyEncoder: Sendable {
             previous.append((Array(primary), timestamp))
         }
     }
-
-    /// A gap in the sent frames (DTX, a restart): nothing before it is repeated.
-    public mutating func reset() { previous.removeAll(keepingCapacity: true) }
 }

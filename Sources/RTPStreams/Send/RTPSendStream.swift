@@ -164,7 +164,7 @@ public struct RTPSendStream: SansIOMachine, Sendable {
                 throw .packetTooLarge(headerSize + frame.count)
             }
             scratch.removeAll(keepingCapacity: true)
-            try writeHeader(marker: marker, rtpTimestamp: rtpTimestamp, payloadType: payloadType ?? config.payloadType)
+            try writeHeader(marker: marker, rtpTimestamp: rtpTimestamp, payloadType: payloadType)
             scratch.rtpAppend(frame)
             queueScratch(payloadLength: frame.count, at: now)
         }
