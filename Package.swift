@@ -19,7 +19,7 @@ func cLibrary(_ name: String, pkgConfig: String?, apt: String) -> Target {
 }
 
 /// The call's targets, bottom up; the `Session` product is all of them.
-let sessionTargets = ["SessionCore", "STUN", "MDNS", "ICE", "SDP", "SRTP", "DTLS", "RTP", "RTPStreams", "Bandwidth", "Signaling", "Codecs",
+let sessionTargets = ["SessionCore", "STUN", "MDNS", "ICE", "SDP", "SRTP", "DTLS", "RTP", "FEC", "RTPStreams", "Bandwidth", "Signaling", "Codecs",
                       "SessionPeer", "SessionDriver"]
 
 let package = Package(
@@ -74,7 +74,8 @@ let package = Package(
         .target(name: "CDTLSClock"),
         .target(name: "DTLS", dependencies: ["SRTP", "SessionCore", "COpenSSL", "CDTLSClock"], swiftSettings: strict),
         .target(name: "RTP", dependencies: ["SessionCore"], swiftSettings: strict),
-        .target(name: "RTPStreams", dependencies: ["RTP", "SessionCore"], swiftSettings: strict),
+        .target(name: "FEC", swiftSettings: strict),
+        .target(name: "RTPStreams", dependencies: ["RTP", "FEC", "SessionCore"], swiftSettings: strict),
         .target(name: "Bandwidth", dependencies: ["SessionCore"], swiftSettings: strict),
         .target(name: "Signaling", dependencies: ["SessionCore"], swiftSettings: strict),
         .target(name: "Codecs", dependencies: ["Media", "COpus", "CVPX", "CYUV"], swiftSettings: strict),

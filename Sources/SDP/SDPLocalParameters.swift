@@ -9,6 +9,8 @@ public struct SDPLocalParameters: Hashable, Sendable {
     /// Our RTX stream for video (RFC 4588), announced with `a=ssrc-group:FID` wherever rtx is
     /// offered or answered; nil: none (resends go on the media SSRC).
     public var videoRTXSSRC: UInt32?
+    /// Whether video FEC (RED + ULPFEC) is offered, and answered when offered.
+    public var videoFEC = true
     /// RTCP CNAME (RFC 7022), the same for both streams.
     public var cname: String
     public var streamID: String

@@ -79,6 +79,11 @@ public struct NegotiatedMedia: Hashable, Sendable {
     /// The RED payload type (RFC 2198) carrying only `payloadType`, if both sides listed it:
     /// audio may come as RED packets, and goes as RED while the peer reports loss.
     public var redPayloadType: UInt8? = nil
+    /// Video: ULPFEC (`ulpfec/90000`, RFC 5109) inside `redPayloadType` (`red/90000`), both
+    /// listed by both sides: video then comes as RED, VP8 or parity.
+    public var ulpfecPayloadType: UInt8? = nil
+    /// Video: the RTX payload type whose `apt=` is `redPayloadType` (resends of RED packets).
+    public var redRTXPayloadType: UInt8? = nil
     /// Our direction for this medium after offer/answer.
     public var direction: SDPDirection
 

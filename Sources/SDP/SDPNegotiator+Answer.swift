@@ -75,6 +75,22 @@ extension SDPNegotiator {
                     m.fmtps = [SDPFmtp(payloadType: rtx, parameters: "apt=\(codec.payloadType)")]
                     announceRTX(in: &m, local: local)
                 }
+                // Chromium's red and ulpfec, answered together at its numbers (with the rtx
+                // for red): it then protects its video with parity when the link loses.
+                if local.videoFEC, let red = offered.payloadTypes.first(where: { isFormat($0, videoRED, in: offered) }),
+                   let fec = offered.payloadTypes.first(where: { isFormat($0, ulpfec, in: offered) }),
+                   let redMap = offered.rtpmap(for: red), let fecMap = offered.rtpmap(for: fec) {
+                    m.formats.append("\(red)")
+                    m.rtpmaps.append(redMap)
+                    if let redRTX = offered.payloadTypes.first(where: { isRTX($0, for: red, in: offered) }),
+                       let map = offered.rtpmap(for: redRTX), m.rtpmaps.contains(where: { $0.encodingName.lowercased() == rtx.name }) {
+                        m.formats.append("\(redRTX)")
+                        m.rtpmaps.append(map)
+                        m.fmtps.append(SDPFmtp(payloadType: redRTX, parameters: "apt=\(red)"))
+                    }
+                    m.formats.append("\(fec)")
+                    m.rtpmaps.append(fecMap)
+                }
                 let offeredFeedback = SDPFeedbackSet(offered.rtcpFeedbacks(for: codec.payloadType))
                 m.rtcpFeedbacks = answeredFeedback
                     .filter { offeredFeedback.contains($0.flag) }

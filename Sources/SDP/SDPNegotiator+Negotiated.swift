@@ -103,9 +103,19 @@ extension SDPNegotiator {
             o.payloadTypes.contains(p) && SDPNegotiator.isRTX(p, for: pt, in: a.rtpmap(for: p) != nil ? a : o)
         }
 
-        // RFC 2198: the red format carrying only the chosen codec, in both.
-        let red = a.payloadTypes.first { p in
-            o.payloadTypes.contains(p) && SDPNegotiator.isRED(p, for: pt, in: a.rtpmap(for: p) != nil ? a : o)
+        func inBoth(_ test: (UInt8, MediaDescription) -> Bool) -> UInt8? {
+            a.payloadTypes.first { p in o.payloadTypes.contains(p) && test(p, a.rtpmap(for: p) != nil ? a : o) }
+        }
+        // RFC 2198: the red format carrying only the chosen codec, in both. Video: red/90000
+        // goes with ulpfec/90000 or not at all.
+        var red: UInt8?, ulpfec: UInt8?, redRTX: UInt8?
+        if a.kind == .video {
+            ulpfec = inBoth { SDPNegotiator.isFormat($0, SDPNegotiator.ulpfec, in: $1) }
+            red = ulpfec == nil ? nil : inBoth { SDPNegotiator.isFormat($0, SDPNegotiator.videoRED, in: $1) }
+            if red == nil { ulpfec = nil }
+            redRTX = red.flatMap { r in inBoth { SDPNegotiator.isRTX($0, for: r, in: $1) } }
+        } else {
+            red = inBoth { SDPNegotiator.isRED($0, for: pt, in: $1) }
         }
 
         let ours = localMedia.direction ?? local.direction ?? .sendrecv
@@ -124,6 +134,8 @@ extension SDPNegotiator {
             transportCCExtensionID: extensionID(SDPExtensionURI.transportWideCC),
             rtxPayloadType: rtx,
             redPayloadType: red,
+            ulpfecPayloadType: ulpfec,
+            redRTXPayloadType: redRTX,
             direction: SDPDirection(sends: ours.sends && theirs.receives, receives: ours.receives && theirs.sends))
     }
 }

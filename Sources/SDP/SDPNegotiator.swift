@@ -13,6 +13,12 @@ public enum SDPNegotiator {
     /// Redundant Opus (RFC 2198, `red/48000/2` with fmtp `111/111`), listed before Opus:
     /// libwebrtc sends RED only when the other side's description puts it ahead of the codec.
     static let red = (name: "red", clockRate: UInt32(48000), channels: UInt16(2), pt: UInt8(63))
+    /// Video FEC as Chromium offers it (RFC 5109 ULPFEC inside RFC 2198 RED, with RTX for the
+    /// RED packets): the kiosk rebuilds a lost packet from the clinician's parity without a
+    /// round trip, and protects its own video the same way.
+    static let videoRED = (name: "red", clockRate: UInt32(90000), pt: UInt8(116))
+    static let redRTX = UInt8(117)
+    static let ulpfec = (name: "ulpfec", clockRate: UInt32(90000), pt: UInt8(118))
     /// Feedback we implement, in the order we write it.
     static let supportedFeedback: [(flag: SDPFeedbackSet, type: String, parameter: String?)] = [
         (.nack, "nack", nil), (.pli, "nack", "pli"), (.fir, "ccm", "fir"),
@@ -45,6 +51,13 @@ public enum SDPNegotiator {
         video.rtpmaps = [SDPRtpMap(payloadType: vp8.pt, encodingName: vp8.name, clockRate: vp8.clockRate),
                          SDPRtpMap(payloadType: rtx.pt, encodingName: rtx.name, clockRate: rtx.clockRate)]
         video.fmtps = [SDPFmtp(payloadType: rtx.pt, parameters: "apt=\(vp8.pt)")]
+        if local.videoFEC {
+            video.formats += ["\(videoRED.pt)", "\(redRTX)", "\(ulpfec.pt)"]
+            video.rtpmaps += [SDPRtpMap(payloadType: videoRED.pt, encodingName: videoRED.name, clockRate: videoRED.clockRate),
+                              SDPRtpMap(payloadType: redRTX, encodingName: rtx.name, clockRate: rtx.clockRate),
+                              SDPRtpMap(payloadType: ulpfec.pt, encodingName: ulpfec.name, clockRate: ulpfec.clockRate)]
+            video.fmtps.append(SDPFmtp(payloadType: redRTX, parameters: "apt=\(videoRED.pt)"))
+        }
         announceRTX(in: &video, local: local)
         // goog-remb so Chromium sends REMB estimates, transport-cc so it adapts to our
         // transport-wide feedback.
@@ -69,6 +82,12 @@ public enum SDPNegotiator {
               let parameters = m.fmtp(for: pt)?.parameters else { return false }
         let pts = parameters.filter { $0 != " " }.split(separator: "/")
         return !pts.isEmpty && pts.count <= 8 && pts.allSatisfy { $0 == "\(media)" }
+    }
+
+    /// Whether `pt`'s rtpmap in `m` names `format` at `clockRate` (e.g. `red/90000`, `ulpfec/90000`).
+    static func isFormat(_ pt: UInt8, _ format: (name: String, clockRate: UInt32, pt: UInt8), in m: MediaDescription) -> Bool {
+        guard let map = m.rtpmap(for: pt) else { return false }
+        return map.encodingName.lowercased() == format.name && map.clockRate == format.clockRate
     }
 
     /// Whether `pt` is an rtx format (RFC 4588 §8.6) whose `apt=` is `media` in `m`.

@@ -82,7 +82,7 @@ public final class Peer: SansIOMachine {
     }
 
     var localParameters: SDPLocalParameters {
-        SDPLocalParameters(
+        var p = SDPLocalParameters(
             iceUfrag: localCredentials.ufrag, icePwd: localCredentials.pwd,
             fingerprint: SDPFingerprint(algorithm: "sha-256", bytes: certificate.fingerprint.bytes),
             audioSSRC: audioSSRC, videoSSRC: videoSSRC, cname: cname,
@@ -91,6 +91,8 @@ public final class Peer: SansIOMachine {
             videoDirection: configuration.sendVideo ? .sendrecv : .recvonly,
             candidates: [], endOfCandidates: false, trickle: true,
             videoRTXSSRC: configuration.sendVideo ? videoRTXSSRC : nil)
+        p.videoFEC = configuration.videoFEC
+        return p
     }
 
     /// Counters for summaries and tests: the transport's and the streams'.

@@ -240,8 +240,8 @@ struct PeerStreams: SansIOMachine {
     mutating func receiveRTP(_ packet: [UInt8], _ now: Instant) {
         inputHandled(now)
         guard let view = try? RTPPacketView.parse(packet) else { return }
-        if let rtx = session.video?.rtxPayloadType, view.payloadType == rtx {
-            receiveRetransmission(view, packet)
+        if let video = session.video, view.payloadType == video.rtxPayloadType || view.payloadType == video.redRTXPayloadType {
+            receiveRetransmission(view, packet, payloadType: view.payloadType == video.rtxPayloadType ? video.payloadType : video.redPayloadType)
             return
         }
         var index = receivers.firstIndex { $0.config.remoteSSRC == view.ssrc }
@@ -256,7 +256,7 @@ struct PeerStreams: SansIOMachine {
             index = receivers.count - 1
         }
         guard let index else { return }
-        let isVideo = session.video?.payloadType == view.payloadType
+        let isVideo = session.video.map { $0.payloadType == view.payloadType || $0.redPayloadType == view.payloadType } ?? false
         if isVideo { counters.videoPacketsReceived += 1 } else {
             counters.audioPacketsReceived += 1
             counters.audioBytesReceived += view.payloadLength
@@ -270,11 +270,11 @@ struct PeerStreams: SansIOMachine {
     /// A packet on the clinician's RTX stream (RFC 4588): counted in the transport-wide
     /// feedback like any other (Chromium's probes are RTX), then restored and handed to the
     /// video stream it repairs (its FID pair, else the one video stream).
-    private mutating func receiveRetransmission(_ view: RTPPacketView, _ packet: [UInt8]) {
+    private mutating func receiveRetransmission(_ view: RTPPacketView, _ packet: [UInt8], payloadType: UInt8?) {
         counters.videoRTXPacketsReceived += 1
         if transportFeedback != nil { packet.withUnsafeBytes { recordTransportSequence(view, $0) } }
         let media = session.video?.remoteFIDPairs.first { $0.retransmission == view.ssrc }?.primary
-        guard let pt = session.video?.payloadType,
+        guard let pt = payloadType,
               let index = receivers.firstIndex(where: { r in r.config.kind == .video && (media.map { r.config.remoteSSRC == $0 } ?? true) })
         else { return }
         // Moved out and back (no copy, no allocation): handing it on mutates self.
@@ -302,10 +302,12 @@ struct PeerStreams: SansIOMachine {
 
     /// A stream for a new SSRC, if its payload type is one we negotiated (RTX is not).
     func makeReceiver(for view: RTPPacketView) -> RTPReceiveStream? {
-        if let video = session.video, video.payloadType == view.payloadType {
+        if let video = session.video, video.payloadType == view.payloadType || video.redPayloadType == view.payloadType {
             var config = RTPReceiveStream.Config(kind: .video, remoteSSRC: view.ssrc, localSSRC: setup.videoSSRC, cname: setup.cname)
             config.clockRate = Int(video.clockRate)
             config.payloadType = video.payloadType
+            config.redPayloadType = video.redPayloadType
+            config.ulpfecPayloadType = video.ulpfecPayloadType
             config.nack = video.feedback.contains(.nack) ? RTPNackConfig() : nil
             config.jitterDelay = setup.configuration.videoJitterDelay
             config.keyframeRequestMethod = video.feedback.contains(.pli) ? .pli : .fir

@@ -30,6 +30,8 @@ public struct PeerConfiguration: Sendable {
     public var sendRate = SendRateConfig()
     public var sendAudio = true
     public var sendVideo = true
+    /// Video FEC (RED + ULPFEC) offered, and answered when offered.
+    public var videoFEC = true
     /// Maps the driver's monotonic `Instant`s to NTP wall time for sender reports; the driver
     /// reads the wall clock once at start-up (`NTPClock(unixNanoseconds:at:)`).
     public var ntpClock = NTPClock(ntpAtZero: NTPTimestamp(seconds: 3_900_000_000, fraction: 0))

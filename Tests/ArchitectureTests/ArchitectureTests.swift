@@ -73,7 +73,7 @@ import Testing
     /// The families never import each other, and the call's targets import only downward.
     @Test func theFamiliesMeetOnlyInKioskd() throws {
         let arrows = try Self.documentedArrows()
-        let call: Set<String> = ["SessionCore", "STUN", "MDNS", "ICE", "SDP", "SRTP", "DTLS", "RTP", "RTPStreams", "Bandwidth", "Signaling", "Codecs",
+        let call: Set<String> = ["SessionCore", "STUN", "MDNS", "ICE", "SDP", "SRTP", "DTLS", "RTP", "FEC", "RTPStreams", "Bandwidth", "Signaling", "Codecs",
                                  "SessionPeer", "SessionDriver"]
         for name in call { #expect(arrows[name]?.isDisjoint(with: ["Devices", "Render", "kioskd"]) == true, "\(name)") }
         #expect(arrows["Devices"]?.isDisjoint(with: call.union(["Render"])) == true)
@@ -114,7 +114,7 @@ import Testing
     /// protocol targets. (OpenSSL's DTLS timer reads `gettimeofday`, which CDTLSClock answers
     /// with the endpoint's own time.)
     @Test func onlyTheDriverTouchesSocketsThreadsAndClocks() throws {
-        let sansIO = ["SessionCore", "STUN", "MDNS", "ICE", "SDP", "SRTP", "DTLS", "RTP", "RTPStreams", "Bandwidth", "Signaling", "Codecs",
+        let sansIO = ["SessionCore", "STUN", "MDNS", "ICE", "SDP", "SRTP", "DTLS", "RTP", "FEC", "RTPStreams", "Bandwidth", "Signaling", "Codecs",
                       "SessionPeer", "Media", "TOML"]
         let forbidden = [#"\bThread\b"#, #"\bclock_gettime\b"#, #"\bDate\(\)"#, #"\bDispatch"#, #"\busleep\("#, #"\bsleep\("#,
                          #"\bMutex\b"#, #"import Synchronization"#, #"\bContinuousClock\b"#, #"\bSuspendingClock\b"#,

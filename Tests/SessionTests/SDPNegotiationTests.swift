@@ -41,7 +41,7 @@ extension SDPLocalParameters {
         let text = offer.serialized()
         #expect(try SessionDescription.parse(text) == offer)
         #expect(text.hasPrefix("v=0\r\no=- 7 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n"))
-        for line in ["m=audio 9 UDP/TLS/RTP/SAVPF 63 111", "a=rtpmap:63 red/48000/2", "a=fmtp:63 111/111", "m=video 9 UDP/TLS/RTP/SAVPF 96 97", "c=IN IP4 0.0.0.0",
+        for line in ["m=audio 9 UDP/TLS/RTP/SAVPF 63 111", "a=rtpmap:63 red/48000/2", "a=fmtp:63 111/111", "c=IN IP4 0.0.0.0",
                      "a=setup:actpass", "a=rtcp-mux", "a=rtcp-rsize", "a=ice-ufrag:kiOs", "a=ice-options:trickle",
                      "a=mid:0", "a=mid:1", "a=rtpmap:111 opus/48000/2", "a=fmtp:111 minptime=10;useinbandfec=1",
                      "a=rtpmap:96 VP8/90000", "a=rtcp-fb:96 nack", "a=rtcp-fb:96 nack pli", "a=rtcp-fb:96 ccm fir",
@@ -53,7 +53,14 @@ extension SDPLocalParameters {
         }
         // RTX both ways: Chromium resends and probes on it, the kiosk resends on its own RTX
         // SSRC, paired with its video SSRC by a FID group (RFC 5576 §4.2, group first).
-        #expect(text.contains("m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\n"))
+        #expect(text.contains("m=video 9 UDP/TLS/RTP/SAVPF 96 97 116 117 118\r\n"))
+        // Video FEC as Chromium offers it: ULPFEC inside RED, RTX for the RED packets.
+        for line in ["a=rtpmap:116 red/90000", "a=rtpmap:117 rtx/90000", "a=fmtp:117 apt=116", "a=rtpmap:118 ulpfec/90000"] {
+            #expect(text.contains(line + "\r\n"), "missing \(line)")
+        }
+        var plain = SDPLocalParameters.kiosk()
+        plain.videoFEC = false
+        #expect(SDPNegotiator.makeOffer(plain, sessionID: 7, version: 1).serialized().contains("m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\n"))
         #expect(text.contains("a=rtpmap:97 rtx/90000\r\n") && text.contains("a=fmtp:97 apt=96\r\n"))
         #expect(text.contains("a=ssrc-group:FID 2222 2223\r\na=ssrc:2222 cname:kioskcname\r\n"))
         #expect(text.contains("a=ssrc:2223 cname:kioskcname\r\na=ssrc:2223 msid:kiosk-stream kiosk-video\r\n"))
@@ -87,15 +94,17 @@ extension SDPLocalParameters {
         #expect(answer.media[0].formats == ["63", "111"])
         #expect(answer.media[0].fmtps.first == SDPFmtp(payloadType: 63, parameters: "111/111"))
         #expect(s.audio?.redPayloadType == 63 && s.audio?.payloadType == 111)
-        #expect(s.video?.redPayloadType == nil, "video's red (ULPFEC's wrapper) is not taken")
-        #expect(answer.media[1].formats == ["96", "97"])
+        // Its red and ulpfec for video, with the rtx for red, at its numbers: it then sends its
+        // video in RED and parity when the link loses.
+        #expect(s.video?.redPayloadType == 118 && s.video?.ulpfecPayloadType == 120 && s.video?.redRTXPayloadType == 119)
+        #expect(answer.media[1].formats == ["96", "97", "118", "119", "120"])
         #expect(answer.media.allSatisfy { $0.setup == .active && $0.rtcpMux })
         // REMB and transport-cc answered: the kiosk's send rate follows REMB, and it sends
         // transport-wide feedback so Chromium adapts toward it.
         #expect(answer.media[1].rtcpFeedbacks.map(\.type) == ["goog-remb", "transport-cc", "nack", "nack", "ccm"])
         // Its rtx for VP8, at its number, and only that one (not those of H.264 and VP9).
-        #expect(answer.media[1].rtpmaps.map(\.encodingName) == ["VP8", "rtx"])
-        #expect(answer.media[1].fmtps == [SDPFmtp(payloadType: 97, parameters: "apt=96")])
+        #expect(answer.media[1].rtpmaps.map(\.encodingName) == ["VP8", "rtx", "red", "rtx", "ulpfec"])
+        #expect(answer.media[1].fmtps == [SDPFmtp(payloadType: 97, parameters: "apt=96"), SDPFmtp(payloadType: 119, parameters: "apt=118")])
         #expect(s.video?.rtxPayloadType == 97)
         #expect(s.audio?.rtxPayloadType == nil)
         // The kiosk's own RTX stream announced beside its video, none beside audio.
@@ -140,7 +149,8 @@ extension SDPLocalParameters {
 
     @Test func answersFirefoxOffer() throws {
         let (offer, answer, s) = try answer("firefox-offer")
-        #expect(answer.media.map(\.formats) == [["109"], ["120", "124"]])
+        #expect(answer.media.map(\.formats) == [["109"], ["120", "124", "122", "119", "123"]])
+        #expect(s.video?.redPayloadType == 122 && s.video?.ulpfecPayloadType == 123 && s.video?.redRTXPayloadType == 119)
         #expect(s.dtlsRole == .client)
         #expect(s.remoteICEUfrag == "45a16f90")
         #expect(s.remoteICEPwd == "11e2b0901a45afefa548216b3ec8aa80")

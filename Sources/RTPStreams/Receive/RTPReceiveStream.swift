@@ -1,3 +1,4 @@
+import FEC
 import RTP
 import SessionCore
 
@@ -26,9 +27,13 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
         public var clockRate: Int
         /// When set, packets with another payload type are ignored.
         public var payloadType: UInt8?
-        /// Audio: the RED payload type (RFC 2198) carrying `payloadType`. Its packets are
+        /// The RED payload type (RFC 2198) carrying `payloadType`. Audio: its packets are
         /// split; a redundant frame fills the place of the packet it repeats if that is missing.
+        /// Video: it carries either a VP8 packet or ULPFEC parity (`ulpfecPayloadType`).
         public var redPayloadType: UInt8?
+        /// Video: ULPFEC (RFC 5109) inside RED; a packet it covers that is lost is rebuilt
+        /// from the parity and the others, without waiting a round trip for a retransmission.
+        public var ulpfecPayloadType: UInt8?
         /// NACK settings; nil disables NACK (the default for audio).
         public var nack: RTPNackConfig?
         /// Video: how long an incomplete frame is waited for. Audio: how long packets after a
@@ -86,6 +91,8 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
     private var nackScratch: [UInt16] = []
     private var framePool: [[UInt8]] = []
     private var redBlocks: [RTPRedundancy.Block] = []
+    private var fec: ULPFECDecoder?
+    private var recovered: [UInt8] = []
     private var startBackfillBudget = 64
 
     public init(config: Config) {
@@ -105,6 +112,10 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
                                          maxPayloadSize: config.maxPayloadSize)
         }
         nackScratch.reserveCapacity(config.nack?.maxMissing ?? 0)
+        if config.kind == .video, config.redPayloadType != nil, config.ulpfecPayloadType != nil {
+            fec = ULPFECDecoder(maxPacketSize: config.maxPayloadSize + 64)
+            recovered.reserveCapacity(config.maxPayloadSize + 64)
+        }
         // Until the RTT is measured the waits follow the assumed one: with the base give-up
         // alone, NACKs went every 50 ms and stopped at 150 ms, before a 100 ms path's second
         // repair could come (a frame given up, a keyframe asked for).
@@ -152,11 +163,20 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
             return
         }
         statistics.packetsRepairedByRTX += 1
-        handle(packet, in: bytes, at: now)
+        accept(packet, in: bytes, origin: .retransmission, at: now)
     }
 
     /// One parsed RTP packet; `bytes` is the buffer it was parsed from.
     public mutating func handle(_ packet: RTPPacketView, in bytes: UnsafeRawBufferPointer, at now: Instant) {
+        accept(packet, in: bytes, origin: .network, at: now)
+    }
+
+    /// How a packet came: as sent, restored from RTX, or rebuilt from FEC parity. Only what
+    /// came as sent counts as received in the reports (the sender's loss figure stays the
+    /// link's) and goes to the FEC decoder (a restored header differs from the sent one).
+    private enum Origin { case network, retransmission, parity }
+
+    private mutating func accept(_ packet: RTPPacketView, in bytes: UnsafeRawBufferPointer, origin: Origin, at now: Instant) {
         outputs.inputHandled()
         guard packet.ssrc == config.remoteSSRC,
               config.payloadType.map({ $0 == packet.payloadType }) ?? true || packet.payloadType == config.redPayloadType else {
@@ -164,16 +184,18 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
             return
         }
         let seq = unwrapper.unwrap(packet.sequenceNumber)
-        reception.onPacket(seq, timestamp: packet.timestamp, arrival: now)
-        statistics.packetsReceived += 1
-        if packet.payloadLength == 0 { statistics.paddingPacketsReceived += 1 }
-        statistics.payloadBytesReceived += Int64(packet.payloadLength)
-        statistics.highestSequence = reception.highest
+        if origin != .parity {
+            reception.onPacket(seq, timestamp: packet.timestamp, arrival: now)
+            statistics.packetsReceived += 1
+            if packet.payloadLength == 0 { statistics.paddingPacketsReceived += 1 }
+            statistics.payloadBytesReceived += Int64(packet.payloadLength)
+            statistics.highestSequence = reception.highest
+        }
         if nextReportAt == nil { nextReportAt = now + config.reportInterval }
 
         if nack != nil {
             switch nack?.onPacket(seq, at: now) {
-            case .recovered(nacked: true)?:
+            case .recovered(nacked: true)? where origin != .parity:
                 statistics.packetsRecoveredByNack += 1
                 playout?.repaired(at: now)
             case .tooManyMissing?: requestKeyframe(at: now)
@@ -183,16 +205,13 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
 
         let payload = packet.payload(in: bytes)
         if video != nil {
-            do throws(VP8Error) {
-                let r = try video?.insert(extendedSequence: seq, timestamp: packet.timestamp, marker: packet.marker,
-                                          payload: payload, at: now)
-                count(r.map(Self.map) ?? .inserted)
-                // A keyframe is on its way: the requester holds further asks.
-                if video?.lastInsertStartedKeyframe == true { keyframes.keyframeStarted(at: now) }
-                try backfillStart(seq, payload: payload, at: now)
-            } catch {
-                statistics.malformedPackets += 1
+            if packet.payloadType == config.redPayloadType, config.redPayloadType != config.payloadType {
+                insertRedVideo(packet, in: bytes, seq: seq, origin: origin, at: now)
+            } else {
+                insertVideo(seq, packet, payload: payload, at: now)
             }
+            // A rebuilt packet's own parity search is the loop that rebuilt it.
+            if fec != nil, origin != .parity { recoverFromParity(at: now) }
         } else if audio != nil {
             if packet.payloadType == config.redPayloadType, !payload.isEmpty {
                 insertRedundant(seq, timestamp: packet.timestamp, marker: packet.marker, payload: payload, at: now)
@@ -201,6 +220,83 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
             }
         }
         drain(at: now)
+    }
+
+    private mutating func insertVideo(_ seq: Int64, _ packet: RTPPacketView, payload: UnsafeRawBufferPointer, at now: Instant) {
+        do throws(VP8Error) {
+            let r = try video?.insert(extendedSequence: seq, timestamp: packet.timestamp, marker: packet.marker,
+                                      payload: payload, at: now)
+            count(r.map(Self.map) ?? .inserted)
+            // A keyframe is on its way: the requester holds further asks.
+            if video?.lastInsertStartedKeyframe == true { keyframes.keyframeStarted(at: now) }
+            try backfillStart(seq, payload: payload, at: now)
+        } catch {
+            statistics.malformedPackets += 1
+        }
+    }
+
+    /// Video inside RED, as libwebrtc sends it once ULPFEC is negotiated: one block, a VP8
+    /// packet's payload or parity. Parity holds its sequence number in the jitter buffer as a
+    /// placeholder (no frame waits for it) and goes to the decoder with the media it protects.
+    private mutating func insertRedVideo(_ packet: RTPPacketView, in bytes: UnsafeRawBufferPointer, seq: Int64,
+                                         origin: Origin, at now: Instant) {
+        let payload = packet.payload(in: bytes)
+        guard !payload.isEmpty else {
+            insertVideo(seq, packet, payload: payload, at: now)
+            return
+        }
+        do throws(RTPRedundancyError) {
+            try RTPRedundancy.parse(payload, into: &redBlocks)
+        } catch {
+            statistics.malformedPackets += 1
+            return
+        }
+        guard let primary = redBlocks.last else { return }
+        let block = UnsafeRawBufferPointer(rebasing: payload[primary.range])
+        if primary.payloadType == config.ulpfecPayloadType {
+            statistics.fecPacketsReceived += 1
+            insertVideo(seq, packet, payload: UnsafeRawBufferPointer(start: nil, count: 0), at: now)
+            guard origin == .network, redBlocks.count == 1 else { return }
+            do throws(ULPFECError) {
+                try fec?.insertParity(sequence: seq, ssrc: packet.ssrc, payload: block)
+            } catch {
+                statistics.malformedPackets += 1
+            }
+            return
+        }
+        guard config.payloadType.map({ $0 == primary.payloadType }) ?? true else {
+            statistics.ignoredPackets += 1
+            return
+        }
+        insertVideo(seq, packet, payload: block, at: now)
+        // As protected: the header as received, then everything after the RED header.
+        if origin == .network, redBlocks.count == 1 {
+            let start = packet.payloadRange.lowerBound + primary.range.lowerBound
+            fec?.insertMedia(sequence: seq, header: UnsafeRawBufferPointer(rebasing: bytes[0..<packet.headerLength]),
+                             payloadType: primary.payloadType,
+                             body: UnsafeRawBufferPointer(rebasing: bytes[start..<packet.packetLength]))
+        }
+    }
+
+    /// Packets the parity now rebuilds, each taken like a received one where it is still
+    /// missing (a retransmission may have come first).
+    private mutating func recoverFromParity(at now: Instant) {
+        var buffer: [UInt8] = []
+        swap(&buffer, &recovered)
+        defer { swap(&buffer, &recovered) }
+        while let seq = fec?.recover(into: &buffer) {
+            let wanted = nack?.isMissing(seq) ?? (video?.nextSequence.map { seq >= $0 } ?? true)
+            guard wanted else { continue }
+            buffer.withUnsafeBytes { raw in
+                guard let view = try? RTPPacketView.parse(raw) else {
+                    statistics.malformedPackets += 1
+                    return
+                }
+                statistics.packetsRecoveredByFEC += 1
+                accept(view, in: raw, origin: .parity, at: now)
+            }
+        }
+        if let s = fec?.statistics { statistics.fecPacketsDiscarded = Int64(s.parityPacketsDiscarded) }
     }
 
     private mutating func insertAudio(_ seq: Int64, timestamp: UInt32, marker: Bool, payload: UnsafeRawBufferPointer,

@@ -50,6 +50,12 @@ public struct RTPReceiveStatistics: Sendable, Equatable, Codable {
     /// later packet's redundant block.
     public var redPacketsReceived: Int64 = 0
     public var packetsRecoveredByRED: Int64 = 0
+    /// Video: ULPFEC parity packets received (webrtc-stats' fecPacketsReceived), those dropped
+    /// unused (fecPacketsDiscarded: everything they cover came), and the missing packets
+    /// rebuilt from them.
+    public var fecPacketsReceived: Int64 = 0
+    public var fecPacketsDiscarded: Int64 = 0
+    public var packetsRecoveredByFEC: Int64 = 0
     public var receiverReportsSent: Int64 = 0
     /// From the last SR: the sender's packet and octet counts.
     public var remotePacketsSent: UInt32?
