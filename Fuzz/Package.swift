@@ -35,5 +35,7 @@ let package = Package(
         fuzzTarget("FuzzOpus", "Codecs"),
         // Multicast DNS queries from the link into the host-candidate name responder.
         fuzzTarget("FuzzMDNS", "Session"),
+        // ULPFEC parity inside RED from the clinician, into the decoder and the video stream.
+        fuzzTarget("FuzzFEC", "Session"),
     ]
 )

@@ -146,37 +146,19 @@ public struct ULPFECDecoder: Sendable {
     private func rebuild(_ missing: Int64, from slot: ParitySlot, parityIndex p: Int, into out: inout [UInt8]) -> Bool {
         let protection = slot.protectionLength
         out.removeAll(keepingCapacity: true)
-        out.append(contentsOf: repeatElement(0, count: 12 + protection))
-        var length: UInt16 = 0
-        let ok = out.withUnsafeMutableBytes { r -> Bool in
+        // A loop: appending `repeatElement` allocated per byte in the debug build.
+        for _ in 0..<(12 + protection) { out.append(0) }
+        // One closure, nothing captured by reference: a captured `var` is boxed on the heap.
+        let length: Int? = out.withUnsafeMutableBytes { r in
             parityBytes.withUnsafeBytes { pb in
-                let f = p * maxPacketSize
-                r[0] = pb[f]; r[1] = pb[f + 1]
-                for k in 4..<8 { r[k] = pb[f + k] }
-                length = UInt16(pb[f + 8]) << 8 | UInt16(pb[f + 9])
-                let parityStart = f + slot.headerLength
-                for k in 0..<protection { r[12 + k] = pb[parityStart + k] }
-            }
-            return mediaBytes.withUnsafeBytes { mb in
-                var mask = slot.mask
-                while mask != 0 {
-                    let s = slot.base + Int64(mask.trailingZeroBitCount)
-                    mask &= mask - 1
-                    guard s != missing else { continue }
-                    let i = Int(s & Int64(mediaMask))
-                    let n = media[i].length
-                    guard n - 12 <= protection else { return false }
-                    let base = i * maxPacketSize
-                    r[0] ^= mb[base]; r[1] ^= mb[base + 1]
-                    for k in 4..<8 { r[k] ^= mb[base + k] }
-                    length ^= UInt16(truncatingIfNeeded: n - 12)
-                    for k in 12..<n { r[k] ^= mb[base + k] }
+                mediaBytes.withUnsafeBytes { mb in
+                    Self.xor(into: r, parity: pb, at: p * maxPacketSize, slot: slot, media: mb, slots: media,
+                             mask: mediaMask, size: maxPacketSize, missing: missing)
                 }
-                return true
             }
         }
-        let total = Int(length) + 12
-        guard ok, total <= 12 + protection else { return false }
+        guard let length, length + 12 <= 12 + protection else { return false }
+        let total = length + 12
         out.removeLast(12 + protection - total)
         // Version 2; the sequence number and SSRC are the ones the parity names.
         out[0] = (out[0] | 0x80) & 0xBF
@@ -185,6 +167,35 @@ public struct ULPFECDecoder: Sendable {
         out[8] = UInt8(slot.ssrc >> 24); out[9] = UInt8(truncatingIfNeeded: slot.ssrc >> 16)
         out[10] = UInt8(truncatingIfNeeded: slot.ssrc >> 8); out[11] = UInt8(truncatingIfNeeded: slot.ssrc)
         return true
+    }
+
+    /// The parity's recovery fields and bytes XORed with every other packet it covers, into
+    /// `r`; returns the recovered length after the fixed header, nil when a packet is longer
+    /// than the parity covers.
+    private static func xor(into r: UnsafeMutableRawBufferPointer, parity pb: UnsafeRawBufferPointer, at f: Int,
+                            slot: ParitySlot, media mb: UnsafeRawBufferPointer, slots: [MediaSlot], mask mediaMask: Int,
+                            size: Int, missing: Int64) -> Int? {
+        let protection = slot.protectionLength
+        r[0] = pb[f]; r[1] = pb[f + 1]
+        for k in 4..<8 { r[k] = pb[f + k] }
+        var length = UInt16(pb[f + 8]) << 8 | UInt16(pb[f + 9])
+        let parityStart = f + slot.headerLength
+        for k in 0..<protection { r[12 + k] = pb[parityStart + k] }
+        var m = slot.mask
+        while m != 0 {
+            let s = slot.base + Int64(m.trailingZeroBitCount)
+            m &= m - 1
+            guard s != missing else { continue }
+            let i = Int(s & Int64(mediaMask))
+            let n = slots[i].length
+            guard n - 12 <= protection else { return nil }
+            let base = i * size
+            r[0] ^= mb[base]; r[1] ^= mb[base + 1]
+            for k in 4..<8 { r[k] ^= mb[base + k] }
+            length ^= UInt16(truncatingIfNeeded: n - 12)
+            for k in 12..<n { r[k] ^= mb[base + k] }
+        }
+        return Int(length)
     }
 
     private mutating func keep(_ packet: [UInt8], as sequence: Int64) {

@@ -33,7 +33,8 @@ public enum ULPFECEncoder {
         forEach(mask) { i in wire |= 1 << UInt64(width - 1 - i) }
         for k in stride(from: width / 8 - 1, through: 0, by: -1) { out.append(UInt8(truncatingIfNeeded: wire >> UInt64(8 * k))) }
         let start = out.count
-        out.append(contentsOf: repeatElement(0, count: protection))
+        // A loop: appending `repeatElement` allocated per byte in the debug build.
+        for _ in 0..<protection { out.append(0) }
         out.withUnsafeMutableBytes { dst in
             forEach(mask) { i in
                 let p = packet(i)

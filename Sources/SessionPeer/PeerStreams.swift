@@ -146,15 +146,21 @@ struct PeerStreams: SansIOMachine {
             }
         }
         if let video = session.video, configuration.sendVideo, video.direction.sends {
+            // RED + ULPFEC when both were negotiated, and resends of RED can go on RTX (or
+            // there is no RTX at all). Parity is up to 27 bytes longer than what it protects.
+            let fec = video.redPayloadType.flatMap { red in
+                video.ulpfecPayloadType.map { RTPSendStream.FEC(redPayloadType: red, ulpfecPayloadType: $0) }
+            }.flatMap { f in (video.rtxPayloadType == nil || video.redRTXPayloadType != nil) ? f : nil }
             var config = RTPSendStream.Config(ssrc: setup.videoSSRC, payloadType: video.payloadType,
-                                              format: .vp8(maxPayloadSize: configuration.mtu - 60),
+                                              format: .vp8(maxPayloadSize: configuration.mtu - 60 - (fec == nil ? 0 : 28)),
                                               cname: setup.cname, ntpClock: clock)
             config.clockRate = Int(video.clockRate)
             config.mid = video.mid
             config.midExtensionID = video.midExtensionID.map { UInt8(truncatingIfNeeded: $0) }
             config.transportSequenceExtensionID = transportID(video)
+            config.fec = fec
             // Announced with our FID group wherever rtx was negotiated (SDPNegotiator.announceRTX).
-            if let pt = video.rtxPayloadType, let ssrc = setup.videoRTXSSRC {
+            if let pt = fec != nil ? video.redRTXPayloadType : video.rtxPayloadType, let ssrc = setup.videoRTXSSRC {
                 config.rtx = RTPSendStream.RTX(ssrc: ssrc, payloadType: pt)
             }
             videoSend = RTPSendStream(config: config)
@@ -342,6 +348,7 @@ struct PeerStreams: SansIOMachine {
         }
         if let rtt = videoSend?.statistics.roundTripTime ?? audioSend?.statistics.roundTripTime {
             counters.roundTripMilliseconds = Double(rtt.nanosecondsClamped) / 1e6
+            setVideoProtection(roundTripTime: rtt)
             // NACK retry spacing follows the measured RTT rather than the 100 ms default.
             for i in receivers.indices { receivers[i].setRoundTripTime(rtt) }
             rate.setRoundTripTime(rtt)
@@ -419,6 +426,23 @@ struct PeerStreams: SansIOMachine {
         applyTarget()
     }
 
+    /// Video parity follows the loss the reports show (the level the audio encoder protects
+    /// against, `AudioLossExpectation`: both streams share the path), 3 parity packets per
+    /// 100 media packets per percent, at most one per two; none while the RTT is under 20 ms,
+    /// where a retransmission comes back before the frame is due (libwebrtc's hybrid
+    /// NACK/FEC rule: Chromium sends parity only on a long path). Its bytes are the encoder's
+    /// loss (`applyTarget`).
+    private mutating func setVideoProtection(roundTripTime rtt: Duration) {
+        guard session.video != nil, videoSend?.config.fec != nil else { return }
+        let wanted = rtt < Self.fecMinimumRoundTrip ? 0 : min(0.5, Double(audioLoss.percent) * 0.03)
+        guard wanted != videoSend?.fecProtection else { return }
+        videoSend?.fecProtection = wanted
+        counters.videoFECProtectionPercent = Int((wanted * 100).rounded())
+        applyTarget()
+    }
+
+    static let fecMinimumRoundTrip = Duration.milliseconds(20)
+
     /// The pacer, the retransmission budget and (through the event) the encoders follow the target.
     private mutating func applyTarget() {
         counters.targetBitrate = rate.targetBitsPerSecond
@@ -426,8 +450,10 @@ struct PeerStreams: SansIOMachine {
         applicationLimited.setTarget(bitsPerSecond: rate.targetBitsPerSecond)
         // Resend only while the queue holds under 500 ms at the target.
         videoSend?.retransmissionQueueLimit = max(1500, rate.targetBitsPerSecond / 8 / 2)
-        // What RED takes is not the encoders'.
-        events.append(.sendBitrateChanged(bitsPerSecond: rate.targetBitsPerSecond - (sendsRedundancy ? redundancyCost : 0)))
+        // What RED and parity take is not the encoders'.
+        let media = rate.targetBitsPerSecond - (sendsRedundancy ? redundancyCost : 0)
+        let protection = videoSend?.fecProtection ?? 0
+        events.append(.sendBitrateChanged(bitsPerSecond: Int(Double(media) / (1 + protection))))
     }
 
     // MARK: Timers and draining

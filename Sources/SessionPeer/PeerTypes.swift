@@ -170,6 +170,8 @@ public struct PeerStats: Sendable, Equatable, Codable {
     public var audioPacketsSent = 0
     /// Of those, sent as RED (RFC 2198) with the frame before them.
     public var audioRedundantPacketsSent = 0
+    /// Video parity now sent, per 100 media packets (0: none).
+    public var videoFECProtectionPercent = 0
     public var audioPacketsReceived = 0
     public var audioBytesReceived = 0
     public var videoPacketsSent = 0

@@ -1,5 +1,6 @@
 import CMallocCounter
 import DTLS
+import FEC
 import ICE
 import Foundation
 import NetEmulator
@@ -74,6 +75,85 @@ import Testing
         Self.check("rtp-send-stream-100-frames", n)
     }
 
+    /// The same stream sending as RED with parity for 30 % of its packets (a 100 ms path
+    /// with 10 % loss): the parity is written in reused buffers too.
+    @Test func rtpSendStreamWithParity() throws {
+        let clock = NTPClock(ntpAtZero: NTPTimestamp(seconds: 3_900_000_000, fraction: 0))
+        var config = RTPSendStream.Config(ssrc: 1, payloadType: 96, format: .vp8(maxPayloadSize: 1112), cname: "c", ntpClock: clock)
+        config.mid = "1"
+        config.midExtensionID = 1
+        config.transportSequenceExtensionID = 3
+        config.rtx = RTPSendStream.RTX(ssrc: 2, payloadType: 117)
+        config.fec = RTPSendStream.FEC(redPayloadType: 116, ulpfecPayloadType: 118)
+        var stream = RTPSendStream(config: config)
+        stream.fecProtection = 0.3
+        let frame: [UInt8] = [0x11] + [UInt8](repeating: 7, count: 11_400)
+        var now = Instant.zero
+        func sendOne(_ i: Int) throws {
+            now = now + .milliseconds(33)
+            try frame.withUnsafeBytes { try stream.sendFrame($0, rtpTimestamp: UInt32(i * 3000), at: now) }
+            while stream.poll() != nil {}
+        }
+        for i in 0..<20 { try sendOne(i) }
+        let n = try Self.count { for i in 20..<120 { try sendOne(i) } }
+        // 11 packets a frame, round(11 × 0.3) = 3 parity packets after each.
+        #expect(stream.statistics.fecPacketsSent == 120 * 3)
+        Self.check("rtp-send-stream-parity-100-frames", n)
+    }
+
+    /// A video receive stream with RED and ULPFEC as Chromium sends them: 100 frames of 3
+    /// packets inside RED, one parity packet after each, one packet in two frames lost and
+    /// rebuilt from the parity. Frames are handed back for reuse, as the peer does once its
+    /// decoder is done; what remains is the debug build's per-packet overhead.
+    @Test func fecReceivePath() throws {
+        var config = RTPReceiveStream.Config(kind: .video, remoteSSRC: 7, localSSRC: 1, cname: "c")
+        config.payloadType = 96
+        config.redPayloadType = 116
+        config.ulpfecPayloadType = 118
+        var stream = RTPReceiveStream(config: config)
+        var seq: UInt16 = 0
+        var packets: [[UInt8]] = []
+        var parity: [UInt8] = []
+        func frame(_ i: Int) -> [[UInt8]] {
+            packets.removeAll(keepingCapacity: true)
+            for k in 0..<3 {
+                var p: [UInt8] = [0x80, k == 2 ? 0x80 | 96 : 96, UInt8(seq >> 8), UInt8(truncatingIfNeeded: seq), 0, 0, 0, UInt8(truncatingIfNeeded: i), 0, 0, 0, 7]
+                // VP8 descriptor: S bit and partition 0 on the first packet; a keyframe every 50.
+                p += [k == 0 ? 0x10 : 0x00, (k == 0 && i % 50 == 0) ? 0x50 : 0x51] + [UInt8](repeating: UInt8(truncatingIfNeeded: i), count: 900)
+                packets.append(p)
+                seq &+= 1
+            }
+            parity.removeAll(keepingCapacity: true)
+            let base = seq &- 3
+            ULPFECEncoder.write(base: base, mask: 0b111, packet: { k in
+                packets[k].withUnsafeBytes { UnsafeRawBufferPointer(start: $0.baseAddress, count: $0.count) }
+            }, into: &parity)
+            var out = packets.map { p -> [UInt8] in
+                var r = Array(p[0..<12])
+                r[1] = r[1] & 0x80 | 116
+                return r + [96] + p[12...]
+            }
+            out.append([UInt8]([0x80, 116, UInt8(seq >> 8), UInt8(truncatingIfNeeded: seq), 0, 0, 0, UInt8(truncatingIfNeeded: i), 0, 0, 0, 7, 118]) + parity)
+            seq &+= 1
+            if i % 2 == 1 { out.remove(at: 1) }
+            return out
+        }
+        let all = (0..<120).map { frame($0) }
+        var now = Instant.zero
+        func receive(_ i: Int) throws {
+            now = now + .milliseconds(33)
+            for p in all[i] { try p.withUnsafeBytes { try stream.handle(packet: $0, at: now) } }
+            while let o = stream.poll() {
+                if case .frame(let f) = o { stream.recycle(f.data) }
+            }
+        }
+        for i in 0..<20 { try receive(i) }
+        let n = try Self.count { for i in 20..<120 { try receive(i) } }
+        #expect(stream.statistics.packetsRecoveredByFEC == 60)
+        #expect(stream.statistics.framesDelivered == 120)
+        Self.check("rtp-receive-stream-fec-100-frames", n)
+    }
+
     /// SRTP protect + unprotect of 100 RTP packets in place (AEAD_AES_128_GCM, kioskd's first
     /// choice): Debian's libsrtp2 allocates inside NSS; the threshold holds it there.
     @Test func srtpProtectAndUnprotect() throws {
@@ -94,7 +174,8 @@ import Testing
         Self.check("srtp-gcm-protect-unprotect-100-packets", n)
     }
 
-    /// The whole peer, both directions of the packet path: A's VP8 frames → packets → SRTP →
+    /// The whole peer, both directions of the packet path (video inside RED, as negotiated with
+    /// ULPFEC): A's VP8 frames → packets → SRTP →
     /// transmits, and B's datagrams → SRTP → RTP → jitter buffer → frames handed out. B's
     /// transport-wide feedback about A's packets (a feedback every 100 ms, protected by
     /// libsrtp through NSS) is about 1100 of the receive path's count.

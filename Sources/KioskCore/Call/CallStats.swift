@@ -43,6 +43,11 @@ public struct CallStats: Codable, Equatable, Sendable {
         /// buffer, summed over `jitterBufferEmittedCount` frames (the mean is their ratio).
         public var jitterBufferDelay = 0.0
         public var jitterBufferEmittedCount = 0
+        /// webrtc-stats: ULPFEC parity packets received and those that repaired nothing; and
+        /// kioskd's own: lost packets rebuilt from them (not retransmitted, not lost).
+        public var fecPacketsReceived = 0
+        public var fecPacketsDiscarded = 0
+        public var packetsRecoveredByFEC = 0
     }
 
     /// The clinician's audio as the kiosk received, decoded and concealed it.
@@ -78,6 +83,10 @@ public struct CallStats: Codable, Equatable, Sendable {
         /// The clinician's last receiver report: fraction lost (0–1) and cumulative loss.
         public var remoteFractionLost = 0.0
         public var remotePacketsLost = 0
+        /// ULPFEC parity packets sent inside RED, and how many per 100 media packets now
+        /// (kioskd's own: parity follows the reported loss on paths of 20 ms RTT or more).
+        public var fecPacketsSent = 0
+        public var fecProtectionPercent = 0
     }
 
     public struct OutboundAudio: Codable, Equatable, Sendable {
@@ -143,6 +152,9 @@ public struct CallStats: Codable, Equatable, Sendable {
             iv.retransmittedPacketsReceivedOnRTX = Int(r.packetsRepairedByRTX)
             iv.jitterBufferDelay = Double(r.jitterBufferDelayNanoseconds) / 1e9
             iv.jitterBufferEmittedCount = Int(r.framesDelivered)
+            iv.fecPacketsReceived = Int(r.fecPacketsReceived)
+            iv.fecPacketsDiscarded = Int(r.fecPacketsDiscarded)
+            iv.packetsRecoveredByFEC = Int(r.packetsRecoveredByFEC)
         }
         iv.framesDecoded = media.videoFramesDecoded
         // As webrtc-stats counts them: also the frames the decoder never took (no reference).
@@ -185,7 +197,9 @@ public struct CallStats: Codable, Equatable, Sendable {
             ov.firCount = Int(s.firsReceived)
             ov.remoteFractionLost = Double(s.remoteFractionLost ?? 0) / 256
             ov.remotePacketsLost = Int(s.remoteCumulativeLost ?? 0)
+            ov.fecPacketsSent = Int(s.fecPacketsSent)
         }
+        ov.fecProtectionPercent = p.videoFECProtectionPercent
         outboundVideo = ov
 
         var oa = OutboundAudio()

@@ -375,7 +375,7 @@ async function stats() {
       case 'inbound-rtp':
         out.inbound[s.kind] = pick(s, ['ssrc', 'packetsReceived', 'packetsLost', 'bytesReceived', 'jitter', 'framesDecoded',
           'framesReceived', 'framesDropped', 'keyFramesDecoded', 'frameWidth', 'frameHeight', 'framesPerSecond',
-          'audioLevel', 'totalAudioEnergy', 'totalSamplesReceived', 'concealedSamples', 'concealmentEvents', 'fecPacketsReceived',
+          'audioLevel', 'totalAudioEnergy', 'totalSamplesReceived', 'concealedSamples', 'concealmentEvents', 'fecPacketsReceived', 'fecPacketsDiscarded',
           'nackCount', 'pliCount', 'firCount', 'freezeCount', 'totalFreezesDuration', 'jitterBufferDelay', 'jitterBufferEmittedCount',
           'retransmittedPacketsReceived']);
         out.inbound[s.kind].codec = report.get(s.codecId)?.mimeType;

@@ -8,6 +8,8 @@ struct RTPPacketRing {
         var valid = false
         var length = 0
         var lastSent: Instant?
+        /// False for parity: kept only until it is polled, never resent or probed with.
+        var resendable = true
     }
 
     let capacity: Int
@@ -29,10 +31,10 @@ struct RTPPacketRing {
     private func index(_ seq: UInt16) -> Int { Int(seq) & (capacity - 1) }
 
     /// Stores a packet (callers keep `packet.count <= slotSize`; longer packets are not stored).
-    mutating func store(_ seq: UInt16, _ packet: [UInt8], sentAt now: Instant) {
+    mutating func store(_ seq: UInt16, _ packet: [UInt8], sentAt now: Instant, resendable: Bool = true) {
         let i = index(seq)
         guard packet.count <= slotSize else { slots[i].valid = false; return }
-        slots[i] = Slot(sequence: seq, valid: true, length: packet.count, lastSent: now)
+        slots[i] = Slot(sequence: seq, valid: true, length: packet.count, lastSent: now, resendable: resendable)
         let base = i * slotSize
         storage.withUnsafeMutableBytes { dst in
             packet.withUnsafeBytes { src in
@@ -44,6 +46,11 @@ struct RTPPacketRing {
     func contains(_ seq: UInt16) -> Bool {
         let s = slots[index(seq)]
         return s.valid && s.sequence == seq
+    }
+
+    /// Held, and media (a NACK or a probe may send it again).
+    func isResendable(_ seq: UInt16) -> Bool {
+        contains(seq) && slots[index(seq)].resendable
     }
 
     func lastSent(_ seq: UInt16) -> Instant? {

@@ -1,3 +1,4 @@
+import FEC
 import RTP
 import SessionCore
 
@@ -41,6 +42,10 @@ public struct RTPSendStream: SansIOMachine, Sendable {
         /// (draft-holmer-rmcat-transport-wide-cc-extensions §2), written at `transportSequenceOffset`
         /// by whoever sends it: the number is the transport's, given at the moment of sending.
         public var transportSequenceExtensionID: UInt8?
+        /// Video inside RED with ULPFEC parity (RFC 2198, RFC 5109), as libwebrtc sends it
+        /// once both are negotiated: every VP8 packet goes as RED, parity after each group
+        /// while `fecProtection` > 0. Resends on RTX then use the rtx type for RED.
+        public var fec: FEC?
 
         public init(ssrc: UInt32, payloadType: UInt8, format: PayloadFormat, cname: String, ntpClock: NTPClock) {
             self.ssrc = ssrc
@@ -53,6 +58,15 @@ public struct RTPSendStream: SansIOMachine, Sendable {
             case .opus, .opaque: clockRate = OpusPacketizer.clockRate
             }
             if case .opus = format { retransmissionCapacity = 64 }
+        }
+    }
+
+    public struct FEC: Sendable, Equatable {
+        public var redPayloadType: UInt8
+        public var ulpfecPayloadType: UInt8
+        public init(redPayloadType: UInt8, ulpfecPayloadType: UInt8) {
+            self.redPayloadType = redPayloadType
+            self.ulpfecPayloadType = ulpfecPayloadType
         }
     }
 
@@ -90,6 +104,13 @@ public struct RTPSendStream: SansIOMachine, Sendable {
     /// rate).
     public var retransmissionQueueLimit = Int.max
     private var scratch: [UInt8] = []
+    private var fecGenerator: ULPFECGenerator?
+    private var parity: [UInt8] = []
+    /// Parity packets per media packet while the receiver reports loss (0…0.5); 0: none.
+    public var fecProtection: Double {
+        get { fecGenerator?.protection ?? 0 }
+        set { fecGenerator?.protection = newValue }
+    }
     /// The bytes of the last `.sendRTP` or `.sendRTCP` from `poll()`, until the next `poll()`.
     public private(set) var packet: [UInt8] = []
     private var lastMedia: (rtpTimestamp: UInt32, at: Instant)?
@@ -112,6 +133,10 @@ public struct RTPSendStream: SansIOMachine, Sendable {
         pending = FIFOQueue(capacity: 2 * ring.capacity)
         probes = FIFOQueue(capacity: Self.maxProbePackets)
         scratch.reserveCapacity(config.maxPacketSize)
+        if config.fec != nil, vp8 != nil {
+            fecGenerator = ULPFECGenerator(maxPacketSize: config.maxPacketSize)
+            parity.reserveCapacity(config.maxPacketSize)
+        }
         // Room for what SRTP appends in place (auth tag, SRTCP index).
         packet.reserveCapacity(config.maxPacketSize + Self.protectionHeadroom)
     }
@@ -150,15 +175,24 @@ public struct RTPSendStream: SansIOMachine, Sendable {
                 throw .packetTooLarge(headerSize + packetizer.maxPayloadSize)
             }
             vp8 = packetizer
+            let red = config.fec
+            guard headerSize + packetizer.maxPayloadSize + (red == nil ? 0 : 1) <= config.maxPacketSize else {
+                throw .packetTooLarge(headerSize + packetizer.maxPayloadSize + 1)
+            }
             while true {
                 scratch.removeAll(keepingCapacity: true)
-                try writeHeader(marker: false, rtpTimestamp: rtpTimestamp)
+                try writeHeader(marker: false, rtpTimestamp: rtpTimestamp, payloadType: red?.redPayloadType)
                 let payloadStart = scratch.count
+                if red != nil { scratch.append(config.payloadType) }
                 guard let last = plan.writeNext(from: frame, to: &scratch) else { break }
                 if last { scratch[1] |= 0x80 }
+                if red != nil {
+                    protect(headerLength: payloadStart, endsFrame: last)
+                }
                 queueScratch(payloadLength: scratch.count - payloadStart, at: now)
                 if last { break }
             }
+            if let red { try queueParity(red, rtpTimestamp: rtpTimestamp, at: now) }
         } else {
             guard headerSize + frame.count <= config.maxPacketSize else {
                 throw .packetTooLarge(headerSize + frame.count)
@@ -171,6 +205,34 @@ public struct RTPSendStream: SansIOMachine, Sendable {
         statistics.framesSent += 1
         lastMedia = (rtpTimestamp, now)
         if nextReportAt == nil { nextReportAt = now }
+    }
+
+    /// The packet in `scratch` (RED, one block) to the parity generator, as the receiver
+    /// will see it: its header with VP8's payload type, and what follows RED's header.
+    private mutating func protect(headerLength: Int, endsFrame: Bool) {
+        guard fecGenerator != nil else { return }
+        let seq = nextSequenceNumber
+        scratch.withUnsafeBytes { raw in
+            _ = fecGenerator?.add(header: UnsafeRawBufferPointer(rebasing: raw[0..<headerLength]), payloadType: config.payloadType,
+                                  payload: UnsafeRawBufferPointer(rebasing: raw[(headerLength + 1)...]),
+                                  sequenceNumber: seq, endsFrame: endsFrame)
+        }
+    }
+
+    /// The parity the last frame closed, each as a RED packet after it (same timestamp, no
+    /// marker), queued like media but never resent.
+    private mutating func queueParity(_ red: FEC, rtpTimestamp: UInt32, at now: Instant) throws(RTPSendError) {
+        while fecGenerator?.nextParity(into: &parity) == true {
+            scratch.removeAll(keepingCapacity: true)
+            try writeHeader(marker: false, rtpTimestamp: rtpTimestamp, payloadType: red.redPayloadType)
+            let payloadStart = scratch.count
+            guard payloadStart + 1 + parity.count <= config.maxPacketSize else { continue }
+            scratch.append(red.ulpfecPayloadType)
+            parity.withUnsafeBytes { scratch.rtpAppend($0) }
+            statistics.fecPacketsSent += 1
+            statistics.fecBytesSent += Int64(scratch.count)
+            queueScratch(payloadLength: scratch.count - payloadStart, at: now, resendable: false)
+        }
     }
 
     public mutating func sendFrame(_ frame: [UInt8], rtpTimestamp: UInt32, marker: Bool = false,
@@ -225,7 +287,7 @@ public struct RTPSendStream: SansIOMachine, Sendable {
     /// Queues a NACKed packet again, unless it is gone from the ring, was resent within
     /// `spacing`, or the queue is over its retransmission budget.
     private mutating func resend(_ seq: UInt16, spacing: Duration, at now: Instant) {
-        guard ring.contains(seq) else {
+        guard ring.isResendable(seq) else {
             statistics.retransmissionMisses += 1
             return
         }
@@ -262,7 +324,7 @@ public struct RTPSendStream: SansIOMachine, Sendable {
             // A packet overwritten before it was polled is skipped.
             guard ring.copy(seq, into: &packet) else { continue }
             if retransmission, let rtx = config.rtx { rewriteAsRTX(rtx) }
-            if !retransmission { lastSentSequence = seq }
+            if !retransmission, ring.isResendable(seq) { lastSentSequence = seq }
             statistics.bytesSent += Int64(packet.count)
             if retransmission {
                 statistics.retransmittedPackets += 1
@@ -309,7 +371,9 @@ public struct RTPSendStream: SansIOMachine, Sendable {
         var queued = 0, count = 0
         var seq = newest
         while queued < bytes || count < packets, count < Self.maxProbePackets {
-            if let length = ring.length(seq) {
+            if ring.length(seq) != nil, !ring.isResendable(seq) {
+                seq &-= 1  // parity: probes repeat media
+            } else if let length = ring.length(seq) {
                 probes.append(UInt32(seq))
                 queued += length + (config.rtx == nil ? 0 : 2)
                 count += 1
@@ -425,9 +489,9 @@ public struct RTPSendStream: SansIOMachine, Sendable {
         w.finish(&scratch)
     }
 
-    private mutating func queueScratch(payloadLength: Int, at now: Instant) {
+    private mutating func queueScratch(payloadLength: Int, at now: Instant, resendable: Bool = true) {
         let seq = nextSequenceNumber
-        ring.store(seq, scratch, sentAt: now)
+        ring.store(seq, scratch, sentAt: now, resendable: resendable)
         queuedBytes += scratch.count
         pending.append(UInt32(seq) | UInt32(scratch.count) << 17)
         nextSequenceNumber &+= 1

@@ -27,6 +27,10 @@ public struct RTPSendStatistics: Sendable, Equatable, Codable {
     public var retransmittedBytes: Int64 = 0
     /// Packets sent again as bandwidth probes (not counted as retransmissions).
     public var probePacketsSent: Int64 = 0
+    /// ULPFEC parity packets sent (inside RED; counted in `packetsSent` too, as the SR counts
+    /// every packet of the SSRC), and their bytes as sent.
+    public var fecPacketsSent: Int64 = 0
+    public var fecBytesSent: Int64 = 0
     public var nacksReceived: Int64 = 0
     /// Sequence numbers NACKed that were no longer in the ring.
     public var retransmissionMisses: Int64 = 0
