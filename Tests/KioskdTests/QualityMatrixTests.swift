@@ -98,7 +98,7 @@ struct QualityMatrixTests {
                       + "\(k1.outboundVideo.frameWidth)x\(k1.outboundVideo.frameHeight); kiosk rebuilt \(fec) audio packets by FEC and \(k1.inboundAudio.packetsRecoveredByRED - k0.inboundAudio.packetsRecoveredByRED) by RED, sent \(k1.outboundAudio.redundantPacketsSent - k0.outboundAudio.redundantPacketsSent) as RED; "
                       + "RTT \(k1.transport.currentRoundTripTime.map { String(format: "%.0f ms", $0 * 1000) } ?? "?"); link dropped \(drops); "
                       + kioskIn + "; " + chromiumOut + "; " + clinicianIn + ", kiosk resent \(k1.outboundVideo.retransmittedPacketsSent - k0.outboundVideo.retransmittedPacketsSent), FEC \(k1.outboundVideo.fecPacketsSent - k0.outboundVideo.fecPacketsSent) (\(k1.outboundVideo.fecProtectionPercent) % at the end), "
-                      + "encoded \(k1.outboundVideo.framesEncoded - k0.outboundVideo.framesEncoded) frames")
+                      + "encoded \(k1.outboundVideo.framesEncoded - k0.outboundVideo.framesEncoded) frames of \(k1.outboundVideo.framesCaptured - k0.outboundVideo.framesCaptured) captured (\(k1.outboundVideo.framesDroppedByEncoder - k0.outboundVideo.framesDroppedByEncoder) dropped by the encoder)")
         }
         return result
     }

@@ -176,6 +176,26 @@ import Testing
         #expect(VideoLadder(videoKbps: 219).step == .half && VideoLadder(videoKbps: 50).step == .halfAtHalfRate)
     }
 
+    /// The encoder's rate control dropping 7 of the last 32 full-size frames halves the
+    /// picture whatever the target; full size then needs half as much target again.
+    @Test func framesDroppedAtFullSizeHalveThePicture() {
+        var l = VideoLadder(videoKbps: 500)
+        // One drop in six (5 or 6 of 32): a busy picture, still full size.
+        for i in 0..<64 { let r = l.encoded(i % 6 != 0, videoKbps: 500); #expect(!r) }
+        #expect(l.step == .full)
+        // One in four: the seventh drop within 32 frames halves it, once.
+        var moved = 0
+        for i in 0..<64 where l.encoded(i % 4 != 0, videoKbps: 500) { moved += 1 }
+        #expect(moved == 1 && l.step == .half)
+        // Drops at half size are not counted; 500 kbit/s is not enough to go back, 750 is.
+        do { let r = l.encoded(false, videoKbps: 500); #expect(!r) }
+        do { let r = l.update(videoKbps: 700); #expect(!r && l.step == .half) }
+        do { let r = l.update(videoKbps: 750); #expect(r && l.step == .full) }
+        // Back at full size the bar is the usual one again.
+        do { let r = l.update(videoKbps: 249); #expect(r && l.step == .half) }
+        do { let r = l.update(videoKbps: 320); #expect(r && l.step == .full) }
+    }
+
     @Test func halfScalerAveragesTwoByTwoBlocks() {
         // 4x2 luma: rows [10 20 30 40] [50 60 70 80]; chroma 2x1 each.
         let planes: [UInt8] = [10, 20, 30, 40, 50, 60, 70, 80, 100, 104, 200, 202]

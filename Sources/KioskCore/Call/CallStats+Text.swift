@@ -11,7 +11,7 @@ extension CallStats {
         let rows: [(String, String, String)] = [
             ("", "from the clinician", "to the clinician"),
             ("video", "\(iv.frameWidth)x\(iv.frameHeight) \(iv.framesPerSecond) fps", "\(ov.frameWidth)x\(ov.frameHeight) at \(kbps(ov.targetBitrate))"),
-            ("frames", "\(iv.framesDecoded) decoded, \(iv.framesDropped) dropped", "\(ov.framesEncoded) encoded"),
+            ("frames", "\(iv.framesDecoded) decoded, \(iv.framesDropped) dropped", "\(ov.framesEncoded) encoded of \(ov.framesCaptured) captured, \(ov.framesDroppedByEncoder) dropped by the encoder"),
             ("keyframes", "\(iv.keyFramesDecoded) decoded, \(iv.pliCount) PLIs sent", "\(ov.keyFramesEncoded) encoded, \(ov.pliCount + ov.firCount) PLI/FIR received"),
             ("freezes", "\(iv.freezeCount), \(ms(iv.totalFreezesDuration)) in all, longest \(ms(iv.longestFreeze))", "(the clinician's browser counts these)"),
             ("video packets", "\(iv.packetsReceived) received (\(iv.paddingPacketsReceived) padding), \(iv.packetsLost) lost, \(iv.retransmittedPacketsReceived) repaired, \(iv.packetsRecoveredByFEC) rebuilt from \(iv.fecPacketsReceived) FEC", "\(ov.packetsSent) sent, \(ov.retransmittedPacketsSent) resent, \(ov.fecPacketsSent) FEC (\(ov.fecProtectionPercent) % now), \(percent(Int(ov.remoteFractionLost * 1000), of: 1000)) lost"),

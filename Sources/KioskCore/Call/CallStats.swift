@@ -67,7 +67,11 @@ public struct CallStats: Codable, Equatable, Sendable {
 
     /// The kiosk's video as it encoded and sent it, and what the clinician reported about it.
     public struct OutboundVideo: Codable, Equatable, Sendable {
+        /// Camera frames captured during the call's life (kioskd's own), those encoded, and
+        /// those the encoder's rate control dropped.
+        public var framesCaptured = 0
         public var framesEncoded = 0
+        public var framesDroppedByEncoder = 0
         public var keyFramesEncoded = 0
         public var packetsSent = 0
         public var bytesSent = 0
@@ -184,6 +188,8 @@ public struct CallStats: Codable, Equatable, Sendable {
 
         var ov = OutboundVideo()
         ov.framesEncoded = media.videoFramesEncoded
+        ov.framesCaptured = media.videoFramesCaptured
+        ov.framesDroppedByEncoder = media.videoFramesDroppedByEncoder
         ov.keyFramesEncoded = media.keyframesEncoded
         ov.frameWidth = media.encodedWidth
         ov.frameHeight = media.encodedHeight

@@ -16,6 +16,8 @@ public final class MediaPipeline: Sendable {
     public struct Counters: Sendable, Codable {
         public var videoFramesCaptured = 0
         public var videoFramesEncoded = 0
+        /// Frames the encoder's rate control dropped (the target could not carry them).
+        public var videoFramesDroppedByEncoder = 0
         public var keyframesEncoded = 0
         public var audioFramesEncoded = 0
         public var videoFramesDecoded = 0
@@ -329,7 +331,13 @@ public final class MediaPipeline: Sendable {
                         try? encoder.setBitrate(kbps: targetKbps)
                     }
                     let ticks = (now - start).nanosecondsClamped * 90 / 1_000_000
-                    if let vp8, let info = try? vp8.encode(frame, pts: ticks, forceKeyframe: wantKey, into: &encoded) {
+                    let info = vp8.flatMap { try? $0.encode(frame, pts: ticks, forceKeyframe: wantKey, into: &encoded) }
+                    if info == nil, vp8 != nil { shared.withLock { $0.counters.videoFramesDroppedByEncoder += 1 } }
+                    if ladder.encoded(info != nil, videoKbps: targetKbps) {
+                        logger.info("video resolution step", metadata: ["from": "full", "to": "\(ladder.step)", "kbps": "\(targetKbps)",
+                                                                        "reason": "frames dropped"])
+                    }
+                    if let info {
                         driver.submit(.sendVideo(Array(encoded[0..<info.byteCount]), rtpTimestamp: UInt32(truncatingIfNeeded: ticks)))
                         shared.withLock { s in
                             s.counters.videoFramesEncoded += 1
