@@ -59,7 +59,7 @@ final class MDNSLink {
 
     /// Everything waiting on the socket: questions for the responder, answers for the resolver.
     func receive(into buffer: inout [UInt8], at now: Instant) {
-        while let (count, from) = buffer.withUnsafeMutableBytes({ socket.receive(into: $0) }) {
+        while let (count, from, _) = buffer.withUnsafeMutableBytes({ socket.receive(into: $0) }) {
             guard isOnLink(from.ip) else { continue }
             let message = Array(buffer[0..<count])
             if !resolver.handle(message, from: from, at: now) { responder.handle(message, from: from, at: now) }

@@ -114,6 +114,7 @@ public final class PeerDriver: Sendable {
         var buffer = [UInt8](repeating: 0, count: 2048)
         var streamBuffer = [UInt8](repeating: 0, count: TURNStreamConnection.readChunk)
         var deadline = MonotonicClock.now()
+        var lastArrival = deadline
         engine.peer.handleTimeout(at: deadline)
         deadline = engine.flush(onEvent)
         var commands: [Command] = []
@@ -136,12 +137,19 @@ public final class PeerDriver: Sendable {
             let wait = max(0, min(1000, (deadline - MonotonicClock.now()).nanosecondsClamped / 1_000_000 + 1))
             _ = poll(&fds, nfds_t(fds.count), Int32(wait))
             let now = MonotonicClock.now()
+            let realtime = MonotonicClock.realtimeNanoseconds()
             for (i, socket) in engine.sockets.enumerated() where fds[i].revents & Int16(POLLIN) != 0 {
-                // Read everything waiting, so a burst of video costs one poll.
-                while let (count, from) = buffer.withUnsafeMutableBytes({ socket.receive(into: $0) }) {
-                    engine.peer.handleDatagram(Array(buffer[0..<count]), from: from, to: socket.localAddress, at: now)
+                // Read everything waiting, so a burst of video costs one poll; each datagram at
+                // the time the kernel took it in (the feedback's arrival times), never later
+                // than `now` and never before the last round's time or the datagram before:
+                // the engine's clock only moves forward.
+                while let (count, from, stamp) = buffer.withUnsafeMutableBytes({ socket.receive(into: $0) }) {
+                    let at = max(lastArrival, MonotonicClock.arrival(stamp, now: now, realtime: realtime))
+                    lastArrival = at
+                    engine.peer.handleDatagram(Array(buffer[0..<count]), from: from, to: socket.localAddress, at: at)
                 }
             }
+            lastArrival = now
             for (j, i) in polledStreams.enumerated() {
                 let revents = fds[firstStream + j].revents
                 guard revents != 0 else { continue }

@@ -45,6 +45,11 @@ public final class UDPSocket {
         var size: Int32 = 1 << 20
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        // The kernel stamps each datagram's arrival (CLOCK_REALTIME), read with it by
+        // `receive(into:)`: the transport-wide feedback reports when a packet came, not when
+        // a busy engine thread got to it.
+        var on: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, Self.soTimestampNS, &on, socklen_t(MemoryLayout<Int32>.size))
         let rc = address.withSockAddr { bind(fd, $0, $1) }
         guard rc == 0 else {
             let e = errno
@@ -69,16 +74,55 @@ public final class UDPSocket {
         return n == bytes.count
     }
 
-    /// Receives one datagram into `buffer`; nil when nothing is waiting.
-    public func receive(into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, from: TransportAddress)? {
+    /// SO_TIMESTAMPNS (and its control message's type), 35 on Linux: glibc defines it through
+    /// a macro Swift does not import.
+    static let soTimestampNS: Int32 = 35
+
+    /// Receives one datagram into `buffer`; nil when nothing is waiting. `arrival`: when the
+    /// kernel took it in (CLOCK_REALTIME nanoseconds), when it said.
+    public func receive(into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, from: TransportAddress, arrival: Int64?)? {
         var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let n = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                recvfrom(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT), $0, &length)
+        // Room for one control message carrying a timespec (16-byte header, 16 bytes of data).
+        var control = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        var arrival: Int64?
+        let n: Int = withUnsafeMutablePointer(to: &storage) { address in
+            withUnsafeMutableBytes(of: &control) { cmsg in
+                var iov = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
+                return withUnsafeMutablePointer(to: &iov) { iovp in
+                    var message = msghdr()
+                    message.msg_name = UnsafeMutableRawPointer(address)
+                    message.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
+                    message.msg_iov = iovp
+                    message.msg_iovlen = 1
+                    message.msg_control = cmsg.baseAddress
+                    message.msg_controllen = cmsg.count
+                    let n = recvmsg(fd, &message, Int32(MSG_DONTWAIT))
+                    if n >= 0 { arrival = Self.timestamp(in: UnsafeRawBufferPointer(rebasing: cmsg[0..<min(cmsg.count, Int(message.msg_controllen))])) }
+                    return n
+                }
             }
         }
         guard n >= 0, let from = TransportAddress(storage: storage) else { return nil }
-        return (n, from)
+        return (n, from, arrival)
+    }
+
+    /// The SCM_TIMESTAMPNS timespec among the control messages (struct cmsghdr: length as a
+    /// size_t, level and type as ints, then the data at 8-byte alignment).
+    static func timestamp(in control: UnsafeRawBufferPointer) -> Int64? {
+        let header = MemoryLayout<Int>.size + 8
+        var offset = 0
+        while offset + header <= control.count {
+            let length = control.loadUnaligned(fromByteOffset: offset, as: Int.self)
+            let level = control.loadUnaligned(fromByteOffset: offset + MemoryLayout<Int>.size, as: Int32.self)
+            let type = control.loadUnaligned(fromByteOffset: offset + MemoryLayout<Int>.size + 4, as: Int32.self)
+            guard length >= header, offset + length <= control.count else { return nil }
+            if level == SOL_SOCKET, type == soTimestampNS, length >= header + 16 {
+                let seconds = control.loadUnaligned(fromByteOffset: offset + header, as: Int64.self)
+                let nanos = control.loadUnaligned(fromByteOffset: offset + header + 8, as: Int64.self)
+                return seconds * 1_000_000_000 + nanos
+            }
+            offset += (length + 7) & ~7
+        }
+        return nil
     }
 }

@@ -230,6 +230,17 @@ final class NetworkLab: @unchecked Sendable {
         return Int(text[r.upperBound...].prefix { $0.isNumber }) ?? 0
     }
 
+    /// What the clinic router's token buckets dropped (tail drops), toward the internet (n1,
+    /// the kiosk's packets) and toward the clinic (n0, the clinician's).
+    func bucketDrops() throws -> (toClinician: Int, toKiosk: Int) {
+        func dropped(_ dev: String) throws -> Int {
+            let text = try Self.run(["ip", "netns", "exec", Self.nat, "tc", "-s", "qdisc", "show", "dev", dev], quiet: true)
+            guard let r = text.range(of: "dropped ") else { return 0 }
+            return Int(text[r.upperBound...].prefix { $0.isNumber }) ?? 0
+        }
+        return (try dropped("n1"), try dropped("n0"))
+    }
+
     func moveKioskAddress(to cidr: String) throws {
         try Self.ns(Self.kiosk, ["ip", "addr", "add", cidr, "dev", "k0"])
         try Self.ns(Self.kiosk, ["ip", "addr", "del", "\(Self.kioskAddress)/24", "dev", "k0"])

@@ -49,9 +49,12 @@ struct QualityMatrixTests {
 
     static func measure(_ link: Link, index: Int) async throws -> (toClinician: Direction, toKiosk: Direction, note: String) {
         var result: (Direction, Direction, String) = (Direction(), Direction(), "")
+        // KIOSKD_QUALITY_CALL adds lines to the kiosk's [call] table, for comparisons
+        // (e.g. `max_video_bitrate_kbps = 150`).
+        let callSettings = ProcessInfo.processInfo.environment["KIOSKD_QUALITY_CALL"] ?? ""
         try await NetworkLabTests.scenario("net-q\(index)", restTURN: false, network: {
             try $0.impair(lossPercent: link.loss, kbit: link.kbit, delayMilliseconds: link.delay)
-        }) { lab, _, kiosk, page in
+        }, callSettings: { _ in callSettings }) { lab, _, kiosk, page in
             try await NetworkLabTests.call(kiosk, page)
             let k0 = try kiosk.control.stats(), b0 = try await browserSide(page)
             try await Task.sleep(for: .seconds(seconds))
@@ -82,7 +85,7 @@ struct QualityMatrixTests {
                 + "\(v1.retransmittedPacketsReceived - v0.retransmittedPacketsReceived) repaired, \(v1.nackCount - v0.nackCount) NACKs, "
                 + "\(v1.framesDropped - v0.framesDropped) frames dropped, \(v1.keyFramesDecoded - v0.keyFramesDecoded) keyframes"
                 + " (incomplete \(v1.framesDroppedIncomplete - v0.framesDroppedIncomplete), no reference "
-                + "\(v1.framesDroppedNoReference - v0.framesDroppedNoReference)), NACK give-ups \(v1.nackGiveUps - v0.nackGiveUps), padding \(v1.paddingPacketsReceived - v0.paddingPacketsReceived), repaired on RTX \(v1.retransmittedPacketsReceivedOnRTX - v0.retransmittedPacketsReceivedOnRTX), rebuilt from FEC \(v1.packetsRecoveredByFEC - v0.packetsRecoveredByFEC) (\(v1.fecPacketsReceived - v0.fecPacketsReceived) FEC packets)"
+                + "\(v1.framesDroppedNoReference - v0.framesDroppedNoReference), decode errors \(v1.decodeErrors - v0.decodeErrors)), NACK give-ups \(v1.nackGiveUps - v0.nackGiveUps), padding \(v1.paddingPacketsReceived - v0.paddingPacketsReceived), repaired on RTX \(v1.retransmittedPacketsReceivedOnRTX - v0.retransmittedPacketsReceivedOnRTX), rebuilt from FEC \(v1.packetsRecoveredByFEC - v0.packetsRecoveredByFEC) (\(v1.fecPacketsReceived - v0.fecPacketsReceived) FEC packets)"
             let out = try await page.evaluate("window.telehealth.stats().then(s => s.outbound.video)")
             let width = out["frameWidth"].int ?? 0, height = out["frameHeight"].int ?? 0
             let remote = try await page.evaluate("window.telehealth.stats().then(s => s.remoteInbound?.video || {})")
@@ -92,11 +95,12 @@ struct QualityMatrixTests {
             let clinicianIn = "Chromium in: \(Int(d("framesReceived", "video"))) frames received, \(Int(d("framesDropped", "video"))) dropped, "
                 + "\(Int(d("packetsLost", "video"))) lost, \(Int(d("nackCount", "video"))) NACKs, \(Int(d("retransmittedPacketsReceived", "video"))) repaired, \(Int(d("fecPacketsReceived", "video"))) FEC received (\(Int(d("fecPacketsDiscarded", "video"))) unused)"
             let drops = link.loss > 0 ? (try? lab.impairmentDrops()) ?? -1 : 0
+            let tail = link.kbit != nil ? (try? lab.bucketDrops()).map { "; the caps dropped \($0.toKiosk) of the kiosk's packets, \($0.toClinician) of Chromium's" } ?? "" : ""
             result = (toClinician, toKiosk, "kiosk target \(k1.transport.availableOutgoingBitrate / 1000) kbit/s (REMB "
                       + "\(k1.transport.remoteEstimatedBitrate.map { String($0 / 1000) } ?? "none"), delay-based \(k1.transport.delayBasedEstimate.map { String($0 / 1000) } ?? "none"), "
                       + "\(k1.transport.delayOveruses - k0.transport.delayOveruses) overuses, \(k1.transport.sendRateDecreases - k0.transport.sendRateDecreases) backoffs), "
                       + "\(k1.outboundVideo.frameWidth)x\(k1.outboundVideo.frameHeight); kiosk rebuilt \(fec) audio packets by FEC and \(k1.inboundAudio.packetsRecoveredByRED - k0.inboundAudio.packetsRecoveredByRED) by RED, sent \(k1.outboundAudio.redundantPacketsSent - k0.outboundAudio.redundantPacketsSent) as RED; "
-                      + "RTT \(k1.transport.currentRoundTripTime.map { String(format: "%.0f ms", $0 * 1000) } ?? "?"); link dropped \(drops); "
+                      + "RTT \(k1.transport.currentRoundTripTime.map { String(format: "%.0f ms", $0 * 1000) } ?? "?"); link dropped \(drops)\(tail); "
                       + kioskIn + "; " + chromiumOut + "; " + clinicianIn + ", kiosk resent \(k1.outboundVideo.retransmittedPacketsSent - k0.outboundVideo.retransmittedPacketsSent), FEC \(k1.outboundVideo.fecPacketsSent - k0.outboundVideo.fecPacketsSent) (\(k1.outboundVideo.fecProtectionPercent) % at the end), "
                       + "encoded \(k1.outboundVideo.framesEncoded - k0.outboundVideo.framesEncoded) frames of \(k1.outboundVideo.framesCaptured - k0.outboundVideo.framesCaptured) captured (\(k1.outboundVideo.framesDroppedByEncoder - k0.outboundVideo.framesDroppedByEncoder) dropped by the encoder)")
         }

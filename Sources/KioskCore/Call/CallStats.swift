@@ -34,6 +34,8 @@ public struct CallStats: Codable, Equatable, Sendable {
         public var framesDroppedIncomplete = 0
         public var framesDroppedNoReference = 0
         public var nackGiveUps = 0
+        /// Frames the VP8 decoder refused (each makes it wait for a keyframe).
+        public var decodeErrors = 0
         /// Received packets with no payload, or RTX packets that repaired nothing: the
         /// clinician's bandwidth probes (kioskd's own).
         public var paddingPacketsReceived = 0
@@ -161,6 +163,7 @@ public struct CallStats: Codable, Equatable, Sendable {
             iv.packetsRecoveredByFEC = Int(r.packetsRecoveredByFEC)
         }
         iv.framesDecoded = media.videoFramesDecoded
+        iv.decodeErrors = media.videoDecodeErrors
         // As webrtc-stats counts them: also the frames the decoder never took (no reference).
         iv.framesDropped += media.framesSkippedAwaitingKeyframe + media.videoDecodeErrors
         iv.keyFramesDecoded = media.keyframesDecoded
