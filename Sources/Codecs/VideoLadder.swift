@@ -15,8 +15,13 @@ public struct VideoLadder: Sendable, Equatable {
     private var drops: UInt32 = 0
     private var offered = 0
     /// The target at which dropped frames sent it to half size: full size comes back only
-    /// with half as much again (the content, not the target, made the frames too big).
+    /// with half as much again (the content, not the target, made the frames too big), and
+    /// not before `holdFrames` frames at half size: each size change costs a keyframe, and on
+    /// the lab's 100 ms, 10 % loss link going back up as soon as the target allowed flapped
+    /// between the sizes (38 % of frames dropped, 18.6 fps).
     private var droppedAtKbps: Int?
+    public private(set) var framesAtHalf = 0
+    public static let holdFrames = 300
     /// Of the last 32 frames, this many dropped by the encoder's rate control at full size
     /// takes the picture to half size (libwebrtc's quality scaler reacts to drops the same way,
     /// and Chromium keeps a camera's frame rate before its resolution): a fifth of the frames
@@ -41,7 +46,8 @@ public struct VideoLadder: Sendable, Equatable {
         switch step {
         case .full where kbps < Self.halfBelow: step = .half
         case .half where kbps < Self.halfRateBelow: step = .halfAtHalfRate
-        case .half where kbps >= max(Self.fullFrom, droppedAtKbps.map { $0 * 3 / 2 } ?? 0):
+        case .half where kbps >= max(Self.fullFrom, droppedAtKbps.map { $0 * 3 / 2 } ?? 0)
+            && (droppedAtKbps == nil || framesAtHalf >= Self.holdFrames):
             step = .full
             droppedAtKbps = nil
         case .halfAtHalfRate where kbps >= Self.fullRateFrom: step = .half
@@ -57,6 +63,7 @@ public struct VideoLadder: Sendable, Equatable {
         guard step == .full else {
             drops = 0
             offered = 0
+            framesAtHalf += 1
             return false
         }
         drops = drops << 1 | (produced ? 0 : 1)
@@ -64,6 +71,7 @@ public struct VideoLadder: Sendable, Equatable {
         guard offered == 32, drops.nonzeroBitCount >= Self.dropsToHalve else { return false }
         step = .half
         droppedAtKbps = kbps
+        framesAtHalf = 0
         drops = 0
         offered = 0
         return true

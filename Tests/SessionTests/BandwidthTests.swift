@@ -177,7 +177,7 @@ import Testing
     }
 
     /// The encoder's rate control dropping 7 of the last 32 full-size frames halves the
-    /// picture whatever the target; full size then needs half as much target again.
+    /// picture whatever the target; full size then needs half as much target again, and 10 s.
     @Test func framesDroppedAtFullSizeHalveThePicture() {
         var l = VideoLadder(videoKbps: 500)
         // One drop in six (5 or 6 of 32): a busy picture, still full size.
@@ -187,8 +187,13 @@ import Testing
         var moved = 0
         for i in 0..<64 where l.encoded(i % 4 != 0, videoKbps: 500) { moved += 1 }
         #expect(moved == 1 && l.step == .half)
-        // Drops at half size are not counted; 500 kbit/s is not enough to go back, 750 is.
+        // Drops at half size are not counted; 500 kbit/s is not enough to go back, 750 is, but
+        // only after 300 frames (10 s) at half size.
         do { let r = l.encoded(false, videoKbps: 500); #expect(!r) }
+        do { let r = l.update(videoKbps: 750); #expect(!r && l.step == .half) }
+        while l.framesAtHalf < 299 { _ = l.encoded(true, videoKbps: 750) }
+        do { let r = l.update(videoKbps: 750); #expect(!r && l.step == .half) }
+        _ = l.encoded(true, videoKbps: 750)
         do { let r = l.update(videoKbps: 700); #expect(!r && l.step == .half) }
         do { let r = l.update(videoKbps: 750); #expect(r && l.step == .full) }
         // Back at full size the bar is the usual one again.

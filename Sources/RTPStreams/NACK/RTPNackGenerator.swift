@@ -106,9 +106,12 @@ struct RTPNackGenerator {
     /// Appends the sequence numbers to NACK now to `due`; returns how many entries were given
     /// up on (too old, or asked for too often).
     mutating func collectDue(at now: Instant, roundTripTime rtt: Duration, into due: inout [UInt16]) -> Int {
-        // About one RTT apart, but at least three tries must fit before giving up: before the
-        // RTT is measured the default guess may be far too high.
-        let spacing = max(min(rtt, giveUpAfter / 3), config.minResendInterval)
+        // A little over one RTT apart, but at least three tries must fit before giving up:
+        // before the RTT is measured the default guess may be far too high. Not exactly one
+        // RTT: libwebrtc's sender resends a packet only once its last resend is RTT + 5 ms old
+        // by its own measure, so a NACK one RTT after the last was refused as often as not,
+        // and on a 100 ms path only every other try was a try (frames given up, keyframes).
+        let spacing = max(min(rtt + rtt / 10 + .milliseconds(10), giveUpAfter / 3), config.minResendInterval)
         var gaveUp = 0
         var kept = 0
         for i in entries.indices {
