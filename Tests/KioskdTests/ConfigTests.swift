@@ -41,6 +41,7 @@ import Testing
         ("[service]\nlog_level = \"loud\"\n", 2, "service.log_level", "allowed values: trace, debug, info, notice, warning, error, critical"),
         ("[display]\nmirror_self_view = 1\n", 2, "display.mirror_self_view", "expected true or false, found integer"),
         ("[call]\nmdns_host_candidates = \"yes\"\n", 2, "call.mdns_host_candidates", "expected true or false, found string"),
+        ("[call]\n\nvideo_fec = 1\n", 3, "call.video_fec", "expected true or false, found integer"),
         ("[display]\nmode = \"big\"\n", 2, "display.mode", "allowed: preferred, WIDTHxHEIGHT, WIDTHxHEIGHT@HZ"),
         ("[practice]\nurl = \"ws://clinic.example/ws\"\n", 2, "practice.url", "only allowed to a loopback host"),
         ("[call]\nturn_servers = [1]\n", 2, "call.turn_servers", "expected an array of strings"),

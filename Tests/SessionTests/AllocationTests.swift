@@ -48,18 +48,24 @@ import Testing
         #expect(n == 1, "one array, one allocation")
     }
 
+    /// The video send stream's config as the peer builds it: mid and transport-wide sequence
+    /// extensions, an RTX stream (`rtx` its payload type).
+    static func sendConfig(maxPayloadSize: Int, rtx: UInt8) -> RTPSendStream.Config {
+        let clock = NTPClock(ntpAtZero: NTPTimestamp(seconds: 3_900_000_000, fraction: 0))
+        var config = RTPSendStream.Config(ssrc: 1, payloadType: 96, format: .vp8(maxPayloadSize: maxPayloadSize), cname: "c", ntpClock: clock)
+        config.mid = "1"
+        config.midExtensionID = 1
+        config.transportSequenceExtensionID = 3
+        config.rtx = RTPSendStream.RTX(ssrc: 2, payloadType: rtx)
+        return config
+    }
+
     /// A send stream as the peer configures it (mid and transport-wide sequence extensions, an
     /// RTX stream): one 11.4 kB VP8 frame → 10 packets, polled out of its own buffer, and a
     /// NACKed one resent on RTX. The packets allocate nothing; each NACK answered costs one
     /// allocation in the debug build (100 of 100).
     @Test func rtpSendStreamFrameToPackets() throws {
-        let clock = NTPClock(ntpAtZero: NTPTimestamp(seconds: 3_900_000_000, fraction: 0))
-        var config = RTPSendStream.Config(ssrc: 1, payloadType: 96, format: .vp8(maxPayloadSize: 1140), cname: "c", ntpClock: clock)
-        config.mid = "1"
-        config.midExtensionID = 1
-        config.transportSequenceExtensionID = 3
-        config.rtx = RTPSendStream.RTX(ssrc: 2, payloadType: 97)
-        var stream = RTPSendStream(config: config)
+        var stream = RTPSendStream(config: Self.sendConfig(maxPayloadSize: 1140, rtx: 97))
         let nack = RTCPPacket.nack(RTCPNack(senderSSRC: 9, mediaSSRC: 1, lost: [5]))
         let frame: [UInt8] = [0x11] + [UInt8](repeating: 7, count: 11_400)
         var now = Instant.zero
@@ -78,12 +84,7 @@ import Testing
     /// The same stream sending as RED with parity for 30 % of its packets (a 100 ms path
     /// with 10 % loss): the parity is written in reused buffers too.
     @Test func rtpSendStreamWithParity() throws {
-        let clock = NTPClock(ntpAtZero: NTPTimestamp(seconds: 3_900_000_000, fraction: 0))
-        var config = RTPSendStream.Config(ssrc: 1, payloadType: 96, format: .vp8(maxPayloadSize: 1112), cname: "c", ntpClock: clock)
-        config.mid = "1"
-        config.midExtensionID = 1
-        config.transportSequenceExtensionID = 3
-        config.rtx = RTPSendStream.RTX(ssrc: 2, payloadType: 117)
+        var config = Self.sendConfig(maxPayloadSize: 1112, rtx: 117)
         config.fec = RTPSendStream.FEC(redPayloadType: 116, ulpfecPayloadType: 118)
         var stream = RTPSendStream(config: config)
         stream.fecProtection = 0.3

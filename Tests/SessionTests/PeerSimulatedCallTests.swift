@@ -16,6 +16,22 @@ import Testing
     /// would repair most of what they count (the FEC tests below have it, as calls do).
     static func withoutFEC(_ c: inout PeerConfiguration) { c.videoFEC = false }
 
+    /// `loss` on A's media, `delay` each way: the network for the long-path tests (seed 19).
+    static func path(_ loss: LinkConfig.Loss, delay: Duration) -> NetworkEmulator {
+        var link = rtpOnly(loss)
+        link.delay = delay
+        var back = LinkConfig()
+        back.delay = delay
+        return NetworkEmulator(seed: 19, aToB: link, bToA: back)
+    }
+
+    /// B's freezes after the first second, as webrtc-stats counts them.
+    static func freezes(_ sim: CallSimulation) -> VideoFreezeDetector {
+        var freezes = VideoFreezeDetector()
+        for f in sim.b.framesReceived where f.at > .zero + .seconds(1) { freezes.frame(atNanos: f.at.nanoseconds) }
+        return freezes
+    }
+
     static func rtpOnly(_ loss: LinkConfig.Loss) -> LinkConfig {
         var c = LinkConfig()
         c.loss = loss
@@ -82,15 +98,10 @@ import Testing
     /// the packets lost are others: it was 0 and 1 freezes before.)
     @Test(arguments: [(0.05, 0, 85, 22), (0.10, 2, 102, 53)])
     func aRoundTripOfPlayoutDelayHidesTheRepairs(loss: Double, freezeCount: Int, delayMs: Int64, repaired: Int64) throws {
-        var link = Self.rtpOnly(.bernoulli(loss))
-        link.delay = .milliseconds(50)
-        var back = LinkConfig()
-        back.delay = .milliseconds(50)
-        let sim = try CallSimulation(net: NetworkEmulator(seed: 19, aToB: link, bToA: back), configure: Self.withoutFEC)
+        let sim = try CallSimulation(net: Self.path(.bernoulli(loss), delay: .milliseconds(50)), configure: Self.withoutFEC)
         try sim.run(until: .zero + .seconds(10))
         try sim.finish()
-        var freezes = VideoFreezeDetector()
-        for f in sim.b.framesReceived where f.at > .zero + .seconds(1) { freezes.frame(atNanos: f.at.nanoseconds) }
+        let freezes = Self.freezes(sim)
         let r = sim.b.peer.stats.videoReceive
         let meanDelay = (r?.jitterBufferDelayNanoseconds ?? 0) / max(1, Int64(r?.framesDelivered ?? 0)) / 1_000_000
         #expect(Self.delivery(sim).inOrderAndComplete)
@@ -110,15 +121,10 @@ import Testing
     @Test(arguments: [(LinkConfig.Loss.bernoulli(0.10), 28, 7, 104, 0, 45), (.bursts(meanBurst: 3, average: 0.10), 11, 26, 99, 2, 45)])
     func lossOnALongPathIsRebuiltFromParity(loss: LinkConfig.Loss, rebuilt: Int64, repaired: Int64, parity: Int64,
                                             freezeCount: Int, protection: Int) throws {
-        var link = Self.rtpOnly(loss)
-        link.delay = .milliseconds(50)
-        var back = LinkConfig()
-        back.delay = .milliseconds(50)
-        let sim = try CallSimulation(net: NetworkEmulator(seed: 19, aToB: link, bToA: back))
+        let sim = try CallSimulation(net: Self.path(loss, delay: .milliseconds(50)))
         try sim.run(until: .zero + .seconds(10))
         try sim.finish()
-        var freezes = VideoFreezeDetector()
-        for f in sim.b.framesReceived where f.at > .zero + .seconds(1) { freezes.frame(atNanos: f.at.nanoseconds) }
+        let freezes = Self.freezes(sim)
         let r = sim.b.peer.stats.videoReceive, s = sim.a.peer.stats.videoSend
         print("parity \(loss): sent \(s?.fecPacketsSent ?? 0) of \(s?.packetsSent ?? 0), B received \(r?.fecPacketsReceived ?? 0), rebuilt \(r?.packetsRecoveredByFEC ?? 0), NACK-repaired \(r?.packetsRecoveredByNack ?? 0), freezes \(freezes.freezeCount), PLIs \(sim.b.peer.stats.plisSent), protection \(sim.a.peer.stats.videoFECProtectionPercent)")
         #expect(Self.delivery(sim).inOrderAndComplete)
@@ -134,11 +140,7 @@ import Testing
     /// On a path of under 20 ms RTT a retransmission is back before the frame is due: no
     /// parity, whatever the loss (libwebrtc's rule too).
     @Test func aShortPathSendsNoParity() throws {
-        var link = Self.rtpOnly(.bernoulli(0.10))
-        link.delay = .milliseconds(4)
-        var back = LinkConfig()
-        back.delay = .milliseconds(4)
-        let sim = try CallSimulation(net: NetworkEmulator(seed: 19, aToB: link, bToA: back))
+        let sim = try CallSimulation(net: Self.path(.bernoulli(0.10), delay: .milliseconds(4)))
         try sim.run(until: .zero + .seconds(6))
         try sim.finish()
         #expect(Self.delivery(sim).inOrderAndComplete)

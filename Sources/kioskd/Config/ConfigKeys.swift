@@ -52,6 +52,8 @@ enum ConfigKeys {
                     help: "all, or relay: only relayed candidates, so the peer never learns the kiosk's addresses."),
             .boolean("call", "mdns_host_candidates", \.call.mdnsHostCandidates,
                      help: "Offer host candidates under random mDNS names (<uuid>.local) instead of the kiosk's LAN addresses; only a peer on the same link resolves them."),
+            .boolean("call", "video_fec", \.call.videoFEC,
+                     help: "Offer and accept video FEC (ULPFEC inside RED): lost packets rebuilt without a round trip."),
             .integer("call", "max_video_bitrate_kbps", \.call.maxVideoBitrateKbps, range: 100...8000,
                      help: "Upper bound on the video bitrate the kiosk sends."),
             .integer("call", "audio_bitrate_kbps", \.call.audioBitrateKbps, range: 8...128,

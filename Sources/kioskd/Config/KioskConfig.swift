@@ -42,6 +42,7 @@ struct KioskConfig: Equatable, Sendable {
         var turnCAFile = ""
         var iceTransportPolicy = "all"
         var mdnsHostCandidates = false
+        var videoFEC = true
         var maxVideoBitrateKbps = 1500
         var audioBitrateKbps = 32
     }

@@ -20,6 +20,7 @@ struct KioskService: Service {
         var peer = PeerConfiguration(localAddresses: LocalAddresses.list(includeLoopback: true))
         peer.ice.transportPolicy = call.iceTransportPolicy == "relay" ? .relay : .all
         peer.ice.hostCandidateNames = call.mdnsHostCandidates
+        peer.videoFEC = call.videoFEC
         // A browser on the clinic's network that hides its addresses is reached directly.
         peer.ice.resolveRemoteHostNames = true
         return peer
