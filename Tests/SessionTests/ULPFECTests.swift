@@ -187,6 +187,33 @@ import Testing
         #expect(s.statistics.packetsReceived == 6)
     }
 
+    /// A sender that numbers packets as its pacer sends them can slip a frame's parity among
+    /// the next frame's packets: the placeholder neither ends that frame nor waits for one.
+    @Test func parityAmongTheNextFramesPacketsDoesNotCutIt() throws {
+        var rng = RTPTestRandom(seed: 13)
+        var packetizer = VP8Packetizer(maxPayloadSize: 300)
+        let key = B.vp8Frame(keyframe: true, size: 600, rng: &rng)
+        let first = try B.vp8Packets(frame: key, firstSeq: 70, ts: 0, ssrc: Self.ssrc, packetizer: &packetizer)
+        let delta = B.vp8Frame(keyframe: false, size: 700, rng: &rng)
+        // The delta frame's packets are numbered around the keyframe's parity.
+        var second = try B.vp8Packets(frame: delta, firstSeq: UInt16(70 + first.count), ts: 3000, ssrc: Self.ssrc, packetizer: &packetizer)
+        #expect(second.count == 3)
+        func renumber(_ p: inout [UInt8], _ seq: Int) { p[2] = UInt8(seq >> 8); p[3] = UInt8(truncatingIfNeeded: seq) }
+        let base = 70 + first.count
+        renumber(&second[0], base)
+        renumber(&second[1], base + 2)
+        renumber(&second[2], base + 3)
+        var s = Self.stream()
+        for p in first { try s.handle(packet: Self.inRED(p), at: .rtpMS(0)) }
+        try s.handle(packet: Self.inRED(second[0]), at: .rtpMS(33))
+        try s.handle(packet: Self.parityPacket(seq: UInt16(base + 1), ts: 0,
+                                               Self.parity(base: 70, mask: (1 << UInt64(first.count)) - 1, first)), at: .rtpMS(34))
+        for p in second.dropFirst() { try s.handle(packet: Self.inRED(p), at: .rtpMS(35)) }
+        let frames = StreamReceiveTests.frames(StreamReceiveTests.drain(&s).0)
+        #expect(frames.map(\.data) == [key, delta])
+        #expect(s.statistics.framesDropped == 0 && s.statistics.malformedPackets == 0)
+    }
+
     /// A packet that came back on RTX before the parity is not rebuilt again.
     @Test func aRetransmittedPacketIsNotRebuiltTwice() throws {
         var rng = RTPTestRandom(seed: 12)

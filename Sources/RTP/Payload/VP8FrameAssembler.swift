@@ -51,6 +51,10 @@ public struct VP8FrameAssembler: Sendable {
         /// An RTP packet with no payload (padding sent for bandwidth probing): it carries a
         /// sequence number, so it fills the gap between two frames.
         var padding = false
+        /// A placeholder for a parity (FEC) packet: also empty, but it may sit inside the next
+        /// frame's numbers (a sender whose pacer numbers packets as it sends them can slip
+        /// parity between them), so it neither starts nor ends a frame.
+        var parity = false
         var frameStart = false
         var keyframe = false
         var pictureID: UInt16?
@@ -106,11 +110,11 @@ public struct VP8FrameAssembler: Sendable {
     }
 
     public mutating func insert(extendedSequence ext: Int64, timestamp: UInt32, marker: Bool,
-                                payload: UnsafeRawBufferPointer, at now: Instant) throws(VP8Error) -> VP8InsertResult {
+                                payload: UnsafeRawBufferPointer, parity: Bool = false, at now: Instant) throws(VP8Error) -> VP8InsertResult {
         lastInsertStartedKeyframe = false
         // Differences between sequence numbers below stay far from overflow.
         guard abs(ext) < Self.sequenceLimit else { return .late }
-        let padding = payload.isEmpty
+        let padding = payload.isEmpty || parity
         let descriptor = padding ? VP8PayloadDescriptor(startOfPartition: false) : try VP8PayloadDescriptor.parse(payload)
         let data = padding ? payload : UnsafeRawBufferPointer(rebasing: payload[descriptor.length...])
         guard data.count <= maxPayloadSize else { throw .payloadTooLarge(data.count) }
@@ -135,7 +139,8 @@ public struct VP8FrameAssembler: Sendable {
         if slots[index].sequence != .min { heldPackets -= 1 }  // a stale packet from long ago
         let isStart = !padding && descriptor.isFrameStart
         lastInsertStartedKeyframe = isStart && VP8FrameHeader.isKeyframe(data)
-        slots[index] = Slot(sequence: ext, timestamp: timestamp, arrival: now, marker: marker, padding: padding, frameStart: isStart,
+        slots[index] = Slot(sequence: ext, timestamp: timestamp, arrival: now, marker: marker && !parity, padding: padding,
+                            parity: parity, frameStart: isStart,
                             keyframe: lastInsertStartedKeyframe,
                             pictureID: descriptor.pictureID, length: data.count)
         let base = index * maxPayloadSize
@@ -198,6 +203,10 @@ public struct VP8FrameAssembler: Sendable {
         while true {
             guard present(end) else { return nil }
             let s = slot(end)
+            if s.parity, end != head {
+                end += 1  // no bytes: the frame goes on after it
+                continue
+            }
             if end != head && (s.frameStart || s.padding || s.timestamp != first.timestamp) {
                 // The sender left the marker off; the next frame's start closes this one.
                 end -= 1

@@ -53,10 +53,12 @@ public struct RTPVideoJitterBuffer: Sendable {
     public var hasStarted: Bool { assembler.hasStarted }
     public var lastInsertStartedKeyframe: Bool { assembler.lastInsertStartedKeyframe }
 
+    /// `parity`: the sequence number of a parity (FEC) packet, held as a placeholder that no
+    /// frame waits for and that may sit among a frame's packets.
     public mutating func insert(extendedSequence: Int64, timestamp: UInt32, marker: Bool,
-                                payload: UnsafeRawBufferPointer, at now: Instant) throws(VP8Error) -> VP8InsertResult {
+                                payload: UnsafeRawBufferPointer, parity: Bool = false, at now: Instant) throws(VP8Error) -> VP8InsertResult {
         let r = try assembler.insert(extendedSequence: extendedSequence, timestamp: timestamp, marker: marker,
-                                     payload: payload, at: now)
+                                     payload: payload, parity: parity, at: now)
         if case .overflowed = r {
             waitingForKeyframe = true
             keyframeNeeded = true

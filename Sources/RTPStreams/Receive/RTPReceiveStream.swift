@@ -222,10 +222,11 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
         drain(at: now)
     }
 
-    private mutating func insertVideo(_ seq: Int64, _ packet: RTPPacketView, payload: UnsafeRawBufferPointer, at now: Instant) {
+    private mutating func insertVideo(_ seq: Int64, _ packet: RTPPacketView, payload: UnsafeRawBufferPointer,
+                                      parity: Bool = false, at now: Instant) {
         do throws(VP8Error) {
             let r = try video?.insert(extendedSequence: seq, timestamp: packet.timestamp, marker: packet.marker,
-                                      payload: payload, at: now)
+                                      payload: payload, parity: parity, at: now)
             count(r.map(Self.map) ?? .inserted)
             // A keyframe is on its way: the requester holds further asks.
             if video?.lastInsertStartedKeyframe == true { keyframes.keyframeStarted(at: now) }
@@ -255,7 +256,7 @@ public struct RTPReceiveStream: SansIOMachine, Sendable {
         let block = UnsafeRawBufferPointer(rebasing: payload[primary.range])
         if primary.payloadType == config.ulpfecPayloadType {
             statistics.fecPacketsReceived += 1
-            insertVideo(seq, packet, payload: UnsafeRawBufferPointer(start: nil, count: 0), at: now)
+            insertVideo(seq, packet, payload: UnsafeRawBufferPointer(start: nil, count: 0), parity: true, at: now)
             guard origin == .network, redBlocks.count == 1 else { return }
             do throws(ULPFECError) {
                 try fec?.insertParity(sequence: seq, ssrc: packet.ssrc, payload: block)
