@@ -64,6 +64,10 @@ struct PeerStreams: SansIOMachine {
     }
     /// Transport-wide feedback to the remote sender, when negotiated.
     private var transportFeedback: TransportFeedbackRecorder?
+    /// A REMB cap for the remote sender while the path toward us holds a standing queue
+    /// (goog-remb negotiated on video, audio received), and the message it goes in.
+    private var queueLimit: StandingQueueLimit?
+    private var remb = RTCPReceiverEstimatedMaxBitrate(senderSSRC: 0, bitrate: 0, ssrcs: [])
     /// Our packets' transport-wide numbers and send times, and the delay-based estimate the
     /// remote's feedback about them gives, when transport-cc is negotiated.
     private var sendHistory: TransportSendHistory?
@@ -96,6 +100,8 @@ struct PeerStreams: SansIOMachine {
         s.audioSend = audioSend?.statistics
         s.delayBasedEstimate = sendHistory == nil ? nil : delayEstimator.bitsPerSecond
         s.delayOveruses = delayEstimator.overuses
+        s.receiveCap = queueLimit?.limit
+        s.receiveCapCuts = queueLimit?.cuts ?? 0
         return s
     }
     private var counters = PeerStats()
@@ -122,6 +128,11 @@ struct PeerStreams: SansIOMachine {
             transportFeedback = TransportFeedbackRecorder(senderSSRC: setup.videoSSRC, extensionID: UInt8(id))
         }
         pacer = Pacer(targetBitsPerSecond: configuration.sendRate.startBitsPerSecond)
+        if let video = session.video, video.feedback.contains(.remb), session.audio?.direction.receives == true {
+            queueLimit = StandingQueueLimit()
+            remb.senderSSRC = setup.videoSSRC
+            remb.ssrcs.reserveCapacity(Self.maxReceiveStreams)
+        }
         delayEstimator = DelayBasedEstimator(config: configuration.sendRate)
         // Stamped on every packet we send once the peer said it sends transport-wide
         // feedback: Chromium then stops REMB, and our own estimator takes its place.
@@ -182,6 +193,7 @@ struct PeerStreams: SansIOMachine {
         }
         for r in receivers { consider(r.nextDeadline) }
         consider(transportFeedback?.nextFeedbackAt)
+        consider(queueLimit?.deadline)
         return deadline
     }
 
@@ -246,6 +258,7 @@ struct PeerStreams: SansIOMachine {
     mutating func receiveRTP(_ packet: [UInt8], _ now: Instant) {
         inputHandled(now)
         guard let view = try? RTPPacketView.parse(packet) else { return }
+        queueLimit?.received(bytes: packet.count + Self.packetOverhead, at: now)
         if let video = session.video, view.payloadType == video.rtxPayloadType || view.payloadType == video.redRTXPayloadType {
             receiveRetransmission(view, packet, payloadType: view.payloadType == video.rtxPayloadType ? video.payloadType : video.redPayloadType)
             return
@@ -266,6 +279,9 @@ struct PeerStreams: SansIOMachine {
         if isVideo { counters.videoPacketsReceived += 1 } else {
             counters.audioPacketsReceived += 1
             counters.audioBytesReceived += view.payloadLength
+            if receivers[index].config.kind == .audio {
+                queueLimit?.audioPacket(rtpTimestamp: view.timestamp, clockRate: receivers[index].config.clockRate, at: now)
+            }
         }
         packet.withUnsafeBytes { raw in
             recordTransportSequence(view, raw)
@@ -464,6 +480,7 @@ struct PeerStreams: SansIOMachine {
         audioSend?.handleTimeout(at: now)
         videoSend?.handleTimeout(at: now)
         for i in receivers.indices { receivers[i].handleTimeout(at: now) }
+        queueLimit?.handleTimeout(at: now)
     }
 
     /// The drain contract: events, then each stream's outputs in turn, then one `.timeout`.
@@ -565,6 +582,16 @@ struct PeerStreams: SansIOMachine {
 
     /// The transport-wide feedback due now, written into the feedback buffer.
     private mutating func pollTransportFeedback() -> Output? {
+        if let bps = queueLimit?.remb(at: now) {
+            // The streams we receive, as the sender knows them.
+            remb.ssrcs.removeAll(keepingCapacity: true)
+            for r in receivers { remb.ssrcs.append(r.config.remoteSSRC) }
+            remb.bitrate = bps
+            feedbackBuffer.removeAll(keepingCapacity: true)
+            remb.write(to: &feedbackBuffer)
+            counters.rembsSent += 1
+            return .send(.feedback, rtcp: true)
+        }
         guard let due = transportFeedback?.nextFeedbackAt, now >= due else { return nil }
         let media = session.video?.remotePrimarySSRCs.first ?? 0
         guard let fb = transportFeedback?.feedback(mediaSSRC: media, at: now) else { return nil }

@@ -164,6 +164,11 @@ public struct PeerStats: Sendable, Equatable, Codable {
     public var transportFeedbacksReceived = 0
     public var delayBasedEstimate: Int?
     public var delayOveruses = 0
+    /// The cap sent to the remote sender as REMB while the path toward us holds a standing
+    /// queue (nil: none), how often it was cut, and the REMBs sent.
+    public var receiveCap: Int?
+    public var receiveCapCuts = 0
+    public var rembsSent = 0
     /// Bandwidth probe clusters sent, and what the last one found the path carries.
     public var probeClustersSent = 0
     public var lastProbeResult: Int?

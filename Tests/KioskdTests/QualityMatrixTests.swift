@@ -91,14 +91,17 @@ struct QualityMatrixTests {
             let remote = try await page.evaluate("window.telehealth.stats().then(s => s.remoteInbound?.video || {})")
             let chromiumRTT = remote["roundTripTime"].double.map { String(format: "%.0f ms", $0 * 1000) } ?? "none"
             let chromiumOut = "Chromium out: \(width)x\(height) at \((out["targetBitrate"].int ?? 0) / 1000) kbit/s, "
-                + "\(out["retransmittedPacketsSent"].int ?? -1) resent for \(out["nackCount"].int ?? -1) NACKs received, its RTT from the kiosk's reports \(chromiumRTT)"
+                + "\(out["retransmittedPacketsSent"].int ?? -1) resent for \(out["nackCount"].int ?? -1) NACKs received, its RTT from the kiosk's reports \(chromiumRTT), "
+                + String(format: "%.0f ms average in its pacer", 1000 * (out["totalPacketSendDelay"].double ?? 0) / max(1, out["packetsSent"].double ?? 1))
+                + ", quality limited by \(out["qualityLimitationReason"].string ?? "?")"
             let clinicianIn = "Chromium in: \(Int(d("framesReceived", "video"))) frames received, \(Int(d("framesDropped", "video"))) dropped, "
                 + "\(Int(d("packetsLost", "video"))) lost, \(Int(d("nackCount", "video"))) NACKs, \(Int(d("retransmittedPacketsReceived", "video"))) repaired, \(Int(d("fecPacketsReceived", "video"))) FEC received (\(Int(d("fecPacketsDiscarded", "video"))) unused)"
             let drops = link.loss > 0 ? (try? lab.impairmentDrops()) ?? -1 : 0
             let tail = link.kbit != nil ? (try? lab.bucketDrops()).map { "; the caps dropped \($0.toKiosk) of the kiosk's packets, \($0.toClinician) of Chromium's" } ?? "" : ""
             result = (toClinician, toKiosk, "kiosk target \(k1.transport.availableOutgoingBitrate / 1000) kbit/s (REMB "
                       + "\(k1.transport.remoteEstimatedBitrate.map { String($0 / 1000) } ?? "none"), delay-based \(k1.transport.delayBasedEstimate.map { String($0 / 1000) } ?? "none"), "
-                      + "\(k1.transport.delayOveruses - k0.transport.delayOveruses) overuses, \(k1.transport.sendRateDecreases - k0.transport.sendRateDecreases) backoffs), "
+                      + "\(k1.transport.delayOveruses - k0.transport.delayOveruses) overuses, \(k1.transport.sendRateDecreases - k0.transport.sendRateDecreases) backoffs; "
+                      + "Chromium capped at \(k1.transport.receiveCap.map { String($0 / 1000) } ?? "nothing"), \(k1.transport.receiveCapCuts - k0.transport.receiveCapCuts) cuts), "
                       + "\(k1.outboundVideo.frameWidth)x\(k1.outboundVideo.frameHeight); kiosk rebuilt \(fec) audio packets by FEC and \(k1.inboundAudio.packetsRecoveredByRED - k0.inboundAudio.packetsRecoveredByRED) by RED, sent \(k1.outboundAudio.redundantPacketsSent - k0.outboundAudio.redundantPacketsSent) as RED; "
                       + "RTT \(k1.transport.currentRoundTripTime.map { String(format: "%.0f ms", $0 * 1000) } ?? "?"); link dropped \(drops)\(tail); "
                       + kioskIn + "; " + chromiumOut + "; " + clinicianIn + ", kiosk resent \(k1.outboundVideo.retransmittedPacketsSent - k0.outboundVideo.retransmittedPacketsSent), FEC \(k1.outboundVideo.fecPacketsSent - k0.outboundVideo.fecPacketsSent) (\(k1.outboundVideo.fecProtectionPercent) % at the end), "

@@ -23,7 +23,8 @@ extension CallStats {
         let w0 = rows.map(\.0.count).max() ?? 0, w1 = rows.map(\.1.count).max() ?? 0
         func pad(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }
         var lines = ["call \(state), ICE \(t.iceState), path \(t.selectedCandidatePair ?? "none"), RTT \(t.currentRoundTripTime.map(ms) ?? "unknown")",
-                     "send rate \(kbps(t.availableOutgoingBitrate)) (delay-based \(t.delayBasedEstimate.map(kbps) ?? "none"), \(t.delayOveruses) overuses; clinician's estimate \(t.remoteEstimatedBitrate.map(kbps) ?? "none"), \(t.sendRateDecreases) backoffs), ICE restarts \(t.iceRestarts)"]
+                     "send rate \(kbps(t.availableOutgoingBitrate)) (delay-based \(t.delayBasedEstimate.map(kbps) ?? "none"), \(t.delayOveruses) overuses; clinician's estimate \(t.remoteEstimatedBitrate.map(kbps) ?? "none"), \(t.sendRateDecreases) backoffs), ICE restarts \(t.iceRestarts)",
+                     "clinician capped at \(t.receiveCap.map(kbps) ?? "nothing") (queue toward the kiosk: \(t.receiveCapCuts) cuts)"]
         lines += rows.map { "\(pad($0.0, w0))  \(pad($0.1, w1))  \($0.2)" }
         return lines.joined(separator: "\n")
     }
@@ -45,6 +46,7 @@ extension CallStats {
             "target_bitrate": "\(t.availableOutgoingBitrate)", "remote_estimate": "\(t.remoteEstimatedBitrate ?? 0)",
             "send_rate_decreases": "\(t.sendRateDecreases)",
             "delay_estimate": "\(t.delayBasedEstimate ?? 0)", "delay_overuses": "\(t.delayOveruses)",
+            "receive_cap_cuts": "\(t.receiveCapCuts)",
             "rtt_ms": "\(t.currentRoundTripTime.map { Int($0 * 1000) } ?? -1)", "pair": "\(t.selectedCandidatePair ?? "none")",
         ]
     }

@@ -125,6 +125,10 @@ public struct CallStats: Codable, Equatable, Sendable {
         public var delayBasedEstimate: Int?
         public var transportFeedbacksReceived = 0
         public var delayOveruses = 0
+        /// The cap the kiosk asks of the clinician (REMB) while the path toward it holds a
+        /// standing queue (nil: none), and how often it was cut.
+        public var receiveCap: Int?
+        public var receiveCapCuts = 0
         public var srtpErrors = 0
     }
 
@@ -235,6 +239,8 @@ public struct CallStats: Codable, Equatable, Sendable {
         t.delayBasedEstimate = p.delayBasedEstimate
         t.transportFeedbacksReceived = p.transportFeedbacksReceived
         t.delayOveruses = p.delayOveruses
+        t.receiveCap = p.receiveCap
+        t.receiveCapCuts = p.receiveCapCuts
         t.srtpErrors = p.srtpErrors
         transport = t
     }

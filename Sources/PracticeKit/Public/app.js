@@ -383,7 +383,7 @@ async function stats() {
       case 'outbound-rtp':
         out.outbound[s.kind] = pick(s, ['ssrc', 'packetsSent', 'bytesSent', 'framesSent', 'framesEncoded', 'keyFramesEncoded',
           'frameWidth', 'frameHeight', 'framesPerSecond', 'targetBitrate', 'nackCount', 'pliCount', 'firCount',
-          'qualityLimitationReason', 'retransmittedPacketsSent']);
+          'qualityLimitationReason', 'retransmittedPacketsSent', 'totalPacketSendDelay']);
         out.outbound[s.kind].codec = report.get(s.codecId)?.mimeType;
         break;
       case 'remote-inbound-rtp':
