@@ -65,8 +65,9 @@ struct PeerStreams: SansIOMachine {
     /// Transport-wide feedback to the remote sender, when negotiated.
     private var transportFeedback: TransportFeedbackRecorder?
     /// A REMB cap for the remote sender while the path toward us holds a standing queue
-    /// (goog-remb negotiated on video, audio received), and the message it goes in.
+    /// (goog-remb and abs-send-time negotiated on video), and the message it goes in.
     private var queueLimit: StandingQueueLimit?
+    private var absSendTimeID: UInt8?
     private var remb = RTCPReceiverEstimatedMaxBitrate(senderSSRC: 0, bitrate: 0, ssrcs: [])
     /// Our packets' transport-wide numbers and send times, and the delay-based estimate the
     /// remote's feedback about them gives, when transport-cc is negotiated.
@@ -128,8 +129,9 @@ struct PeerStreams: SansIOMachine {
             transportFeedback = TransportFeedbackRecorder(senderSSRC: setup.videoSSRC, extensionID: UInt8(id))
         }
         pacer = Pacer(targetBitsPerSecond: configuration.sendRate.startBitsPerSecond)
-        if let video = session.video, video.feedback.contains(.remb), session.audio?.direction.receives == true {
+        if let video = session.video, video.feedback.contains(.remb), let id = video.absSendTimeExtensionID, (1...255).contains(id) {
             queueLimit = StandingQueueLimit()
+            absSendTimeID = UInt8(id)
             remb.senderSSRC = setup.videoSSRC
             remb.ssrcs.reserveCapacity(Self.maxReceiveStreams)
         }
@@ -258,7 +260,7 @@ struct PeerStreams: SansIOMachine {
     mutating func receiveRTP(_ packet: [UInt8], _ now: Instant) {
         inputHandled(now)
         guard let view = try? RTPPacketView.parse(packet) else { return }
-        queueLimit?.received(bytes: packet.count + Self.packetOverhead, at: now)
+        if queueLimit != nil { packet.withUnsafeBytes { readSendTime(view, $0) } }
         if let video = session.video, view.payloadType == video.rtxPayloadType || view.payloadType == video.redRTXPayloadType {
             receiveRetransmission(view, packet, payloadType: view.payloadType == video.rtxPayloadType ? video.payloadType : video.redPayloadType)
             return
@@ -279,9 +281,6 @@ struct PeerStreams: SansIOMachine {
         if isVideo { counters.videoPacketsReceived += 1 } else {
             counters.audioPacketsReceived += 1
             counters.audioBytesReceived += view.payloadLength
-            if receivers[index].config.kind == .audio {
-                queueLimit?.audioPacket(rtpTimestamp: view.timestamp, clockRate: receivers[index].config.clockRate, at: now)
-            }
         }
         packet.withUnsafeBytes { raw in
             recordTransportSequence(view, raw)
@@ -314,6 +313,15 @@ struct PeerStreams: SansIOMachine {
             }
         }
         swap(&restored, &repairBuffer)
+    }
+
+    /// Every packet counts toward what comes in; one stamped by the sender's pacer also says
+    /// how long the path held it.
+    private mutating func readSendTime(_ view: RTPPacketView, _ raw: UnsafeRawBufferPointer) {
+        queueLimit?.received(bytes: raw.count + Self.packetOverhead, at: now)
+        guard let id = absSendTimeID, let r = view.extensionValue(id: id, in: raw), r.count >= 3 else { return }
+        let b = UnsafeRawBufferPointer(rebasing: raw[r])
+        queueLimit?.packet(absSendTime: UInt32(b[0]) << 16 | UInt32(b[1]) << 8 | UInt32(b[2]), at: now)
     }
 
     private mutating func recordTransportSequence(_ view: RTPPacketView, _ raw: UnsafeRawBufferPointer) {

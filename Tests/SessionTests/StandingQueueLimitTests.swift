@@ -3,10 +3,11 @@ import SessionCore
 import Testing
 
 /// The REMB cap the kiosk sends while the path toward it holds a standing queue, read from the
-/// remote's audio (a packet every 20 ms, RTP time against arrival).
+/// remote's abs-send-time against arrival (here a packet every 20 ms).
 @Suite struct StandingQueueLimitTests {
-    /// `seconds` of audio from `start`, each packet `bytes` long and held `queue(t)` by the
-    /// path (on top of a fixed 30 ms); the REMBs due on the way, with their times.
+    /// `seconds` of packets from `start` (sent at `t`, 2^18 ticks a second in 24 bits, as
+    /// abs-send-time), each `bytes` long and held `queue(t)` by the path (on top of a fixed 30
+    /// ms); the REMBs due on the way, with their times.
     static func run(_ limit: inout StandingQueueLimit, from start: Double = 0, seconds: Double, bytes: Int = 500,
                     queue: (Double) -> Double) -> [(at: Double, bps: UInt64)] {
         var rembs: [(Double, UInt64)] = []
@@ -14,12 +15,14 @@ import Testing
         while t < start + seconds {
             let at = Instant.zero + .nanoseconds(Int64((t + 0.030 + queue(t)) * 1e9))
             limit.received(bytes: bytes, at: at)
-            limit.audioPacket(rtpTimestamp: UInt32(truncatingIfNeeded: Int64(t * 48_000)), clockRate: 48_000, at: at)
+            limit.packet(absSendTime: Self.absSendTime(t), at: at)
             if let bps = limit.remb(at: at) { rembs.append((t, bps)) }
             t += 0.020
         }
         return rembs
     }
+
+    static func absSendTime(_ t: Double) -> UInt32 { UInt32(Int64(t * 262_144) & 0xFF_FFFF) }
 
     /// 500-byte packets every 20 ms: 200 kbit/s come in.
     static let incoming = 200_000
@@ -57,6 +60,21 @@ import Testing
         #expect(rembs.first { $0.bps == 144_500 }.map { $0.at >= 15.5 } == true)
     }
 
+    /// A delay that stays while the sender keeps under the cap is a longer path, not a queue
+    /// (the lab's shaper added 64 ms for good when the cap went on, and cutting on took
+    /// Chromium to 100 kbit/s): one cut, then that delay is the base and the cap rises again.
+    @Test func aLongerPathIsTakenAsTheBase() {
+        var limit = StandingQueueLimit()
+        _ = Self.run(&limit, seconds: 12) { _ in 0 }
+        _ = Self.run(&limit, from: 12, seconds: 1.1) { _ in 0.064 }
+        #expect(limit.limit == 170_000 && limit.cuts == 1)
+        // The sender follows the cap (350-byte packets: 140 kbit/s); the 64 ms stay.
+        let rembs = Self.run(&limit, from: 13.1, seconds: 4, bytes: 350) { _ in 0.064 }
+        #expect(limit.cuts == 1)
+        #expect(limit.lastQueue.map { $0 < .milliseconds(1) } == true)
+        #expect(rembs.allSatisfy { $0.bps >= 170_000 } && (limit.limit ?? 0) > 170_000)
+    }
+
     /// A fixed path delay (a long route) is the base, not a queue; nor is jitter that comes
     /// and goes within half a second (its least stays low).
     @Test func aLongPathAndJitterAreNotAQueue() {
@@ -85,17 +103,27 @@ import Testing
         #expect(Self.run(&limit, from: 25.1, seconds: 5) { _ in 0.002 }.isEmpty)
     }
 
-    /// RTP time that goes back (a RED block's copy, a reordered packet) is not a delay sample;
-    /// under ten samples in half a second say nothing about the queue.
-    @Test func oldTimestampsAndFewSamplesAreIgnored() {
+    /// Packets without the extension (or not stamped by the pacer) say what comes in, not
+    /// how long it waited: under ten samples in half a second say nothing about the queue.
+    @Test func packetsWithoutASendTimeSayNothingOfTheQueue() {
         var limit = StandingQueueLimit()
         _ = Self.run(&limit, seconds: 12) { _ in 0 }
-        for i in 0..<40 {
-            let at = Instant.zero + .milliseconds(12_100 + Int64(i) * 20)
-            limit.received(bytes: 500, at: at)
-            // 100 ms old each: were they samples, the queue would read 100 ms.
-            limit.audioPacket(rtpTimestamp: UInt32(12 * 48_000 - 4_800), clockRate: 48_000, at: at)
-        }
+        for i in 0..<40 { limit.received(bytes: 500, at: .zero + .milliseconds(12_200 + Int64(i) * 20)) }
         #expect(limit.limit == nil && limit.lastQueue == nil)
+    }
+
+    /// abs-send-time wraps every 64 s; a packet reordered across the wrap is still in place,
+    /// and hours of call neither overflow nor drift.
+    @Test func theSendTimeIsUnwrapped() {
+        var limit = StandingQueueLimit()
+        // 70 s from 3 h in: the wrap at 64 s multiples passes once, the queue stays nil-free and 0.
+        #expect(Self.run(&limit, from: 3 * 3600, seconds: 70) { _ in 0 }.isEmpty)
+        #expect(limit.lastQueue.map { $0 < .milliseconds(1) } == true)
+        // One packet from before the last wrap arriving late counts as 80 ms held, not 64 s.
+        let t = 3 * 3600 + 70.0
+        let at = Instant.zero + .nanoseconds(Int64((t + 0.030) * 1e9))
+        limit.packet(absSendTime: Self.absSendTime(t - 0.080), at: at)
+        _ = Self.run(&limit, from: t, seconds: 0.6) { _ in 0 }
+        #expect(limit.lastQueue.map { $0 < .milliseconds(1) } == true, "the late packet is not the block's least")
     }
 }

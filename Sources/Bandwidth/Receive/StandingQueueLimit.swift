@@ -6,16 +6,19 @@ import SessionCore
 /// behind a 300 kbit/s shaper with a 100 ms queue its packets to the kiosk waited 100 ms and
 /// one in eight was tail-dropped for whole calls (its target steady, its loss-based estimate
 /// settling where the loss is), so frames waited for resends that were themselves dropped.
-/// The queue is read from the audio: packets leave every 20 ms right after capture, so
-/// arrival minus RTP time, less the least of it over the last 10–20 s, is how long the path
-/// held them. When it never fell under 40 ms in half a second, the sender is told 85 % of what
+/// The queue is read from abs-send-time, which the sender's pacer stamps as each packet leaves:
+/// arrival minus send time, less the least of it over the last 10–20 s, is how long the path
+/// held it. (The audio's RTP time would not do: on the lab's busy 2-core machine Chromium's
+/// audio left up to 40 ms late for seconds at a time on a clean link, read as a queue, and
+/// the cap took Chromium down to 320x180 for nothing.) When it never fell under 40 ms in half a second, the sender is told 85 % of what
 /// came in that half second or of the cap already sent, whichever is less (libwebrtc's own
 /// back-off factor). Chromium's target follows a REMB but its parity, resends and the audio's
 /// RED come on top (the lab's 300 kbit/s link: 260 kbit/s came in under a 220 kbit/s cap and
 /// the queue stayed full), so the cap is cut again while the queue stands, but only a second
 /// or more after the last cut and only if the queue is not draining (10 ms or more under what
 /// it was at that cut): the sender takes a while to follow, and cutting on while its queue
-/// drained took Chromium from 300 to 100 kbit/s in the lab. Once the queue is under 15 ms the cap rises 8 % a second
+/// drained took Chromium from 300 to 100 kbit/s in the lab. A delay that stands while the
+/// sender keeps under the cap is the path's own, not a queue: it becomes the base. Once the queue is under 15 ms the cap rises 8 % a second
 /// (as libwebrtc's own increase); after 10 s drained, or far above anything a call needs, or
 /// three times what comes, it is lifted (a last REMB far above any rate: a libwebrtc sender
 /// keeps the last value it got). Sans-IO: inputs with their times, a deadline, no allocation.
@@ -40,6 +43,9 @@ public struct StandingQueueLimit: Sendable {
     public static let lifted: UInt64 = 100_000_000
     /// The base delay is the least over two windows of this length.
     static let baseWindow = Duration.seconds(10)
+    /// The call's first packets are no sample: in the lab they read 64–72 ms less delay than
+    /// every packet after, and as the base they made a standing queue of nothing.
+    static let warmUp = Duration.seconds(2)
     static let minimumSamples = 10
 
     /// The cap in force (bits per second); nil when the sender is not capped.
@@ -48,13 +54,14 @@ public struct StandingQueueLimit: Sendable {
     /// The standing queue of the last half second (its least delay over the base), when known.
     public private(set) var lastQueue: Duration?
 
-    private var clockRate: Int64 = 48_000
-    private var lastTimestamp: UInt32?
-    private var extendedTimestamp: Int64 = 0
+    /// abs-send-time unwrapped (24 bits of 1/2^18 s wrap every 64 s).
+    private var lastSendTime: UInt32?
+    private var extendedSendTime: Int64 = 0
     /// The least arrival-minus-media-time (nanoseconds) of the current and the previous window.
     private var windowMin: Int64 = .max
     private var previousWindowMin: Int64 = .max
     private var windowStart: Instant?
+    private var firstPacketAt: Instant?
     private var blockStart: Instant?
     private var blockMinDelay: Int64 = .max
     private var blockSamples = 0
@@ -75,20 +82,29 @@ public struct StandingQueueLimit: Sendable {
         endBlock(at: now)
     }
 
-    /// An audio packet: its RTP time against its arrival gives the path's delay.
-    public mutating func audioPacket(rtpTimestamp: UInt32, clockRate: Int, at now: Instant) {
-        guard clockRate > 0 else { return }
-        if let last = lastTimestamp {
-            let step = Int64(Int32(bitPattern: rtpTimestamp &- last))
-            // Older than the last one seen (reordered, a RED block's own copy): not a sample.
-            guard step >= 0 else { return }
-            extendedTimestamp += step
+    /// A packet's abs-send-time (the extension's 24 bits: seconds in 6.18 fixed point) against
+    /// its arrival gives the path's delay.
+    public mutating func packet(absSendTime: UInt32, at now: Instant) {
+        if firstPacketAt == nil { firstPacketAt = now }
+        let value = absSendTime & 0xFF_FFFF
+        var sent = extendedSendTime
+        if let last = lastSendTime {
+            // A step of more than half the range is a reordered packet from before the wrap.
+            var step = Int64(value) - Int64(last)
+            if step > 0x80_0000 { step -= 0x100_0000 } else if step < -0x80_0000 { step += 0x100_0000 }
+            sent += step
+            if step > 0 {
+                extendedSendTime = sent
+                lastSendTime = value
+            }
+        } else {
+            lastSendTime = value
+            extendedSendTime = Int64(value)
+            sent = extendedSendTime
         }
-        lastTimestamp = rtpTimestamp
-        self.clockRate = Int64(clockRate)
-        // A new sender clock (ssrc change) would be a large jump: start the base again.
-        let mediaNanos = extendedTimestamp * 1_000_000_000 / self.clockRate
-        let delay = now.nanoseconds - mediaNanos
+        if let first = firstPacketAt, now - first < Self.warmUp { return }
+        // Whole seconds and the fraction apart, so hours of call cannot overflow.
+        let delay = now.nanoseconds - ((sent >> 18) * 1_000_000_000 + ((sent & 0x3_FFFF) * 1_000_000_000) >> 18)
         if windowStart == nil { windowStart = now }
         if let start = windowStart, now - start >= Self.baseWindow {
             previousWindowMin = windowMin
@@ -141,6 +157,15 @@ public struct StandingQueueLimit: Sendable {
         drainedBlocks = queue < Self.drained ? drainedBlocks + 1 : 0
         if queue >= Self.standingQueue {
             guard lastCut.map({ now - $0 >= Self.minimumCutInterval }) ?? true else { return }
+            if let l = limit, incoming <= Double(l) {
+                // The sender keeps under the cap and the delay still stands: not a queue it
+                // fills but a longer path (on the lab's shaper the delay rose 64 ms for good
+                // the moment the cap went on). It is the base from now on.
+                windowMin = blockMinDelay
+                previousWindowMin = blockMinDelay
+                lastQueue = .zero
+                return
+            }
             if limit != nil, queue <= queueAtCut - Self.draining {
                 queueAtCut = queue  // draining: measured against this next time
                 return
@@ -168,3 +193,4 @@ public struct StandingQueueLimit: Sendable {
         }
     }
 }
+
