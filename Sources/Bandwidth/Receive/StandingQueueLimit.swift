@@ -43,9 +43,11 @@ public struct StandingQueueLimit: Sendable {
     public static let lifted: UInt64 = 100_000_000
     /// The base delay is the least over two windows of this length.
     static let baseWindow = Duration.seconds(10)
-    /// The call's first packets are no sample: in the lab they read 64–72 ms less delay than
-    /// every packet after, and as the base they made a standing queue of nothing.
-    static let warmUp = Duration.seconds(2)
+    /// The call's first second of packets is no sample: in the lab its first half second read
+    /// 64–72 ms less delay than every packet after, and as the base it made a standing queue of
+    /// nothing. The cost: a queue that stands from the call's first second on is taken for the
+    /// path's own delay (the lab's 300 kbit/s row, capped before the call: no cut that helps).
+    static let warmUp = Duration.seconds(1)
     static let minimumSamples = 10
 
     /// The cap in force (bits per second); nil when the sender is not capped.
