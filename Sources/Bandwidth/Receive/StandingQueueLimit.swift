@@ -6,22 +6,27 @@ import SessionCore
 /// behind a 300 kbit/s shaper with a 100 ms queue its packets to the kiosk waited 100 ms and
 /// one in eight was tail-dropped for whole calls (its target steady, its loss-based estimate
 /// settling where the loss is), so frames waited for resends that were themselves dropped.
-/// The queue is read from abs-send-time, which the sender's pacer stamps as each packet leaves:
-/// arrival minus send time, less the least of it over the last 10–20 s, is how long the path
-/// held it. (The audio's RTP time would not do: on the lab's busy 2-core machine Chromium's
-/// audio left up to 40 ms late for seconds at a time on a clean link, read as a queue, and
-/// the cap took Chromium down to 320x180 for nothing.) When it never fell under 40 ms in half a second, the sender is told 85 % of what
-/// came in that half second or of the cap already sent, whichever is less (libwebrtc's own
-/// back-off factor). Chromium's target follows a REMB but its parity, resends and the audio's
-/// RED come on top (the lab's 300 kbit/s link: 260 kbit/s came in under a 220 kbit/s cap and
-/// the queue stayed full), so the cap is cut again while the queue stands, but only a second
-/// or more after the last cut and only if the queue is not draining (10 ms or more under what
-/// it was at that cut): the sender takes a while to follow, and cutting on while its queue
-/// drained took Chromium from 300 to 100 kbit/s in the lab. A delay that stands while the
-/// sender keeps under the cap is the path's own, not a queue: it becomes the base. Once the queue is under 15 ms the cap rises 8 % a second
-/// (as libwebrtc's own increase); after 10 s drained, or far above anything a call needs, or
-/// three times what comes, it is lifted (a last REMB far above any rate: a libwebrtc sender
-/// keeps the last value it got). Sans-IO: inputs with their times, a deadline, no allocation.
+///
+/// The queue is read from abs-send-time, which the sender's pacer stamps as each packet
+/// leaves: arrival minus send time, less the least of it over the last 10–20 s, is how long
+/// the path held it. (The audio's RTP time would not do: on the lab's busy 2-core machine
+/// Chromium's audio left up to 40 ms late for seconds at a time on a clean link, read as a
+/// queue, and the cap took Chromium down to 320x180 for nothing.)
+///
+/// When it averages 40 ms or more over half a second, the sender is told 85 % of what came in
+/// that half second or of the cap already sent, whichever is less (libwebrtc's own back-off
+/// factor). Chromium's target follows a REMB but its parity, resends and the audio's RED come
+/// on top (the lab's 300 kbit/s link: 260 kbit/s came in under a 220 kbit/s cap and the queue
+/// stayed full), so the cap is cut again while the queue stands, but only a second or more
+/// after the last cut and only if the queue is not draining (10 ms or more under what it was
+/// at that cut): the sender takes a while to follow, and cutting on while its queue drained
+/// took Chromium from 300 to 100 kbit/s in the lab. A delay that stands while the sender
+/// keeps under the cap is taken for the path's own and becomes the base. Once the queue is
+/// under 15 ms the cap rises 8 % a second (libwebrtc's own increase); after 10 s drained, or
+/// far above anything a call needs, or three times what comes, it is lifted (a last REMB far
+/// above any rate: a libwebrtc sender keeps the last value it got). libwebrtc caps its
+/// estimate at the REMB it receives, transport-cc or not. Sans-IO: inputs with their times,
+/// a deadline, no allocation.
 public struct StandingQueueLimit: Sendable {
     public static let block = Duration.milliseconds(500)
     public static let standingQueue = Duration.milliseconds(40)
@@ -53,7 +58,7 @@ public struct StandingQueueLimit: Sendable {
     /// The cap in force (bits per second); nil when the sender is not capped.
     public private(set) var limit: Int?
     public private(set) var cuts = 0
-    /// The standing queue of the last half second (its least delay over the base), when known.
+    /// The standing queue of the last half second (its mean delay over the base), when known.
     public private(set) var lastQueue: Duration?
 
     /// abs-send-time unwrapped (24 bits of 1/2^18 s wrap every 64 s).
@@ -66,6 +71,7 @@ public struct StandingQueueLimit: Sendable {
     private var firstPacketAt: Instant?
     private var blockStart: Instant?
     private var blockMinDelay: Int64 = .max
+    private var blockDelaySum: Int64 = 0
     private var blockSamples = 0
     private var blockBytes = 0
     private var lastCut: Instant?
@@ -115,6 +121,7 @@ public struct StandingQueueLimit: Sendable {
         }
         windowMin = min(windowMin, delay)
         blockMinDelay = min(blockMinDelay, delay)
+        blockDelaySum += delay
         blockSamples += 1
     }
 
@@ -145,6 +152,7 @@ public struct StandingQueueLimit: Sendable {
             blockStart = now
             blockBytes = 0
             blockMinDelay = .max
+            blockDelaySum = 0
             blockSamples = 0
         }
         let base = min(windowMin, previousWindowMin)
@@ -152,7 +160,9 @@ public struct StandingQueueLimit: Sendable {
             lastQueue = nil
             return
         }
-        let queue = Duration.nanoseconds(max(0, blockMinDelay - base))
+        // The mean, not the least: a queue that fills to overflowing and drains again within
+        // half a second (Chromium's rate see-sawing at a cap) still drops packets at its top.
+        let queue = Duration.nanoseconds(max(0, blockDelaySum / Int64(blockSamples) - base))
         lastQueue = queue
         let seconds = Double((now - start).nanosecondsClamped) / 1e9
         let incoming = Double(blockBytes * 8) / seconds
@@ -163,8 +173,8 @@ public struct StandingQueueLimit: Sendable {
                 // The sender keeps under the cap and the delay still stands: not a queue it
                 // fills but a longer path (on the lab's shaper the delay rose 64 ms for good
                 // the moment the cap went on). It is the base from now on.
-                windowMin = blockMinDelay
-                previousWindowMin = blockMinDelay
+                windowMin = blockDelaySum / Int64(blockSamples)
+                previousWindowMin = windowMin
                 lastQueue = .zero
                 return
             }
