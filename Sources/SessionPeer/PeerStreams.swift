@@ -319,9 +319,9 @@ struct PeerStreams: SansIOMachine {
     /// how long the path held it.
     private mutating func readSendTime(_ view: RTPPacketView, _ raw: UnsafeRawBufferPointer) {
         queueLimit?.received(bytes: raw.count + Self.packetOverhead, at: now)
-        guard let id = absSendTimeID, let r = view.extensionValue(id: id, in: raw), r.count >= 3 else { return }
-        let b = UnsafeRawBufferPointer(rebasing: raw[r])
-        queueLimit?.packet(absSendTime: UInt32(b[0]) << 16 | UInt32(b[1]) << 8 | UInt32(b[2]), at: now)
+        guard let id = absSendTimeID, let r = view.extensionValue(id: id, in: raw) else { return }
+        var reader = ByteReader(UnsafeRawBufferPointer(rebasing: raw[r]))
+        if let sent = reader.u24() { queueLimit?.packet(absSendTime: sent, at: now) }
     }
 
     private mutating func recordTransportSequence(_ view: RTPPacketView, _ raw: UnsafeRawBufferPointer) {
@@ -588,7 +588,7 @@ struct PeerStreams: SansIOMachine {
     /// SRTP's 10-byte tag, UDP's 8 and IPv4's 20: what the path carries beyond the RTP packet.
     static let packetOverhead = 38
 
-    /// The transport-wide feedback due now, written into the feedback buffer.
+    /// The REMB or transport-wide feedback due now, written into the feedback buffer.
     private mutating func pollTransportFeedback() -> Output? {
         if let bps = queueLimit?.remb(at: now) {
             // The streams we receive, as the sender knows them.

@@ -64,13 +64,12 @@ public struct StandingQueueLimit: Sendable {
     /// abs-send-time unwrapped (24 bits of 1/2^18 s wrap every 64 s).
     private var lastSendTime: UInt32?
     private var extendedSendTime: Int64 = 0
-    /// The least arrival-minus-media-time (nanoseconds) of the current and the previous window.
+    /// The least arrival-minus-send-time (nanoseconds) of the current and the previous window.
     private var windowMin: Int64 = .max
     private var previousWindowMin: Int64 = .max
     private var windowStart: Instant?
     private var firstPacketAt: Instant?
     private var blockStart: Instant?
-    private var blockMinDelay: Int64 = .max
     private var blockDelaySum: Int64 = 0
     private var blockSamples = 0
     private var blockBytes = 0
@@ -120,7 +119,6 @@ public struct StandingQueueLimit: Sendable {
             windowStart = now
         }
         windowMin = min(windowMin, delay)
-        blockMinDelay = min(blockMinDelay, delay)
         blockDelaySum += delay
         blockSamples += 1
     }
@@ -151,7 +149,6 @@ public struct StandingQueueLimit: Sendable {
         defer {
             blockStart = now
             blockBytes = 0
-            blockMinDelay = .max
             blockDelaySum = 0
             blockSamples = 0
         }
