@@ -13,7 +13,7 @@ build:
 	$(SWIFT) build
 
 # Suites that run browsers and daemons: one at a time, so a 2-core machine does not starve them.
-HEAVY_TESTS = ChromiumInteropTests|ClinicianPageTests|WorkflowEndToEndTests|KioskScreensTests|DaemonTests|PeerSimulatedCallTests|HostileEndpointTests|VisitRecoveryTests|NetworkLabTests
+HEAVY_TESTS = MediaPipelineThreadsTests|ChromiumInteropTests|ClinicianPageTests|WorkflowEndToEndTests|KioskScreensTests|DaemonTests|PeerSimulatedCallTests|HostileEndpointTests|VisitRecoveryTests|NetworkLabTests
 
 test:
 	scripts/deps.sh test

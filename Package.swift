@@ -57,6 +57,7 @@ let package = Package(
         cLibrary("CSRTP", pkgConfig: "libsrtp2", apt: "libsrtp2-dev"),
         cLibrary("COpenSSL", pkgConfig: "openssl", apt: "libssl-dev"),
         cLibrary("CYUV", pkgConfig: nil, apt: "libyuv-dev"),
+        .systemLibrary(name: "CLinuxEvents", path: "Sources/CLinuxEvents"),
         cLibrary("CTurboJPEG", pkgConfig: "libturbojpeg", apt: "libturbojpeg0-dev"),
         cLibrary("CFreeType", pkgConfig: "freetype2", apt: "libfreetype-dev"),
 
@@ -103,7 +104,7 @@ let package = Package(
         .target(
             name: "KioskCore",
             dependencies: [
-                "Devices", "Render", "Media",
+                "Devices", "Render", "Media", "CLinuxEvents",
                 "SessionCore", "Signaling", "ICE", "RTP", "DTLS", "Codecs", "SessionPeer", "Bandwidth", "SessionDriver",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "WSClient", package: "swift-websocket"),
@@ -194,7 +195,7 @@ let package = Package(
         .testTarget(
             name: "KioskdTests",
             dependencies: [
-                "kioskd", "KioskCore", "Media", "Render", "DevTools", "SessionCore", "Signaling", "DTLS", "Codecs", "SessionPeer", "SessionDriver", "ICE", "Bandwidth",
+                "kioskd", "KioskCore", "Media", "Devices", "Render", "DevTools", "SessionCore", "Signaling", "DTLS", "Codecs", "SessionPeer", "SessionDriver", "ICE", "Bandwidth",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ],
             swiftSettings: strict

@@ -1,10 +1,9 @@
-/// The receive side of the call's audio: packets decoded in order; before each, the frames
-/// lost just before it are made up, the last of them rebuilt from the packet's in-band FEC
-/// when it carries some (RFC 7587 §3.2), the rest concealed by Opus PLC.
-///
-/// A long gap (an outage, a path change) is counted whole but only its first
-/// `maxPlayedConcealment` frames are synthesised: the speaker ran dry meanwhile, and playing
-/// a second of made-up sound afterwards would only put the clinician a second behind.
+import Media
+
+/// The decoding side of the call's audio playout: each frame `AudioPlayoutBuffer` hands out
+/// is decoded, rebuilt from the next packet's in-band FEC (RFC 7587 §3.2), or concealed by
+/// Opus PLC. How many frames an outage costs is the buffer's business: it conceals each
+/// frame slot the speaker asks for, and no more once packets come again.
 ///
 /// Counters use webrtc-stats' meaning: `totalSamplesReceived` includes concealed samples.
 /// `@unchecked Sendable` as its decoder: one thread at a time.
@@ -20,10 +19,13 @@ public final class OpusReceiver: @unchecked Sendable {
         public init() {}
     }
 
-    public static let maxPlayedConcealment = 5
     public private(set) var counters = Counters()
     private let decoder: OpusDecoder
     private var pcm: [Int16] = []
+    /// The playout path's: the last frame's length (what a concealed frame lasts), and
+    /// whether the frame before was concealed (a run counts one concealment event).
+    private var lastSamples = OpusFormat.samplesPerChannel20ms
+    private var concealing = false
 
     /// - Parameter counters: where to count on from (an earlier call's totals).
     public init(channels: Int = 1, counters: Counters = Counters()) throws(CodecError) {
@@ -31,35 +33,39 @@ public final class OpusReceiver: @unchecked Sendable {
         self.counters = counters
     }
 
-    /// Decodes `packet`, after making up the `lostBefore` frames missing just before it. `play`
-    /// gets each stretch of PCM in order (interleaved, valid only during the call).
-    public func receive(_ packet: [UInt8], lostBefore: Int, play: (UnsafeBufferPointer<Int16>) -> Void) {
-        guard !packet.isEmpty else { return }
-        if lostBefore > 0 {
-            let samples = (try? packet.withUnsafeBytes { (b) throws(CodecError) -> Int in
-                try OpusDecoder.samplesPerChannel(in: b)
-            }) ?? OpusFormat.samplesPerChannel20ms
-            let fec = OpusFormat.carriesFEC(packet)
-            let hidden = fec ? lostBefore - 1 : lostBefore
-            if hidden > 0 {
-                counters.concealmentEvents += 1
-                counters.concealedPackets += hidden
-                counters.concealedSamples += hidden * samples * decoder.channels
-                counters.totalSamplesReceived += hidden * samples * decoder.channels
-                for _ in 0..<min(hidden, Self.maxPlayedConcealment) {
-                    if let n = try? decoder.decodeLost(samplesPerChannel: samples, into: &pcm), n > 0 { emit(n, play) }
-                }
-            }
-            if fec, let n = try? decoder.decodeFEC(from: packet, samplesPerChannel: samples, into: &pcm), n > 0 {
-                counters.packetsRecoveredByFEC += 1
-                counters.totalSamplesReceived += n * decoder.channels
-                emit(n, play)
-            }
+    /// One frame of a playout clock's pull (`AudioPlayoutBuffer`): decoded, rebuilt from the
+    /// FEC of `packet` (the packet after the lost frame), or concealed. Counted as `receive` counts.
+    /// `.silence` plays nothing (the caller's speaker gets silence).
+    public func playFrame(_ action: AudioPlayoutBuffer.Action, packet: [UInt8], play: (UnsafeBufferPointer<Int16>) -> Void) {
+        let channels = decoder.channels
+        switch action {
+        case .silence:
+            return
+        case .decode, .decodeAndDrop:
+            guard !packet.isEmpty, let n = try? decoder.decode(packet, into: &pcm), n > 0 else { return conceal(play) }
+            counters.packetsDecoded += 1
+            counters.totalSamplesReceived += n * channels
+            lastSamples = n
+            concealing = false
+            if action == .decode { emit(n, play) }
+        case .recoverFEC:
+            guard let n = try? decoder.decodeFEC(from: packet, samplesPerChannel: lastSamples, into: &pcm), n > 0 else { return conceal(play) }
+            counters.packetsRecoveredByFEC += 1
+            counters.totalSamplesReceived += n * channels
+            concealing = false
+            emit(n, play)
+        case .conceal:
+            conceal(play)
         }
-        guard let n = try? decoder.decode(packet, into: &pcm), n > 0 else { return }
-        counters.packetsDecoded += 1
-        counters.totalSamplesReceived += n * decoder.channels
-        emit(n, play)
+    }
+
+    private func conceal(_ play: (UnsafeBufferPointer<Int16>) -> Void) {
+        if !concealing { counters.concealmentEvents += 1 }
+        concealing = true
+        counters.concealedPackets += 1
+        counters.concealedSamples += lastSamples * decoder.channels
+        counters.totalSamplesReceived += lastSamples * decoder.channels
+        if let n = try? decoder.decodeLost(samplesPerChannel: lastSamples, into: &pcm), n > 0 { emit(n, play) }
     }
 
     private func emit(_ samplesPerChannel: Int, _ play: (UnsafeBufferPointer<Int16>) -> Void) {

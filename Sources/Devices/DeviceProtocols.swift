@@ -1,4 +1,7 @@
 import Media
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 
 /// What a camera was opened with, after negotiation with the device.
 public struct CameraMode: Sendable, Equatable, Codable {
@@ -82,6 +85,14 @@ public protocol Camera: AnyObject {
     /// timeout) and stamps frames with the driver's monotonic timestamp; a synthetic camera
     /// never waits and returns the frame due at `now` (nanoseconds, caller's monotonic clock).
     func nextFrame(now: Int64, timeoutMillis: Int) throws(DeviceError) -> VideoFrame?
+    /// Appends the descriptors that turn ready when `nextFrame` has a frame (a V4L2 node's):
+    /// a capture loop waits on them instead of on a timer. None: the camera has no descriptor.
+    func appendPollDescriptors(to fds: inout [pollfd])
+    /// The monotonic time by which `nextFrame` should be called again whatever the
+    /// descriptors say (a synthetic frame's slot, a reconnect attempt); nil: no such time.
+    var nextWakeNanos: Int64? { get }
+    /// The camera delivers: false while a camera that survives unplugging is away.
+    var isAvailable: Bool { get }
 }
 
 /// A source of 20 ms blocks of 16-bit PCM.
@@ -94,6 +105,10 @@ public protocol Microphone: AnyObject {
     /// The next 20 ms frame: a real microphone waits up to `timeoutMillis` (nil on timeout); a
     /// synthetic one returns the frame due at `now` (nanoseconds) without waiting.
     func read(now: Int64, timeoutMillis: Int) throws(DeviceError) -> AudioFrame?
+    /// As the camera's: what a capture loop waits on. With neither descriptors nor a wake
+    /// time, `read` itself waits for the device (ALSA in snd_pcm_wait, PulseAudio in its blocking read).
+    func appendPollDescriptors(to fds: inout [pollfd])
+    var nextWakeNanos: Int64? { get }
 }
 
 /// A sink for 16-bit PCM. `write` blocks only as long as the device's buffer is full.
@@ -104,4 +119,26 @@ public protocol Speaker: AnyObject {
     func start() throws(DeviceError)
     func stop()
     func write(_ frame: AudioFrame) throws(DeviceError)
+    /// `write` waits while the device's buffer is full, so the device's clock paces whoever
+    /// writes (ALSA, PulseAudio). A sink that takes everything at once (synthetic) is paced
+    /// by its writer's own timer.
+    var pacesWrites: Bool { get }
+    /// Times the device ran dry and was restarted (ALSA's xruns); 0 where the device cannot tell.
+    var underruns: Int { get }
+}
+
+extension Camera {
+    public func appendPollDescriptors(to fds: inout [pollfd]) {}
+    public var nextWakeNanos: Int64? { nil }
+    public var isAvailable: Bool { true }
+}
+
+extension Microphone {
+    public func appendPollDescriptors(to fds: inout [pollfd]) {}
+    public var nextWakeNanos: Int64? { nil }
+}
+
+extension Speaker {
+    public var pacesWrites: Bool { false }
+    public var underruns: Int { 0 }
 }

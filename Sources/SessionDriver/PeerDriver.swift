@@ -49,6 +49,8 @@ public final class PeerDriver: Sendable {
     private let wakeWriteFD: Int32
     private let onEvent: @Sendable (PeerEvent) -> Void
     private let done = Mutex(false)
+    /// Signalled when the engine thread has finished.
+    private let finished = NSCondition()
 
     /// Binds one UDP socket per local address and starts the engine thread. `onEvent` runs on
     /// that thread: hand heavy work (decoding) to another thread.
@@ -100,11 +102,10 @@ public final class PeerDriver: Sendable {
 
     /// Blocks until the engine thread has finished (after `stop`).
     public func waitUntilStopped(timeoutMilliseconds: Int = 2000) {
-        var waited = 0
-        while !done.withLock({ $0 }) && waited < timeoutMilliseconds {
-            usleep(5_000)
-            waited += 5
-        }
+        let deadline = Date(timeIntervalSinceNow: Double(timeoutMilliseconds) / 1000)
+        finished.lock()
+        while !done.withLock({ $0 }), finished.wait(until: deadline) {}
+        finished.unlock()
     }
 
     private func run(_ engine: PeerEngine) {
@@ -188,7 +189,10 @@ public final class PeerDriver: Sendable {
             deadline = engine.flush(onEvent)
         }
         engine.mdns?.close(at: MonotonicClock.now())
+        finished.lock()
         done.withLock { $0 = true }
+        finished.broadcast()
+        finished.unlock()
     }
 }
 

@@ -27,7 +27,8 @@ public struct SignalingCandidate: Sendable, Equatable {
 }
 
 public enum SignalingCameraState: String, Sendable, Hashable, CaseIterable {
-    case on, off
+    /// `unavailable`: the device is gone or failed (unplugged mid-call), not the person's choice.
+    case on, off, unavailable
 }
 
 public enum SignalingMicrophoneState: String, Sendable, Hashable, CaseIterable {

@@ -110,6 +110,26 @@ import Testing
         }
     }
 
+    /// Every code line (comments cut) of the Swift files under `folders` that matches one of
+    /// `patterns`, as "folder/file:line: text", and how many files were read.
+    static func codeLines(under folders: [String], matching patterns: [String]) throws -> (hits: [String], files: Int) {
+        let regexes = patterns.map { try! Regex($0) }
+        var hits: [String] = [], files = 0
+        for folder in folders {
+            for file in swiftFiles(under: folder) {
+                files += 1
+                let text = try String(contentsOf: file, encoding: .utf8)
+                for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                    let code = line.split(separator: "//", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+                    if regexes.contains(where: { code.contains($0) }) {
+                        hits.append("\(folder)/\(file.lastPathComponent):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))")
+                    }
+                }
+            }
+        }
+        return (hits, files)
+    }
+
     /// Sans-IO means the time is an input: no clock, socket, thread, lock or sleep in the
     /// protocol targets. (OpenSSL's DTLS timer reads `gettimeofday`, which CDTLSClock answers
     /// with the endpoint's own time.)
@@ -120,20 +140,21 @@ import Testing
                          #"\bMutex\b"#, #"import Synchronization"#, #"\bContinuousClock\b"#, #"\bSuspendingClock\b"#,
                          #"\bpthread_"#, #"\bsocket\("#, #"\bsendto\("#, #"\brecvfrom\("#, #"\bpoll\(&"#, #"\bgettimeofday\("#,
                          #"\bTask\.sleep\b"#, #"\bProcessInfo\b"#, #"\bNSLock\b"#]
-            .map { try! Regex($0) }
-        var checked = 0
-        for name in sansIO {
-            for file in Self.swiftFiles(under: "Sources/\(name)") {
-                checked += 1
-                let text = try String(contentsOf: file, encoding: .utf8)
-                for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                    let code = line.split(separator: "//", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-                    for pattern in forbidden where code.contains(pattern) {
-                        Issue.record("\(name)/\(file.lastPathComponent):\(number + 1) uses I/O or a clock: \(line.trimmingCharacters(in: .whitespaces))")
-                    }
-                }
-            }
-        }
-        #expect(checked > 100, "the sources were found")
+        let (hits, files) = try Self.codeLines(under: sansIO.map { "Sources/\($0)" }, matching: forbidden)
+        for hit in hits { Issue.record("uses I/O or a clock: \(hit)") }
+        #expect(files > 100, "the sources were found")
+    }
+
+    /// The threads that carry media, draw the screen, read touch or serve the control socket
+    /// block on their descriptors (devices, eventfds, timerfds, page flips, uevents), never on
+    /// a sleep: a sleep delays whatever arrives during it and wakes for nothing otherwise.
+    /// (Async flow timers, `Task.sleep` in the controller and the signaling back-off, are timers,
+    /// not loops that look for work.)
+    @Test func noMediaScreenTouchOrControlLoopSleeps() throws {
+        let folders = ["Sources/KioskCore", "Sources/Devices", "Sources/Render", "Sources/SessionDriver", "Sources/kioskd"]
+        let forbidden = [#"\busleep\("#, #"(^|[^.\w])sleep\("#, #"\bnanosleep\("#, #"\bThread\.sleep\b"#, #"\bclock_nanosleep\("#]
+        let (hits, files) = try Self.codeLines(under: folders, matching: forbidden)
+        for hit in hits { Issue.record("sleeps: \(hit)") }
+        #expect(files > 100, "the sources were found")
     }
 }

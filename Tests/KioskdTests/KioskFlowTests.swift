@@ -182,6 +182,23 @@ import Testing
         #expect(h.texts.isEmpty && h.screen?.remoteVideo == true)
     }
 
+    /// The camera unplugged mid-call: the call goes on, the clinician is told the camera is
+    /// unavailable (not turned off), the patient sees why; back by itself, both are told again.
+    @Test func aCameraLostMidCallIsToldToBothSidesAndItsReturnToo() {
+        var h = Self.inCall()
+        let lost = h.feed(.cameraAvailability(false))
+        #expect(lost.contains(.signal(.sendMediaState(SignalingMediaState(camera: .unavailable, microphone: .unmuted)))))
+        #expect(!lost.contains(.stopCall) && h.name == "in-call")
+        #expect(h.texts == [KioskWording.cameraUnavailable])
+        #expect(h.screen?.selfVideo == true, "the self view shows the placeholder where the picture was")
+        #expect(h.feed(.cameraAvailability(false)).isEmpty, "told once")
+        let back = h.feed(.cameraAvailability(true))
+        #expect(back.contains(.signal(.sendMediaState(SignalingMediaState(camera: .on, microphone: .unmuted)))))
+        #expect(h.texts.isEmpty)
+        h.feed(.call(.remoteMediaState(SignalingMediaState(camera: .unavailable, microphone: .unmuted))))
+        #expect(h.texts == ["Dr. Rivera's camera is not working"])
+    }
+
     @Test func theClinicianEndingShowsTheEndedScreenAndRejoinNeedsTheKioskToo() {
         var h = Self.inCall()
         let ended = h.feed(.call(.sessionEnded(appointmentId: "appt-7", by: .clinician)))

@@ -252,40 +252,47 @@ private func encodeAll(_ input: [Int16], channels: Int, encoder: OpusEncoder) th
         #expect(!OpusFormat.carriesFEC([0x78]))
     }
 
+    /// Packets through the playout buffer and the receiver as the playout thread runs them:
+    /// all queued, one pull per 20 ms frame.
+    static func playOut(_ packets: [[UInt8]], lost: (Int) -> Bool) throws -> (OpusReceiver.Counters, played: Int) {
+        var buffer = AudioPlayoutBuffer()
+        for (i, p) in packets.enumerated() where !lost(i) {
+            p.withUnsafeBytes { buffer.push($0, timestamp: UInt32(i * 960), frameTicks: 960, fec: OpusFormat.carriesFEC($0)) }
+        }
+        let receiver = try OpusReceiver()
+        var payload: [UInt8] = []
+        var played = 0
+        for _ in packets.indices {
+            let action = buffer.pull(into: &payload)
+            #expect(action != .decodeAndDrop, "nothing queued beyond need long enough to shrink")
+            receiver.playFrame(action, packet: payload) { played += $0.count }
+        }
+        return (receiver.counters, played)
+    }
+
     @Test func aSingleLossIsRebuiltFromFECAndLongerGapsAreConcealed() throws {
         let packets = try Self.packets(loss: 20)
         // The encoder protected 21 and 33 (the packets after the first two gaps), not 46.
         try #require(OpusFormat.carriesFEC(packets[21]) && OpusFormat.carriesFEC(packets[33]))
         try #require(!OpusFormat.carriesFEC(packets[46]))
-        let receiver = try OpusReceiver()
-        var played = 0
-        for (i, p) in packets.enumerated() {
-            // 20 lost alone; 30–32 lost together; 36–45 (200 ms) lost together.
-            if i == 20 || (30...32).contains(i) || (36...45).contains(i) { continue }
-            let lostBefore = i == 21 ? 1 : i == 33 ? 3 : i == 46 ? 10 : 0
-            receiver.receive(p, lostBefore: lostBefore) { played += $0.count }
-        }
-        let c = receiver.counters
+        // 20 lost alone; 30–32 lost together; 36–45 (200 ms) lost together.
+        let (c, played) = try Self.playOut(packets) { $0 == 20 || (30...32).contains($0) || (36...45).contains($0) }
         #expect(c.packetsDecoded == 36)
         #expect(c.packetsRecoveredByFEC == 2)
-        // 20 rebuilt; of 30–32 two concealed and 32 rebuilt; 36–45 all concealed (46 has no
-        // FEC), of which only 5 are played.
+        // 20 rebuilt; of 30–32 two concealed and 32 rebuilt; 36–45 all concealed (46 has no FEC).
         #expect(c.concealedPackets == 12)
         #expect(c.concealmentEvents == 2)
         #expect(c.concealedSamples == 12 * 960)
-        #expect(c.totalSamplesReceived == (36 + 2 + 12) * 960)
-        #expect(played == (36 + 2 + 2 + 5) * 960)
+        #expect(c.totalSamplesReceived == 50 * 960)
+        // Every frame's slot is played: the playout clock never skips.
+        #expect(played == 50 * 960)
     }
 
     @Test func withoutFECEveryLostFrameIsConcealed() throws {
-        let packets = try Self.packets(loss: 0)
-        let receiver = try OpusReceiver()
-        for (i, p) in packets.enumerated() where i != 20 {
-            receiver.receive(p, lostBefore: i == 21 ? 1 : 0) { _ in }
-        }
-        #expect(receiver.counters.packetsRecoveredByFEC == 0)
-        #expect(receiver.counters.concealedPackets == 1)
-        #expect(receiver.counters.concealmentEvents == 1)
+        let (c, _) = try Self.playOut(try Self.packets(loss: 0)) { $0 == 20 }
+        #expect(c.packetsRecoveredByFEC == 0)
+        #expect(c.concealedPackets == 1)
+        #expect(c.concealmentEvents == 1)
     }
 }
 

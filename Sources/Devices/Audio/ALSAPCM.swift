@@ -59,6 +59,7 @@ final class ALSAPCM {
 
     func drop() { snd_pcm_drop(pcm) }
 
+
     /// Lets queued playback finish (blocking), then stops.
     func drain() {
         snd_pcm_nonblock(pcm, 0)
@@ -132,7 +133,10 @@ final class ALSAPCM {
     }
 }
 
-/// An ALSA capture device ("default", "hw:CARD=Loopback,DEV=1", "plughw:1,0", ...) giving 20 ms frames.
+/// An ALSA capture device ("default", "hw:CARD=Loopback,DEV=1", "plughw:1,0", ...) giving 20 ms
+/// frames. It offers its loop no descriptors: `read` waits in `snd_pcm_wait` (a poll on the
+/// PCM's own descriptors, whose readiness only ALSA can interpret for plugins like dsnoop)
+/// until a whole frame is in, so its loop turns once per 20 ms.
 public final class ALSAMicrophone: Microphone {
     public let id: String
     public let sampleRate: Int
@@ -193,6 +197,8 @@ public final class ALSASpeaker: Speaker {
 
     /// Underruns recovered since open.
     public var xruns: Int { pcm.xruns }
+    public var pacesWrites: Bool { true }
+    public var underruns: Int { pcm.xruns }
 
     public func start() throws(DeviceError) {
         try pcm.start()

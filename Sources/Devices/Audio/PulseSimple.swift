@@ -105,6 +105,8 @@ public final class PulseSpeaker: Speaker {
         self.channels = channels
     }
 
+    public var pacesWrites: Bool { true }
+
     public func start() throws(DeviceError) { running = true }
 
     public func stop() {

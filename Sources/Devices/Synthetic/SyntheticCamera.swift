@@ -31,6 +31,8 @@ public final class SyntheticCamera: Camera {
         originNanos.map { $0 + frameTime(nextIndex) }
     }
 
+    public var nextWakeNanos: Int64? { nextDeadlineNanos }
+
     public func nextFrame(now: Int64, timeoutMillis: Int = 0) throws(DeviceError) -> VideoFrame? {
         guard running else { throw .notStarted(device: id) }
         let origin = originNanos ?? now

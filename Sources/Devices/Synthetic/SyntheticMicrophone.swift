@@ -37,6 +37,11 @@ public final class SyntheticMicrophone: Microphone {
 
     public func stop() { running = false }
 
+    /// When the next frame is due (nil before the first read after start()).
+    public var nextWakeNanos: Int64? {
+        originNanos.map { $0 + Int64(nextIndex) * Int64(Self.frameMillis) * 1_000_000 }
+    }
+
     /// Returns each due frame once, in order (audio is never skipped); call again while it
     /// returns frames to catch up.
     public func read(now: Int64, timeoutMillis: Int = 0) throws(DeviceError) -> AudioFrame? {

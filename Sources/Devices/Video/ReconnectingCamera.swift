@@ -1,4 +1,7 @@
 import Media
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 
 /// A camera chosen by stable id that survives unplugging: when the device vanishes it reports
 /// `.lost`, returns no frames (kioskd shows a placeholder and keeps the call), and reopens the
@@ -34,8 +37,13 @@ public final class ReconnectingCamera: Camera {
 
     public var mode: CameraMode { camera?.mode ?? lastMode }
     public var isConnected: Bool { camera != nil }
+    public var isAvailable: Bool { camera != nil }
     /// Statistics of the current connection.
     public var statistics: CaptureStatistics { camera?.statistics ?? accumulated }
+
+    public func appendPollDescriptors(to fds: inout [pollfd]) { camera?.appendPollDescriptors(to: &fds) }
+    /// While the camera is away: the next reopen attempt.
+    public var nextWakeNanos: Int64? { running && camera == nil ? nextRetry : nil }
 
     public func pollEvent() -> Event? { events.isEmpty ? nil : events.removeFirst() }
 

@@ -165,6 +165,10 @@ public final class V4L2Camera: Camera {
     /// Waits up to `timeoutMillis` for a frame (nil on timeout). The frame carries the
     /// driver's timestamp (CLOCK_MONOTONIC); gaps in the driver's sequence count as drops.
     /// A device that disappears gives `.vanished`.
+    public func appendPollDescriptors(to fds: inout [pollfd]) {
+        fds.append(pollfd(fd: node.fd, events: Int16(POLLIN), revents: 0))
+    }
+
     public func nextFrame(now: Int64 = 0, timeoutMillis: Int) throws(DeviceError) -> VideoFrame? {
         guard streaming else { throw .notStarted(device: path) }
         var pfd = pollfd(fd: node.fd, events: Int16(POLLIN), revents: 0)

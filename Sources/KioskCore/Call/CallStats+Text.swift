@@ -18,6 +18,7 @@ extension CallStats {
             ("NACKs", "\(iv.nackCount) sent", "\(ov.nackCount) received"),
             ("jitter", "video \(ms(iv.jitter)), audio \(ms(ia.jitter)); video jitter buffer \(ms(iv.jitterBufferEmittedCount > 0 ? iv.jitterBufferDelay / Double(iv.jitterBufferEmittedCount) : 0)) per frame", ""),
             ("audio", "\(percent(ia.concealedSamples, of: ia.totalSamplesReceived)) concealed, \(ia.packetsRecoveredByFEC) rebuilt by FEC, \(ia.packetsRecoveredByRED) by RED", "\(oa.framesEncoded) frames, FEC for \(oa.fecLossPercent) % loss, \(oa.redundantPacketsSent) with RED"),
+            ("audio playout", "\(ia.playoutQueuedMs) ms queued, \(ia.packetsDiscarded) discarded, \(ia.speakerUnderruns) speaker underruns", ""),
             ("audio packets", "\(ia.packetsReceived) received, \(ia.packetsLost) lost", "\(oa.packetsSent) sent, \(percent(Int(oa.remoteFractionLost * 1000), of: 1000)) lost"),
         ]
         let w0 = rows.map(\.0.count).max() ?? 0, w1 = rows.map(\.1.count).max() ?? 0

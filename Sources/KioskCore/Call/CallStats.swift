@@ -65,6 +65,15 @@ public struct CallStats: Codable, Equatable, Sendable {
         /// Lost packets whose frame came again in the next packet (RED, RFC 2198).
         public var packetsRecoveredByRED = 0
         public var audioLevelDBFS = -120.0
+        /// The playout buffer (webrtc-stats' names): packets that came after their frame was
+        /// played or were dropped to shrink the delay; samples concealed because nothing had
+        /// come yet (the delay grew) and dropped to shrink it; what it holds now (ms); times
+        /// the speaker ran dry.
+        public var packetsDiscarded = 0
+        public var insertedSamplesForDeceleration = 0
+        public var removedSamplesForAcceleration = 0
+        public var playoutQueuedMs = 0
+        public var speakerUnderruns = 0
     }
 
     /// The kiosk's video as it encoded and sent it, and what the clinician reported about it.
@@ -191,6 +200,11 @@ public struct CallStats: Codable, Equatable, Sendable {
         ia.concealmentEvents = media.audioConcealmentEvents
         ia.packetsRecoveredByFEC = media.audioPacketsRecoveredByFEC
         ia.audioLevelDBFS = media.remoteAudioLevelDBFS
+        ia.packetsDiscarded = media.audioPacketsLate + media.audioPacketsDroppedCatchingUp
+        ia.insertedSamplesForDeceleration = media.audioFramesConcealedUnderflow * 960
+        ia.removedSamplesForAcceleration = media.audioPacketsDroppedCatchingUp * 960
+        ia.playoutQueuedMs = media.audioPlayoutQueuedMillis
+        ia.speakerUnderruns = media.speakerUnderruns
         inboundAudio = ia
 
         var ov = OutboundVideo()

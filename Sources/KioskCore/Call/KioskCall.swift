@@ -400,10 +400,10 @@ public actor KioskCall {
                 switch event {
                 case .videoFrame(let payload, let keyframe, _):
                     media.receivedVideo(payload, keyframe: keyframe)
-                case .audioPacket(let payload, _):
-                    media.receivedAudio(payload)
-                case .audioLost(let count):
-                    media.audioLost(count)
+                case .audioPacket(let payload, let timestamp):
+                    media.receivedAudio(payload, rtpTimestamp: timestamp)
+                case .audioLost:
+                    break  // the playout buffer sees the gap in the packets' timestamps
                 case .keyframeRequested:
                     media.requestKeyframe()
                 case .sendBitrateChanged(let bps):

@@ -8,10 +8,13 @@ import SessionCore
 import SessionDriver
 import Synchronization
 
-/// Capture → encode → engine, and engine → decode → display, each on its own thread so media
-/// never waits on the network or the screen. Between decode and display only the latest frame
-/// is kept (older ones are dropped, never queued). Capture runs whenever the devices are open
-/// (the device check's preview and meter), encoding only while a call is connected.
+/// The kiosk's media, one thread per clock, each blocking on its own descriptors: camera →
+/// encode → engine and microphone → encode → engine (capture runs whenever the devices are
+/// open: the device check's preview and meter; encoding only while a call is connected);
+/// engine → video decode → the latest remote frame for the screen; and audio playout, paced
+/// by the speaker, pulling from the playout buffer the engine fills. Audio never waits for
+/// video nor video for audio; each side has its own lock. Between decode and display only
+/// the latest frame is kept (older ones are dropped, never queued).
 public final class MediaPipeline: Sendable {
     public struct Counters: Sendable, Codable {
         public var videoFramesCaptured = 0
@@ -47,9 +50,28 @@ public final class MediaPipeline: Sendable {
         public var videoFramesPerSecond = 0
         public var decodedWidth = 0
         public var decodedHeight = 0
+        /// The clinician's level over the last 100 ms played.
         public var remoteAudioLevelDBFS: Double = -120
+        /// The playout buffer: what it holds now, packets that came after their frame was
+        /// played, frames concealed because nothing was there yet, packets dropped to shrink it.
+        public var audioPlayoutQueuedMillis = 0
+        public var audioPacketsLate = 0
+        public var audioFramesConcealedUnderflow = 0
+        public var audioPacketsDroppedCatchingUp = 0
+        /// The open camera delivers, and how often it went away since the devices opened.
+        public var cameraAvailable = true
+        public var cameraLosses = 0
+        /// The speaker ran dry in this call: ALSA xruns, or for a sink paced by the playout
+        /// timer, a wake-up a whole frame late (a device would have run dry).
+        public var speakerUnderruns = 0
         public var framesSkippedAwaitingKeyframe = 0
         public var lastDecodeError: String?
+    }
+
+    /// What the capture threads see of their devices once open.
+    enum DeviceEvent: Sendable, Equatable {
+        /// The camera went away (unplugged, failed) or came back by itself.
+        case camera(available: Bool)
     }
 
     /// Why the camera or microphone could not be opened.
@@ -58,42 +80,68 @@ public final class MediaPipeline: Sendable {
         case microphone(String)
     }
 
-    private struct Shared: ~Copyable {
-        /// Bumped by every open and close: a capture thread runs while its generation is current.
+    /// What the loops read to know what to do; the engine's and the flow's threads write it.
+    struct Control: ~Copyable {
+        /// Odd while the devices are wanted open; bumped by every open and close. A capture
+        /// thread runs while its generation is current.
         var captureGeneration = 0
-        var captureThreadAlive = false
-        var running = false
+        /// Capture threads holding the devices (they close them on the way out).
+        var captureThreads = 0
+        /// Bumped by every start and stop: the decode and playout threads of an earlier call
+        /// stop even if a new call starts before they looked.
+        var callGeneration = 0
         var driver: PeerDriver?
         var keyframeWanted = true
         /// The encoder's bitrate the call's send rate allows (nil: the configured maximum).
         var videoTargetKbps: Int?
         var cameraEnabled = true
         var microphoneMuted = false
-        var microphoneLevel = 0.0
-        var videoQueue: [(payload: [UInt8], keyframe: Bool)] = []
-        /// Each packet with the count of packets lost just before it (concealed, or the last
-        /// one rebuilt from this packet's FEC).
-        var audioQueue: [(lostBefore: Int, payload: [UInt8])] = []
-        var audioLost = 0
         var audioLossPercent = AudioLossExpectation().percent
+        var running: Bool { callGeneration % 2 == 1 }
+    }
+
+    /// Complete frames from the engine for the decoder.
+    struct VideoInbox: ~Copyable {
+        var frames: [(payload: [UInt8], keyframe: Bool)] = []
+        /// After a dropped or undecodable frame, inter frames are useless until a keyframe.
+        var awaitingKeyframe = false
+        var skippedAwaitingKeyframe = 0
+    }
+
+    /// What the loops publish for the screen, the flow and the stats.
+    struct Published: ~Copyable {
+        var latestRemote: VideoFrame?
+        var latestSelf: VideoFrame?
+        var microphoneLevel = 0.0
         /// The Opus receive path's and the freeze detector's own counts: `counters` reads
         /// its audio and freeze figures from them.
         var audioReceived = OpusReceiver.Counters()
+        var playout = AudioPlayoutBuffer.Counters()
         var freezes = VideoFreezeDetector()
-        var latestRemote: VideoFrame?
-        /// After a dropped or undecodable frame, inter frames are useless until a keyframe.
-        var awaitingKeyframe = false
-        var latestSelf: VideoFrame?
         var counters = Counters()
     }
 
-    private let shared = Mutex(Shared())
-    private let cameraBox: UncheckedSendable<(any Camera)?>
-    private let microphoneBox: UncheckedSendable<(any Microphone)?>
-    private let speakerBox: UncheckedSendable<(any Speaker)?>
-    private let videoBitrateKbps: Int
-    private let audioBitrateKbps: Int
-    private let logger: Logger
+    let control = Mutex(Control())
+    let videoInbox = Mutex(VideoInbox())
+    let audioInbox = Mutex(AudioPlayoutBuffer())
+    let published = Mutex(Published())
+    /// Signalled when the capture threads have let go of the devices.
+    let devicesReleased = NSCondition()
+    let videoCaptureWake = WakeSignal()
+    let audioCaptureWake = WakeSignal()
+    let decodeWake = WakeSignal()
+    let playoutWake = WakeSignal()
+    private let frameObserver = Mutex<(@Sendable () -> Void)?>(nil)
+    private let deviceObserver = Mutex<(@Sendable (DeviceEvent) -> Void)?>(nil)
+    /// Fault injection for tests: the decode thread is held this long once, before its next
+    /// frame, as a slow decode of a huge keyframe would hold it.
+    let decodeStallMillis = Mutex(0)
+    let cameraBox: UncheckedSendable<(any Camera)?>
+    let microphoneBox: UncheckedSendable<(any Microphone)?>
+    let speakerBox: UncheckedSendable<(any Speaker)?>
+    let videoBitrateKbps: Int
+    let audioBitrateKbps: Int
+    let logger: Logger
 
     /// Complete frames waiting for the decoder. The jitter buffer releases every frame held
     /// behind a retransmission at once (up to its 1 s wait: 30 frames), and at 8 such a burst
@@ -129,113 +177,185 @@ public final class MediaPipeline: Sendable {
 
     public var counters: Counters {
         let now = MonotonicClock.now().nanoseconds
-        return shared.withLock { s in
+        let skipped = videoInbox.withLock { $0.skippedAwaitingKeyframe }
+        return published.withLock { s in
             var c = s.counters
-            let a = s.audioReceived, f = s.freezes
+            let a = s.audioReceived, f = s.freezes, p = s.playout
             c.audioPacketsDecoded = a.packetsDecoded
             c.audioConcealedPackets = a.concealedPackets
             c.audioConcealedSamples = a.concealedSamples
             c.audioConcealmentEvents = a.concealmentEvents
             c.audioPacketsRecoveredByFEC = a.packetsRecoveredByFEC
             c.audioSamplesReceived = a.totalSamplesReceived
+            c.audioPacketsLate = p.packetsLate
+            c.audioFramesConcealedUnderflow = p.framesConcealedUnderflow
+            c.audioPacketsDroppedCatchingUp = p.packetsDroppedCatchingUp
             c.videoFreezeCount = f.freezeCount
             c.videoTotalFreezesDuration = Double(f.totalFreezesNanos) / 1e9
             c.videoLongestFreeze = Double(f.longestFreezeNanos) / 1e9
             c.videoFramesPerSecond = f.framesPerSecond(atNanos: now)
+            c.framesSkippedAwaitingKeyframe = skipped
             return c
         }
     }
-    public var latestRemoteFrame: VideoFrame? { shared.withLock { $0.latestRemote } }
-    var latestSelfFrame: VideoFrame? { shared.withLock { $0.latestSelf } }
+    public var latestRemoteFrame: VideoFrame? { published.withLock { $0.latestRemote } }
+    var latestSelfFrame: VideoFrame? { published.withLock { $0.latestSelf } }
     /// The microphone's recent level for a meter, 0 (silence, −60 dBFS or less) to 1 (0 dBFS).
-    var microphoneLevel: Double { shared.withLock { $0.microphoneLevel } }
-    /// The camera and microphone are open: a capture thread holds them (it closes them
+    var microphoneLevel: Double { published.withLock { $0.microphoneLevel } }
+    /// The camera and microphone are open: capture threads hold them (they close them
     /// shortly after `closeDevices`).
-    var devicesOpen: Bool { shared.withLock { $0.captureThreadAlive } }
+    var devicesOpen: Bool { control.withLock { $0.captureThreads > 0 } }
     /// The names the device check shows.
     let cameraName: String
     let microphoneName: String
 
-    /// Opens the camera and microphone and starts capturing (preview and meter). Idempotent.
-    func openDevices() throws(DeviceFailure) {
-        // A previous capture thread still owns the devices until it has stopped them.
-        for _ in 0..<200 where shared.withLock({ $0.captureThreadAlive && $0.captureGeneration % 2 == 0 }) { usleep(5_000) }
-        if shared.withLock({ $0.captureGeneration % 2 == 1 }) { return }
-        guard let camera = cameraBox.value else { throw .camera("no camera is configured or connected") }
-        guard let microphone = microphoneBox.value else { throw .microphone("no microphone is configured or connected") }
-        do { try camera.start() } catch { throw .camera("\(error)") }
-        do { try microphone.start() } catch {
-            camera.stop()
-            throw .microphone("\(error)")
+    /// Called (on a media thread) whenever a new remote or self frame is there to draw.
+    func setFrameObserver(_ observer: (@Sendable () -> Void)?) { frameObserver.withLock { $0 = observer } }
+
+    func frameArrived() { frameObserver.withLock { $0 }?() }
+
+    /// Called (on a capture thread) when an open device goes away or comes back.
+    func setDeviceObserver(_ observer: (@Sendable (DeviceEvent) -> Void)?) { deviceObserver.withLock { $0 = observer } }
+
+    /// The self view while the camera is away: mid-grey, so the patient sees where their
+    /// picture was rather than nothing.
+    static let cameraPlaceholder = VideoFrame(width: 320, height: 240, y: 96, u: 128, v: 128)
+
+    func cameraAvailabilityChanged(_ available: Bool) {
+        if available {
+            logger.notice("camera back")
+            requestKeyframe()
+        } else {
+            logger.warning("camera unavailable; the call goes on without video")
         }
-        let generation = shared.withLock { s -> Int in
-            s.captureGeneration += 1
-            s.captureThreadAlive = true
-            s.cameraEnabled = true
-            s.microphoneMuted = false
-            return s.captureGeneration
+        let cameraOn = control.withLock { $0.cameraEnabled }
+        published.withLock { s in
+            s.counters.cameraAvailable = available
+            if !available { s.counters.cameraLosses += 1 }
+            s.latestSelf = available || !cameraOn ? nil : Self.cameraPlaceholder
         }
-        Thread { self.captureLoop(generation: generation) }.start()
+        frameArrived()
+        deviceObserver.withLock { $0 }?(.camera(available: available))
     }
 
-    /// Stops capturing; the capture thread closes the devices (the camera light goes off).
+    /// Opens the camera and microphone and starts capturing (preview and meter). Idempotent.
+    /// The devices open on a thread of their own (a USB camera can take a while) while the
+    /// caller's task waits without holding its thread.
+    func openDevices() async throws(DeviceFailure) {
+        let generation = control.withLock { c -> Int? in
+            if c.captureGeneration % 2 == 1 { return nil }
+            c.captureGeneration += 1
+            c.cameraEnabled = true
+            c.microphoneMuted = false
+            return c.captureGeneration
+        }
+        guard let generation else { return }
+        let result = await withCheckedContinuation { (done: CheckedContinuation<Result<Void, DeviceFailure>, Never>) in
+            Thread { done.resume(returning: self.startDevices(generation: generation)) }.start()
+        }
+        try result.get()
+    }
+
+    private func startDevices(generation: Int) -> Result<Void, DeviceFailure> {
+        // An earlier session's capture threads still hold the devices until they have stopped them.
+        devicesReleased.lock()
+        let deadline = Date(timeIntervalSinceNow: 2)
+        while control.withLock({ $0.captureThreads > 0 }), devicesReleased.wait(until: deadline) {}
+        devicesReleased.unlock()
+        guard control.withLock({ $0.captureGeneration == generation }) else { return .success(()) }  // closed meanwhile
+        func fail(_ failure: DeviceFailure) -> Result<Void, DeviceFailure> {
+            control.withLock { if $0.captureGeneration == generation { $0.captureGeneration += 1 } }
+            return .failure(failure)
+        }
+        guard let camera = cameraBox.value else { return fail(.camera("no camera is configured or connected")) }
+        guard let microphone = microphoneBox.value else { return fail(.microphone("no microphone is configured or connected")) }
+        do { try camera.start() } catch { return fail(.camera("\(error)")) }
+        do { try microphone.start() } catch {
+            camera.stop()
+            return fail(.microphone("\(error)"))
+        }
+        control.withLock { $0.captureThreads = 2 }
+        Thread { self.videoCaptureLoop(generation: generation) }.start()
+        Thread { self.audioCaptureLoop(generation: generation) }.start()
+        return .success(())
+    }
+
+    /// A capture thread let go of its device.
+    func captureThreadEnded() {
+        devicesReleased.lock()
+        control.withLock { $0.captureThreads -= 1 }
+        devicesReleased.broadcast()
+        devicesReleased.unlock()
+    }
+
+    /// Stops capturing; the capture threads close the devices (the camera light goes off).
     func closeDevices() {
-        shared.withLock { s in
-            if s.captureGeneration % 2 == 1 { s.captureGeneration += 1 }
+        control.withLock { c in
+            if c.captureGeneration % 2 == 1 { c.captureGeneration += 1 }
+        }
+        published.withLock { s in
             s.latestSelf = nil
             s.microphoneLevel = 0
         }
+        videoCaptureWake.signal()
+        audioCaptureWake.signal()
     }
 
-    /// Starts sending into `driver` (the call is connected) and the decode thread.
-    func start(driver: PeerDriver) {
-        let alreadyRunning = shared.withLock { s -> Bool in
-            if !s.running {
-                // Nothing of an earlier call is played or drawn in this one.
-                s.videoQueue.removeAll(keepingCapacity: true)
-                s.audioQueue.removeAll(keepingCapacity: true)
-                s.audioLost = 0
-                s.awaitingKeyframe = false
-                s.freezes = VideoFreezeDetector()
-            }
-            s.driver = driver
-            s.keyframeWanted = true
-            defer { s.running = true }
-            return s.running
+    /// Starts sending into `driver` (the call is connected), and the decode and playout
+    /// threads (nil: receive and play only, nothing is sent).
+    func start(driver: PeerDriver?) {
+        let generation = control.withLock { c -> Int? in
+            c.driver = driver
+            c.keyframeWanted = true
+            if c.running { return nil }
+            c.callGeneration += 1
+            return c.callGeneration
         }
-        if alreadyRunning { return }
-        Thread { self.decodeLoop() }.start()
+        guard let generation else { return }
+        // Nothing of an earlier call is played or drawn in this one.
+        videoInbox.withLock { v in
+            v.frames.removeAll(keepingCapacity: true)
+            v.awaitingKeyframe = false
+        }
+        audioInbox.withLock { $0 = AudioPlayoutBuffer() }
+        published.withLock { $0.freezes = VideoFreezeDetector() }
+        Thread { self.videoDecodeLoop(generation: generation) }.start()
+        Thread { self.audioPlayoutLoop(generation: generation) }.start()
     }
 
-    /// Stops sending and decoding (the call ended); capture goes on while the devices are open.
+    /// Stops sending, decoding and playing (the call ended); capture goes on while the devices are open.
     func stop() {
-        shared.withLock { s in
-            s.running = false
-            s.driver = nil
-            s.latestRemote = nil
+        control.withLock { c in
+            if c.running { c.callGeneration += 1 }
+            c.driver = nil
         }
+        published.withLock { $0.latestRemote = nil }
+        decodeWake.signal()
+        playoutWake.signal()
     }
 
     /// Camera off: no video is sent and no self view is shown; the camera stays open so turning
     /// it back on is instant.
     func setCameraEnabled(_ on: Bool) {
-        shared.withLock { s in
-            if on && !s.cameraEnabled { s.keyframeWanted = true }
-            s.cameraEnabled = on
-            if !on { s.latestSelf = nil }
+        control.withLock { c in
+            if on && !c.cameraEnabled { c.keyframeWanted = true }
+            c.cameraEnabled = on
+        }
+        published.withLock { s in
+            if !on { s.latestSelf = nil } else if !s.counters.cameraAvailable { s.latestSelf = Self.cameraPlaceholder }
         }
     }
 
     /// Muted: no audio is sent.
-    func setMicrophoneMuted(_ muted: Bool) { shared.withLock { $0.microphoneMuted = muted } }
+    func setMicrophoneMuted(_ muted: Bool) { control.withLock { $0.microphoneMuted = muted } }
 
-    func requestKeyframe() { shared.withLock { $0.keyframeWanted = true } }
+    func requestKeyframe() { control.withLock { $0.keyframeWanted = true } }
 
     /// The call's send rate changed (the receiver's loss and REMB): the encoder aims at what
     /// is left for video. Called on the engine's thread; the capture loop applies it.
     func setSendBitrate(_ bitsPerSecond: Int) {
         let kbps = SendRateSplit.videoKbps(sendBitsPerSecond: bitsPerSecond, audioKbps: audioBitrateKbps, maxKbps: videoBitrateKbps)
-        shared.withLock { $0.videoTargetKbps = kbps }
+        control.withLock { $0.videoTargetKbps = kbps }
     }
 
     /// The bounds of the call's send rate for this pipeline's encoders.
@@ -245,204 +365,42 @@ public final class MediaPipeline: Sendable {
 
     /// From the engine thread: one complete VP8 frame. Drops the oldest beyond a small bound.
     func receivedVideo(_ payload: [UInt8], keyframe: Bool) {
-        let overflow = shared.withLock { s -> Bool in
-            // Only a connected call's media is decoded (an engine being torn down may still
-            // deliver a frame or two).
-            guard s.running else { return false }
-            if s.videoQueue.count >= MediaPipeline.maxQueuedVideoFrames {
+        // Only a connected call's media is decoded (an engine being torn down may still
+        // deliver a frame or two).
+        guard control.withLock({ $0.running }) else { return }
+        let overflow = videoInbox.withLock { v -> Bool in
+            if v.frames.count >= MediaPipeline.maxQueuedVideoFrames {
                 // The decoder fell behind: dropping one frame breaks the reference chain, so
                 // drop them all and restart from the next keyframe.
-                s.videoQueue.removeAll(keepingCapacity: true)
-                s.awaitingKeyframe = true
+                v.frames.removeAll(keepingCapacity: true)
+                v.awaitingKeyframe = true
             }
-            if s.awaitingKeyframe && !keyframe {
-                s.counters.framesSkippedAwaitingKeyframe += 1
+            if v.awaitingKeyframe && !keyframe {
+                v.skippedAwaitingKeyframe += 1
                 return true
             }
-            s.awaitingKeyframe = false
-            s.videoQueue.append((payload, keyframe))
+            v.awaitingKeyframe = false
+            v.frames.append((payload, keyframe))
             return false
         }
-        if overflow { requestKeyframeFromRemote() }
+        if overflow { requestKeyframeFromRemote() } else { decodeWake.signal() }
     }
 
-    func receivedAudio(_ payload: [UInt8]) {
-        shared.withLock { s in
-            guard s.running else { return }
-            if s.audioQueue.count >= 50 { s.audioQueue.removeFirst() }
-            s.audioQueue.append((s.audioLost, payload))
-            s.audioLost = 0
+    /// From the engine thread: one Opus packet, into the playout buffer.
+    func receivedAudio(_ payload: [UInt8], rtpTimestamp: UInt32) {
+        guard control.withLock({ $0.running }) else { return }
+        payload.withUnsafeBytes { bytes in
+            let ticks = (try? OpusDecoder.samplesPerChannel(in: bytes)) ?? OpusFormat.samplesPerChannel20ms
+            let fec = OpusFormat.carriesFEC(bytes)
+            audioInbox.withLock { $0.push(bytes, timestamp: rtpTimestamp, frameTicks: UInt32(ticks), fec: fec) }
         }
     }
 
     /// The remote's reports say how much of our audio is lost: Opus protects that much.
-    func setAudioLossPercent(_ percent: Int) { shared.withLock { $0.audioLossPercent = percent } }
-
-    func audioLost(_ count: Int) { shared.withLock { $0.audioLost += count } }
-
-    private func captureLoop(generation: Int) {
-        guard let camera = cameraBox.value, let microphone = microphoneBox.value else { return }
-        defer {
-            camera.stop()
-            microphone.stop()
-            shared.withLock { $0.captureThreadAlive = false }
-        }
-        var vp8: VP8Encoder?
-        var ladder = VideoLadder(videoKbps: videoBitrateKbps)
-        var scaled: [UInt8] = []
-        var captured = 0
-        guard let opus = try? OpusEncoder(channels: 1, bitrate: audioBitrateKbps * 1000,
-                                          packetLossPercent: shared.withLock { $0.audioLossPercent }) else { return }
-        shared.withLock { $0.counters.audioEncoderLossPercent = opus.packetLossPercent }
-        var encoded: [UInt8] = []
-        var opusOut: [UInt8] = []
-        var meter = LevelMeter()
-        let start = MonotonicClock.now()
-        var audioTimestamp: UInt32 = 0
-        while true {
-            let (current, driver, wantKey, cameraOn, muted, targetKbps, lossPercent) = shared.withLock { s -> (Bool, PeerDriver?, Bool, Bool, Bool, Int, Int) in
-                let k = s.keyframeWanted && s.driver != nil
-                if k { s.keyframeWanted = false }
-                return (s.captureGeneration == generation, s.running ? s.driver : nil, k, s.cameraEnabled, s.microphoneMuted,
-                        s.videoTargetKbps ?? videoBitrateKbps, s.audioLossPercent)
-            }
-            guard current else { return }
-            if opus.packetLossPercent != lossPercent, (try? opus.setPacketLossPercent(lossPercent)) != nil {
-                shared.withLock { $0.counters.audioEncoderLossPercent = lossPercent }
-            }
-            let now = MonotonicClock.now()
-            if let frame = try? camera.nextFrame(now: now.nanoseconds, timeoutMillis: 0) {
-                shared.withLock { s in
-                    s.counters.videoFramesCaptured += 1
-                    if cameraOn { s.latestSelf = frame }
-                }
-                captured += 1
-                let step = ladder.step
-                if ladder.update(videoKbps: targetKbps) {
-                    logger.info("video resolution step", metadata: ["from": "\(step)", "to": "\(ladder.step)", "kbps": "\(targetKbps)"])
-                }
-                if let driver, cameraOn, ladder.encodes(frame: captured) {
-                    // Fewer pixels when the send rate cannot carry the camera's (a new size
-                    // starts the encoder again, with a keyframe).
-                    let frame = ladder.step == .full ? frame : HalfScaler.halve(frame, into: &scaled)
-                    if vp8 == nil || vp8?.config.width != frame.width || vp8?.config.height != frame.height {
-                        vp8 = try? VP8Encoder(config: Self.videoEncoderConfig(width: frame.width, height: frame.height, bitrateKbps: targetKbps))
-                    } else if let encoder = vp8, encoder.config.bitrateKbps != targetKbps {
-                        try? encoder.setBitrate(kbps: targetKbps)
-                    }
-                    let ticks = (now - start).nanosecondsClamped * 90 / 1_000_000
-                    let info = vp8.flatMap { try? $0.encode(frame, pts: ticks, forceKeyframe: wantKey, into: &encoded) }
-                    if info == nil, vp8 != nil { shared.withLock { $0.counters.videoFramesDroppedByEncoder += 1 } }
-                    if ladder.encoded(info != nil, videoKbps: targetKbps) {
-                        logger.info("video resolution step", metadata: ["from": "full", "to": "\(ladder.step)", "kbps": "\(targetKbps)",
-                                                                        "reason": "frames dropped"])
-                    }
-                    if let info {
-                        driver.submit(.sendVideo(Array(encoded[0..<info.byteCount]), rtpTimestamp: UInt32(truncatingIfNeeded: ticks)))
-                        shared.withLock { s in
-                            s.counters.videoFramesEncoded += 1
-                            if info.isKeyframe { s.counters.keyframesEncoded += 1 }
-                            s.counters.encodedWidth = frame.width
-                            s.counters.encodedHeight = frame.height
-                            s.counters.videoTargetKbps = targetKbps
-                        }
-                    } else if wantKey {
-                        requestKeyframe()
-                    }
-                } else if wantKey {
-                    requestKeyframe()
-                }
-            }
-            while let pcm = try? microphone.read(now: MonotonicClock.now().nanoseconds, timeoutMillis: 0) {
-                meter.add(pcm.samples)
-                if meter.sampleCount >= pcm.sampleRate / 10 {
-                    // −60 dBFS and below reads as silence; 0 dBFS fills the meter.
-                    let level = muted ? 0 : min(1, max(0, (meter.rmsDBFS + 60) / 60))
-                    shared.withLock { $0.microphoneLevel = level }
-                    meter.reset()
-                }
-                // Muted: nothing is sent (the other side is told by signaling's media-state).
-                guard let driver, !muted else { continue }
-                if let n = try? opus.encode(pcm, into: &opusOut) {
-                    driver.submit(.sendAudio(Array(opusOut[0..<n]), rtpTimestamp: audioTimestamp))
-                    shared.withLock { $0.counters.audioFramesEncoded += 1 }
-                }
-                audioTimestamp &+= UInt32(pcm.frameCount)
-            }
-            usleep(4_000)
-        }
-    }
-
-    private func decodeLoop() {
-        // Audio counts run over the kiosk's lifetime: this call's receiver goes on from them.
-        guard let vp8 = try? VP8Decoder(),
-              let opus = try? OpusReceiver(channels: 1, counters: shared.withLock { $0.audioReceived }) else { return }
-        let speaker = speakerBox.value
-        do { try speaker?.start() } catch { logger.error("cannot open the speaker", metadata: ["error": "\(error)"]) }
-        defer { speaker?.stop() }
-        var played = 0
-        // One reused buffer for the speaker: no allocation per packet.
-        var out = AudioFrame(samples: [])
-        out.samples.reserveCapacity(OpusFormat.samplesPerChannel20ms * 2)
-        var levelSum: Double = 0
-        var levelCount = 0
-        func play(_ pcm: UnsafeBufferPointer<Int16>) {
-            var sum: Double = 0
-            for v in pcm { sum += Double(v) * Double(v) }
-            levelSum += sum / Double(max(1, pcm.count))
-            levelCount += 1
-            guard let speaker else { return }
-            out.samples.removeAll(keepingCapacity: true)
-            out.samples.append(contentsOf: pcm)
-            if (try? speaker.write(out)) != nil { played += 1 }
-        }
-        var frame = VideoFrame(width: 2, height: 2, y: 0, u: 128, v: 128)
-        while true {
-            let (running, videos, audios) = shared.withLock { s -> (Bool, [([UInt8], Bool)], [(lostBefore: Int, payload: [UInt8])]) in
-                let v = s.videoQueue.map { ($0.payload, $0.keyframe) }
-                let a = s.audioQueue
-                s.videoQueue.removeAll(keepingCapacity: true)
-                s.audioQueue.removeAll(keepingCapacity: true)
-                return (s.running, v, a)
-            }
-            guard running else { return }
-            for (payload, keyframe) in videos {
-                do {
-                    if try vp8.decode(payload, into: &frame) {
-                        let decoded = frame
-                        let at = MonotonicClock.now().nanoseconds
-                        shared.withLock { s in
-                            s.latestRemote = decoded
-                            s.counters.videoFramesDecoded += 1
-                            if keyframe { s.counters.keyframesDecoded += 1 }
-                            s.freezes.frame(atNanos: at)
-                            s.counters.decodedWidth = decoded.width
-                            s.counters.decodedHeight = decoded.height
-                        }
-                    }
-                } catch {
-                    shared.withLock { s in
-                        s.counters.videoDecodeErrors += 1
-                        s.counters.lastDecodeError = "\(error)"
-                        s.awaitingKeyframe = true
-                    }
-                    requestKeyframeFromRemote()
-                    break
-                }
-            }
-            for (lostBefore, payload) in audios { opus.receive(payload, lostBefore: lostBefore, play: play) }
-            let level = levelCount == 0 ? -120 : 10 * log10(max(levelSum / Double(levelCount), 1e-12) / (32768.0 * 32768.0))
-            shared.withLock { s in
-                s.audioReceived = opus.counters
-                s.counters.audioFramesPlayed = played
-                if levelCount > 0 { s.counters.remoteAudioLevelDBFS = level }
-            }
-            if videos.isEmpty && audios.isEmpty { usleep(5_000) }
-        }
-    }
+    func setAudioLossPercent(_ percent: Int) { control.withLock { $0.audioLossPercent = percent } }
 
     /// A lost reference: the remote encoder must send a keyframe (the stream rate-limits PLIs).
-    private func requestKeyframeFromRemote() {
-        shared.withLock { $0.driver }?.submit(.requestKeyframe)
+    func requestKeyframeFromRemote() {
+        control.withLock { $0.driver }?.submit(.requestKeyframe)
     }
 }

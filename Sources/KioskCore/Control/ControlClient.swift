@@ -54,8 +54,8 @@ public struct ControlClient {
     public func press(_ button: String) throws -> String? {
         var s = try status()
         if !s.buttons.contains(where: { $0.button == button }) {
+            // The reply comes once the screen is drawn afresh: the tray's buttons are in this status.
             _ = try tap(x: 1, y: 1)
-            usleep(200_000)
             s = try status()
         }
         guard let b = s.buttons.first(where: { $0.button == button }) else {

@@ -6,7 +6,8 @@ import Render
 ///   the appointment ID, camera/microphone states on both sides and the call's counters.
 /// - `{"command":"stats"}` → the call's quality figures, both directions (`CallStats`).
 /// - `{"command":"tap","x":640,"y":500}` → `{"button":"join"}` (or null): a touch at that
-///   screen pixel, hit-tested against what is drawn, exactly like the touch panel.
+///   screen pixel, hit-tested against what is drawn, exactly like the touch panel; answered
+///   once the screen has been drawn afresh after it.
 /// - `{"command":"screenshot"}` → `{"png":"<base64>"}`, only with `service.control_screenshots`.
 /// Errors: `{"error":"…"}`. Replies carry IDs and screen texts only, never a patient's name
 /// (the kiosk is never told it) or an address.
@@ -75,6 +76,8 @@ extension KioskController {
         case "tap":
             guard let x = request.x, let y = request.y else { return Self.error("tap needs integer x and y") }
             let button = await tap(x: x, y: y)
+            // Answered once the screen shows what the tap led to, so the next status reads it.
+            await screen.nextDraw()
             // Who pressed what, from the socket (a tap through it is a person or a script acting
             // for the patient): the uid, never more.
             logger.notice("control tap", metadata: ["uid": "\(peer.uid)", "button": "\(button?.rawValue ?? "none")"])

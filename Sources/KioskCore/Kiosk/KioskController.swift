@@ -51,12 +51,25 @@ public actor KioskController {
         let events = Task {
             for await event in callEvents { await self.input(.call(event)) }
         }
+        // A camera that goes away mid-session (or comes back), in the order the capture thread saw it.
+        let (deviceEvents, deviceSink) = AsyncStream<MediaPipeline.DeviceEvent>.makeStream()
+        media.setDeviceObserver { deviceSink.yield($0) }
+        let devices = Task {
+            for await event in deviceEvents {
+                switch event {
+                case .camera(let available): await self.input(.cameraAvailability(available))
+                }
+            }
+        }
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(250))
             if flow.phase == .deviceCheck { await input(.audioLevel(media.microphoneLevel)) }
             await input(.tick)
         }
         events.cancel()
+        media.setDeviceObserver(nil)
+        deviceSink.finish()
+        devices.cancel()
         // A stop (SIGTERM) in a visit is the patient leaving: the practice hears it at once,
         // and the note goes, so the next start does not walk back in.
         await call.stop(leaving: flow.visitInProgress)
@@ -108,7 +121,7 @@ public actor KioskController {
             await call.send(intent)
         case .openDevices:
             do {
-                try media.openDevices()
+                try await media.openDevices()
                 queue.append(.devicesOpened(camera: media.cameraName, microphone: media.microphoneName))
             } catch {
                 logger.error("cannot open the camera or microphone", metadata: ["error": "\(error)"])

@@ -48,6 +48,8 @@ public struct KioskFlow {
     private(set) var phase: Phase = .idle
     private(set) var appointment: SignalingAppointment?
     private(set) var cameraOn = true
+    /// The open camera delivers (false while it is unplugged or failed mid-session).
+    private(set) var cameraAvailable = true
     private(set) var microphoneMuted = false
     private(set) var remote = SignalingMediaState(camera: .on, microphone: .unmuted)
     private var devicesOpen = false
@@ -92,6 +94,7 @@ public struct KioskFlow {
             pressed(button, at: now, &actions)
         case .devicesOpened(let camera, let microphone):
             devices = (camera, microphone)
+            cameraAvailable = true
             deviceProblem = nil
             deviceRetryAt = nil
         case .devicesFailed(let problem):
@@ -100,6 +103,11 @@ public struct KioskFlow {
             deviceRetryAt = now + settings.deviceRetry
         case .audioLevel(let level):
             audioLevel = level
+        case .cameraAvailability(let available):
+            guard available != cameraAvailable else { break }
+            cameraAvailable = available
+            // The clinician's page says so instead of showing a frozen picture.
+            if phase == .connecting || phase == .inCall { actions.append(.signal(.sendMediaState(ownMediaState))) }
         case .tick:
             tick(at: now, &actions)
         case .resumeVisit(let id):

@@ -15,6 +15,8 @@ extension KioskFlow {
         case devicesFailed(DeviceProblem)
         /// The microphone's level for the device check's meter, 0...1.
         case audioLevel(Double)
+        /// The open camera went away (unplugged, failed) or came back.
+        case cameraAvailability(Bool)
         /// Time passed (the driver ticks about once a second).
         case tick
         /// At start-up: the state directory says the patient had joined this appointment and

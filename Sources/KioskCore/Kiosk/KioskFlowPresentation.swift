@@ -19,7 +19,8 @@ extension KioskFlow {
     }
 
     var ownMediaState: SignalingMediaState {
-        SignalingMediaState(camera: cameraOn ? .on : .off, microphone: microphoneMuted ? .muted : .unmuted)
+        SignalingMediaState(camera: !cameraAvailable ? .unavailable : cameraOn ? .on : .off,
+                            microphone: microphoneMuted ? .muted : .unmuted)
     }
 
     func presentation(at now: Instant) -> KioskPresentation? {
@@ -51,7 +52,7 @@ extension KioskFlow {
             return KioskPresentation(screen: words.connectFailed, remoteVideo: false, selfVideo: false, name: "connect-failed")
         case .inCall:
             let controls = CallControls(cameraOn: cameraOn, microphoneMuted: microphoneMuted, trayVisible: trayVisible,
-                                        remoteNotice: words.remoteNotice(remote))
+                                        remoteNotice: words.inCallNotice(remote: remote, cameraAvailable: cameraAvailable))
             return KioskPresentation(screen: .inCall(controls), remoteVideo: remote.camera == .on, selfVideo: cameraOn, name: "in-call")
         case .ended:
             return KioskPresentation(screen: .ended(message: KioskWording.ended), remoteVideo: false, selfVideo: false, name: "ended")

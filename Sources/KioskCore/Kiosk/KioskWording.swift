@@ -97,8 +97,19 @@ struct KioskWording {
         case (.off, .unmuted): return "\(clinician) turned their camera off"
         case (.on, .muted): return "\(clinician) muted their microphone"
         case (.off, .muted): return "\(clinician) turned their camera off and muted"
+        case (.unavailable, .unmuted): return "\(clinician)'s camera is not working"
+        case (.unavailable, .muted): return "\(clinician)'s camera is not working; they muted"
         }
     }
+
+    /// The in-call banner: the kiosk's own camera gone comes first (the patient must know
+    /// the clinician cannot see them), then what the other side did.
+    func inCallNotice(remote: SignalingMediaState, cameraAvailable: Bool) -> String? {
+        guard cameraAvailable else { return Self.cameraUnavailable }
+        return remoteNotice(remote)
+    }
+
+    static let cameraUnavailable = "Your camera is not working. The clinician can still hear you."
 
     /// "12:00 PM" in the appointment's own time zone.
     static func localTime(_ rfc3339: String, zone: String) -> String? {

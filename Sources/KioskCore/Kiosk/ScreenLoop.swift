@@ -5,26 +5,41 @@ import Render
 import SessionCore
 import SessionDriver
 import Synchronization
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 
-/// The one thread that owns the display: it draws the current presentation with the latest
-/// remote and self frames (30 times a second while video shows, only on change otherwise),
-/// and answers hit tests and screenshots from what was actually drawn.
+/// The one thread that owns the display. It draws when something changed — the
+/// presentation, a new remote or self frame while video shows, a screenshot asked for — and
+/// the display can take a scene (on DRM: no drawn frame already waiting for the flip in
+/// flight, so at most one draw per flip); otherwise it sleeps on its wake signal and the
+/// display's descriptors (page flips, hotplug). Never on a timer, but for a display without
+/// flips, which is drawn at most 60 times a second. Hit tests and screenshots answer from
+/// what was actually drawn.
 public final class ScreenLoop: Sendable {
     private struct Shared {
         var presentation: KioskPresentation?
         var changed = false
+        /// A frame arrived that the presentation shows.
+        var newFrame = false
         var layout: ScreenLayout?
         var presentedName = ""
         var framesPresented = 0
         var running = false
         var screenshotWaiters: [CheckedContinuation<[UInt8], Never>] = []
+        var drawWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     private let shared = Mutex(Shared())
+    private let wake = WakeSignal()
     private let size: Mutex<PixelSize>
     private let openDisplay: @Sendable () -> (any Display)?
     private let media: MediaPipeline
     private let logger: Logger
+    /// How often a display without flip events is drawn at most.
+    static let unpacedIntervalNanos: Int64 = 16_666_667
+    /// How often opening a display is retried while there is none.
+    static let reopenIntervalNanos: Int64 = 5_000_000_000
 
     /// `openDisplay` runs on the loop's thread (which then owns the display), again every 5 s
     /// while it returns nil. Until a display opens, hit tests use `assumedSize`.
@@ -44,16 +59,33 @@ public final class ScreenLoop: Sendable {
             defer { s.running = true }
             return s.running
         }
-        if !already { Thread { self.loop() }.start() }
+        guard !already else { return }
+        media.setFrameObserver { [weak self] in self?.frameArrived() }
+        Thread { self.loop() }.start()
     }
 
-    func stop() { shared.withLock { $0.running = false } }
+    func stop() {
+        shared.withLock { $0.running = false }
+        media.setFrameObserver(nil)
+        wake.signal()
+    }
 
     func show(_ p: KioskPresentation) {
         shared.withLock { s in
             s.presentation = p
             s.changed = true
         }
+        wake.signal()
+    }
+
+    /// From a media thread: a new remote or self frame. Wakes the loop only when it is shown.
+    private func frameArrived() {
+        let shown = shared.withLock { s -> Bool in
+            guard let p = s.presentation, p.remoteVideo || p.selfVideo else { return false }
+            s.newFrame = true
+            return true
+        }
+        if shown { wake.signal() }
     }
 
     /// The button under (x, y) on the screen last drawn.
@@ -72,61 +104,105 @@ public final class ScreenLoop: Sendable {
                 s.screenshotWaiters.append(c)
                 s.changed = true
             }
+            wake.signal()
+        }
+    }
+
+    /// Returns once the screen has been drawn afresh (what was shown before the call is on it).
+    func nextDraw() async {
+        await withCheckedContinuation { c in
+            shared.withLock { s in
+                s.drawWaiters.append(c)
+                s.changed = true
+            }
+            wake.signal()
         }
     }
 
     private func loop() {
         var display: (any Display)?
-        var lastAttempt = MonotonicClock.now() - .seconds(10)
+        var nextOpen = MonotonicClock.now().nanoseconds
         let shooter = Compositor(painter: try? ScreenPainter())
         var shot = XRGBImage(width: outputSize.width, height: outputSize.height)
+        var fds: [pollfd] = []
+        var dirty = false
+        var lastDrawn: Int64 = 0
+        var waiters: [CheckedContinuation<[UInt8], Never>] = []
+        var drawWaiters: [CheckedContinuation<Void, Never>] = []
         while true {
-            if display == nil, MonotonicClock.now() - lastAttempt >= .seconds(5) {
-                lastAttempt = MonotonicClock.now()
+            var now = MonotonicClock.now().nanoseconds
+            if display == nil, now >= nextOpen {
+                nextOpen = now + Self.reopenIntervalNanos
                 display = openDisplay()
                 if let d = display {
                     size.withLock { $0 = d.outputSize }
                     shot = XRGBImage(width: d.outputSize.width, height: d.outputSize.height)
-                    shared.withLock { $0.changed = true }
+                    dirty = true
                 }
             }
-            let (running, changed, presentation, waiters) = shared.withLock { s in
-                defer { s.changed = false; s.screenshotWaiters = [] }
-                return (s.running, s.changed, s.presentation, s.screenshotWaiters)
+            let (running, presentation) = shared.withLock { s in
+                if s.changed || s.newFrame { dirty = true }
+                s.changed = false
+                s.newFrame = false
+                waiters.append(contentsOf: s.screenshotWaiters)
+                s.screenshotWaiters.removeAll(keepingCapacity: true)
+                drawWaiters.append(contentsOf: s.drawWaiters)
+                s.drawWaiters.removeAll(keepingCapacity: true)
+                return (s.running, s.presentation)
             }
-            guard running else {
+            if !running || presentation == nil {
                 for w in waiters { w.resume(returning: []) }
-                return
+                for w in drawWaiters { w.resume() }
+                waiters.removeAll(keepingCapacity: true)
+                drawWaiters.removeAll(keepingCapacity: true)
+                if !running { return }
             }
-            let video = presentation.map { $0.remoteVideo || $0.selfVideo } ?? false
-            let outputSize = self.outputSize
-            if let presentation, changed || video {
-                let scene = Scene(remote: presentation.remoteVideo ? media.latestRemoteFrame : nil,
-                                  selfView: presentation.selfVideo ? media.latestSelfFrame : nil,
-                                  screen: presentation.screen)
-                do {
-                    try display?.present(scene)
-                } catch {
-                    logger.error("cannot draw the screen", metadata: ["error": "\(error)"])
-                }
-                let layout = ScreenLayout(screen: presentation.screen, output: outputSize)
-                shared.withLock { s in
-                    s.layout = layout
-                    s.presentedName = presentation.name
-                    s.framesPresented += 1
-                }
-                if !waiters.isEmpty {
-                    shot.withCanvas { canvas in _ = shooter.compose(scene, into: canvas) }
-                    let png = PNGEncoder.encode(shot)
-                    for w in waiters { w.resume(returning: png) }
-                }
-            } else {
-                for w in waiters { w.resume(returning: []) }
+            fds.removeAll(keepingCapacity: true)
+            fds.append(wake.pollEntry)
+            display?.appendPollDescriptors(to: &fds)
+            let flipPaced = fds.count > 1
+            now = MonotonicClock.now().nanoseconds
+            let unpacedDue = lastDrawn + Self.unpacedIntervalNanos
+            if dirty, let presentation, display?.readyForScene ?? true, flipPaced || now >= unpacedDue {
+                draw(presentation, on: display, shot: &shot, shooter: shooter, waiters: &waiters)
+                dirty = false
+                lastDrawn = now
+                for w in drawWaiters { w.resume() }
+                drawWaiters.removeAll(keepingCapacity: true)
             }
-            if let drm = display as? DRMDisplay {
-                _ = try? drm.dispatchEvents(timeoutMilliseconds: 0)
+            var timeout: Int64 = 1000
+            if display == nil { timeout = min(timeout, max(0, (nextOpen - now) / 1_000_000 + 1)) }
+            if dirty, !flipPaced { timeout = min(timeout, max(0, (lastDrawn + Self.unpacedIntervalNanos - now) / 1_000_000 + 1)) }
+            guard poll(&fds, nfds_t(fds.count), Int32(timeout)) > 0 else { continue }
+            if fds[0].revents != 0 { wake.drain() }
+            if flipPaced, fds[1...].contains(where: { $0.revents != 0 }) {
+                do { try display?.handleEvents() } catch {
+                    logger.error("display events failed", metadata: ["error": "\(error)"])
+                }
             }
-            usleep(video ? 33_000 : 50_000)
         }
+    }
+
+    private func draw(_ presentation: KioskPresentation, on display: (any Display)?, shot: inout XRGBImage,
+                      shooter: Compositor, waiters: inout [CheckedContinuation<[UInt8], Never>]) {
+        let scene = Scene(remote: presentation.remoteVideo ? media.latestRemoteFrame : nil,
+                          selfView: presentation.selfVideo ? media.latestSelfFrame : nil,
+                          screen: presentation.screen)
+        do {
+            try display?.present(scene)
+        } catch {
+            logger.error("cannot draw the screen", metadata: ["error": "\(error)"])
+        }
+        let layout = ScreenLayout(screen: presentation.screen, output: outputSize)
+        shared.withLock { s in
+            s.layout = layout
+            s.presentedName = presentation.name
+            s.framesPresented += 1
+        }
+        guard !waiters.isEmpty else { return }
+        shot.withCanvas { canvas in _ = shooter.compose(scene, into: canvas) }
+        let png = PNGEncoder.encode(shot)
+        for w in waiters { w.resume(returning: png) }
+        waiters.removeAll(keepingCapacity: true)
     }
 }

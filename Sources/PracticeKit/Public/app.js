@@ -549,6 +549,8 @@ function showRemoteMedia() {
   const parts = [];
   if (telehealth.remoteMedia?.microphone === 'muted') parts.push(`${who}'s microphone is muted`);
   if (telehealth.remoteMedia?.camera === 'off') parts.push(`${who}'s camera is off`);
+  // The device is gone (unplugged mid-call), not the person's choice: the picture is frozen.
+  if (telehealth.remoteMedia?.camera === 'unavailable') parts.push(`${who}'s camera is unavailable`);
   $('remote-state').textContent = parts.join(' · ');
   $('remote-state').hidden = parts.length === 0;
 }

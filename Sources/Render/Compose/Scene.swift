@@ -1,4 +1,7 @@
 import Media
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 
 /// Everything on the screen at one moment: the latest remote and self frames and the kiosk
 /// screen drawn over them.
@@ -23,6 +26,20 @@ public protocol Display: AnyObject {
     func present(_ scene: Scene) throws
     /// The buttons of the last presented screen, for touch hit-testing.
     var screenLayout: ScreenLayout? { get }
+    /// Appends the descriptors that turn ready when the display has events (page flips,
+    /// hotplug): the screen's loop waits on them and then calls `handleEvents`.
+    func appendPollDescriptors(to fds: inout [pollfd])
+    /// Handles what the descriptors signalled, without waiting.
+    func handleEvents() throws
+    /// A scene presented now goes out with the next flip rather than replacing one already
+    /// drawn and waiting (so a loop draws at most once per flip). Always true off screen.
+    var readyForScene: Bool { get }
+}
+
+extension Display {
+    public func appendPollDescriptors(to fds: inout [pollfd]) {}
+    public func handleEvents() throws {}
+    public var readyForScene: Bool { true }
 }
 
 extension Display {

@@ -91,6 +91,7 @@ public final class DRMDisplay: Display {
     private var active: Int?
     private var queued: Int?
     private var pendingSlot: Int?
+    private var eventFDs: [pollfd] = []
     private var lastScene = Scene()
     private var modeBlob: UInt32 = 0
     private var propCache: [UInt32: [String: UInt32]] = [:]
@@ -331,6 +332,15 @@ public final class DRMDisplay: Display {
     /// A drawn frame waits for the flip in flight to complete.
     public var hasPendingFrame: Bool { pendingSlot != nil }
 
+    public var readyForScene: Bool { pendingSlot == nil }
+
+    public func appendPollDescriptors(to fds: inout [pollfd]) {
+        fds.append(pollfd(fd: device.fd, events: Int16(POLLIN), revents: 0))
+        if let h = hotplug { fds.append(pollfd(fd: h.fd, events: Int16(POLLIN), revents: 0)) }
+    }
+
+    public func handleEvents() throws { try dispatchEvents(timeoutMilliseconds: 0) }
+
     /// A commit is in flight (or a scene is waiting for it).
     public var isBusy: Bool { queued != nil || pendingSlot != nil }
 
@@ -338,9 +348,11 @@ public final class DRMDisplay: Display {
     /// Returns the number of file descriptors that had events (0 on timeout).
     @discardableResult
     public func dispatchEvents(timeoutMilliseconds: Int32) throws(DRMError) -> Int {
-        var fds = [pollfd(fd: device.fd, events: Int16(POLLIN), revents: 0)]
-        if let h = hotplug { fds.append(pollfd(fd: h.fd, events: Int16(POLLIN), revents: 0)) }
-        let n = poll(&fds, nfds_t(fds.count), timeoutMilliseconds)
+        // Reused: no allocation per flip.
+        eventFDs.removeAll(keepingCapacity: true)
+        appendPollDescriptors(to: &eventFDs)
+        let n = poll(&eventFDs, nfds_t(eventFDs.count), timeoutMilliseconds)
+        let fds = eventFDs
         if n < 0 { return Glibc.errno == EINTR ? 0 : -1 }
         if fds[0].revents & Int16(POLLIN) != 0 {
             var ctx = drmEventContext()

@@ -7,8 +7,9 @@
 #   ready: the daemon draws on vkms and the camera stays closed on the appointment screen;
 #   appointment → Join tapped on a uinput touch panel (the real evdev path, hit-tested on
 #   the drawn screen) → device check with live vivid frames and the Continue button;
-#   camera loss: vivid unbound during the device check → frames stop, rebind → frames resume
-#     and the screen never left the device check;
+#   camera loss: vivid unbound during the device check → frames stop and the kiosk's own
+#     media state reads "unavailable" (what a call would tell the clinician), rebind → frames
+#     resume by themselves, the state is "on" again, and the screen never left the device check;
 #   stop: SIGTERM → exit 0 within 5 s, and the camera is released (another process can open it).
 out=${LAB_OUT:-/tmp}
 kioskd=$(command -v kioskd 2>/dev/null); practice=$(command -v practice-dev 2>/dev/null)
@@ -50,6 +51,10 @@ wait_for() { # wait_for SECONDS CMD... : polls every 0.5 s
   return 1
 }
 screen_is() { [ "$(field screen)" = "$1" ]; }
+# The kiosk's own camera state ("on", "off", "unavailable"): status's keys are sorted, so
+# "own" comes before "remote" and its camera is the first one printed.
+own_camera() { ctl status 2>/dev/null | sed -n 's/^    "camera" : "\(.*\)",\{0,1\}$/\1/p' | head -1; }
+own_camera_is() { [ "$(own_camera)" = "$1" ]; }
 finish() {
   kill $kpid $ppid 2>/dev/null
   sed 's/^/kioskd: /' $d/kioskd.log | tail -40
@@ -99,15 +104,18 @@ dev=$(ls /sys/bus/platform/drivers/vivid 2>/dev/null | grep vivid | head -1)
 if [ -n "$dev" ]; then
   echo "$dev" > /sys/bus/platform/drivers/vivid/unbind
   sleep 2; a=$(callfield videoFramesCaptured); sleep 2; b=$(callfield videoFramesCaptured)
+  gone=$(own_camera)
   echo "$dev" > /sys/bus/platform/drivers/vivid/bind
   t0=$(cut -d' ' -f1 /proc/uptime)
   if wait_for 30 frames_over $((b + 10)); then
     t1=$(cut -d' ' -f1 /proc/uptime)
     s=$(field screen)
-    if [ "$a" = "$b" ] && [ "$s" = device-check ]; then
-      echo "CHECK kioskd_run_camera_loss ok frames_while_unbound=$((b - a)) resumed_after_s=$(awk "BEGIN{print $t1-$t0}") screen=$s"
+    wait_for 5 own_camera_is on
+    back=$(own_camera)
+    if [ "$a" = "$b" ] && [ "$s" = device-check ] && [ "$gone" = unavailable ] && [ "$back" = on ]; then
+      echo "CHECK kioskd_run_camera_loss ok frames_while_unbound=$((b - a)) resumed_after_s=$(awk "BEGIN{print $t1-$t0}") screen=$s camera_while_unbound=$gone camera_after=$back"
     else
-      echo "CHECK kioskd_run_camera_loss fail frames_while_unbound=$((b - a)) screen=$s"
+      echo "CHECK kioskd_run_camera_loss fail frames_while_unbound=$((b - a)) screen=$s camera_while_unbound=$gone camera_after=$back"
     fi
   else
     echo "CHECK kioskd_run_camera_loss fail frames did not resume after rebind ($(callfield videoFramesCaptured))"
