@@ -36,7 +36,8 @@ bench:
 	scripts/deps.sh test
 	$(SWIFT) package --package-path Benchmarks benchmark
 	$(SWIFT) build --build-tests
-	KIOSKD_QUALITY_MATRIX=1 $(SWIFT) test --skip-build --no-parallel --filter QualityMatrixTests
+	$(SWIFT) build -c release --product kioskd
+	KIOSKD_QUALITY_MATRIX=1 KIOSKD_BINARY=$(CURDIR)/.build/release/kioskd $(SWIFT) test --skip-build --no-parallel --filter QualityMatrixTests
 
 # Builds every libFuzzer target and runs each for a few seconds over its corpus.
 fuzz-build:

@@ -86,6 +86,8 @@ struct DemoRun {
             var dtlsVersion: String?
             var srtpCipher: String?
             var consoleErrors: [String]
+            /// The kiosk's stamped frames, capture to the page's screen.
+            var glassToGlass: GlassToGlass.Summary?
         }
     }
 
@@ -97,10 +99,13 @@ struct DemoRun {
         let iceServer = coturn.map { ["--ice-server", "\($0.url),\($0.username),\($0.password)"] } ?? []
         let practice = try PracticeDevProcess(executableDirectory: binDir, arguments: iceServer)
         defer { practice.stop() }
-        let pageURL = "\(practice.baseURL)/?clinician=dr-demo&appointment=demo-1&autojoin=1&statsLog=1&offer=\(kioskOffers ? 0 : 1)"
+        // stamped=1: both sides' cameras carry capture stamps, so both measure glass to glass.
+        let pageURL = "\(practice.baseURL)/?clinician=dr-demo&appointment=demo-1&autojoin=1&statsLog=1&stamped=1&offer=\(kioskOffers ? 0 : 1)"
         print("demo: practice endpoint at \(practice.baseURL); clinician page: \(pageURL)")
 
-        let media = MediaPipeline(camera: SyntheticCamera(request: CameraRequest(width: 640, height: 480, fps: 30)),
+        let camera = SyntheticCamera(request: CameraRequest(width: 640, height: 480, fps: 30))
+        camera.stampOffsetNanos = GlassToGlass.stampOffsetNanos
+        let media = MediaPipeline(camera: camera,
                                   microphone: SyntheticMicrophone(frequency: 440, levelDBFS: -12),
                                   cameraName: "Test pattern (synthetic)", microphoneName: "Test tone (synthetic)",
                                   videoBitrateKbps: 800, audioBitrateKbps: 32, logger: logger)
@@ -217,6 +222,10 @@ struct DemoRun {
         await flowTask.value
 
         let counters = media.counters
+        func ms(_ v: Double?) -> String { v.map { String(format: "%.0f ms", $0) } ?? "-" }
+        let toPage = clinician?.glassToGlass, toKiosk = counters.glassToGlass
+        print("demo: glass to glass (capture to screen, p50 / p95): kiosk → clinician page \(ms(toPage?.p50Ms)) / \(ms(toPage?.p95Ms)) "
+              + "over \(toPage?.samples ?? 0) frames; clinician page → kiosk \(ms(toKiosk.p50Ms)) / \(ms(toKiosk.p95Ms)) over \(toKiosk.samples) frames")
         let kioskOK = counters.videoFramesDecoded > 0 && (peerStats?.audioPacketsReceived ?? 0) > 0 && security != nil
         let browserOK = clinician.map { $0.videoFramesDecoded > 0 && $0.audioPacketsReceived > 0 } ?? true
         let ok = kioskOK && browserOK
@@ -265,6 +274,14 @@ struct DemoRun {
         let transport = stats["transport"] as? [String: Any] ?? [:]
         func int(_ d: [String: Any], _ k: String) -> Int { (d[k] as? NSNumber)?.intValue ?? 0 }
         func double(_ d: [String: Any], _ k: String) -> Double { (d[k] as? NSNumber)?.doubleValue ?? 0 }
+        var glass: GlassToGlass.Summary?
+        if let g = stats["glassToGlass"] as? [String: Any] {
+            var s = GlassToGlass.Summary()
+            s.samples = int(g, "samples")
+            s.p50Ms = (g["p50Ms"] as? NSNumber)?.doubleValue
+            s.p95Ms = (g["p95Ms"] as? NSNumber)?.doubleValue
+            glass = s
+        }
         return .init(
             videoFramesDecoded: int(video, "framesDecoded"), videoFramesSent: int(sentVideo, "framesSent"),
             audioPacketsReceived: int(audio, "packetsReceived"), audioLevel: double(audio, "audioLevel"),
@@ -272,6 +289,6 @@ struct DemoRun {
             frameWidth: int(video, "frameWidth"), frameHeight: int(video, "frameHeight"),
             roundTripMilliseconds: (pair["currentRoundTripTime"] as? NSNumber).map { $0.doubleValue * 1000 },
             dtlsVersion: transport["tlsVersion"] as? String, srtpCipher: transport["srtpCipher"] as? String,
-            consoleErrors: browser.consoleErrors)
+            consoleErrors: browser.consoleErrors, glassToGlass: glass)
     }
 }

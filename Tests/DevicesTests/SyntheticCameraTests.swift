@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Media
 @testable import Devices
@@ -68,5 +69,19 @@ import Media
     @Test func notStartedIsTypedError() {
         let cam = SyntheticCamera()
         #expect(throws: DeviceError.notStarted(device: "synthetic")) { try cam.nextFrame(now: 0, timeoutMillis: 0) }
+    }
+}
+
+/// The clinician page draws and reads the same stamps in JavaScript (stamps.js): its glyphs
+/// must be the synthetic camera's, digit for digit.
+@Suite struct StampFontTests {
+    @Test func thePagesGlyphsAreTheCamerasGlyphs() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Sources/PracticeKit/Public/stamps.js")
+        let script = try String(contentsOf: url, encoding: .utf8)
+        let rows = script.matches(of: try Regex(#"0b([01]{5})"#)).compactMap { m in
+            (m.output[1].substring).flatMap { UInt8($0, radix: 2) }
+        }
+        #expect(rows == DigitFont.glyphs.flatMap { $0 })
     }
 }

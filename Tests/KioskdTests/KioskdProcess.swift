@@ -6,8 +6,10 @@ enum KioskdProcess {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    /// The `kioskd` executable beside the test bundle in the build folder.
+    /// The `kioskd` executable beside the test bundle in the build folder, or `KIOSKD_BINARY`
+    /// (`make bench` measures a release build's cost that way).
     static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["KIOSKD_BINARY"], !path.isEmpty { return URL(fileURLWithPath: path) }
         var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("kioskd").path), dir.path != "/" {
             dir.deleteLastPathComponent()

@@ -56,9 +56,12 @@ struct QualityMatrixTests {
             try $0.impair(lossPercent: link.loss, kbit: link.kbit, delayMilliseconds: link.delay)
         }, callSettings: { _ in callSettings }) { lab, _, kiosk, page in
             try await NetworkLabTests.call(kiosk, page)
+            let kioskPid = [kiosk.process.processIdentifier]
             let k0 = try kiosk.control.stats(), b0 = try await browserSide(page)
+            let kc0 = ProcessCost.of(kioskPid), cc0 = ProcessCost.of(ProcessCost.pids(commandLineContaining: "devtools-chromium-"))
             try await Task.sleep(for: .seconds(seconds))
             let k1 = try kiosk.control.stats(), b1 = try await browserSide(page)
+            let kc1 = ProcessCost.of(kioskPid), cc1 = ProcessCost.of(ProcessCost.pids(commandLineContaining: "devtools-chromium-"))
             let t = Double(seconds)
             func d(_ key: String, _ kind: String) -> Double { (b1[kind][key].double ?? 0) - (b0[kind][key].double ?? 0) }
             var toClinician = Direction()
@@ -98,7 +101,19 @@ struct QualityMatrixTests {
                 + "\(Int(d("packetsLost", "video"))) lost, \(Int(d("nackCount", "video"))) NACKs, \(Int(d("retransmittedPacketsReceived", "video"))) repaired, \(Int(d("fecPacketsReceived", "video"))) FEC received (\(Int(d("fecPacketsDiscarded", "video"))) unused)"
             let drops = link.loss > 0 ? (try? lab.impairmentDrops()) ?? -1 : 0
             let tail = link.kbit != nil ? (try? lab.bucketDrops()).map { "; the caps dropped \($0.toKiosk) of the kiosk's packets, \($0.toClinician) of Chromium's" } ?? "" : ""
-            result = (toClinician, toKiosk, "kiosk target \(k1.transport.availableOutgoingBitrate / 1000) kbit/s (REMB "
+            // Issue 13's figures: glass to glass both ways (the page's stamps and the kiosk's,
+            // over the last minute), and the two sides of the same call as the machine pays for them.
+            let toPage = try await page.evaluate("window.telehealth.glassToGlass()")
+            let toKioskG2G = k1.inboundVideo.glassToGlass
+            func ms(_ v: Double?) -> String { v.map { String(format: "%.0f", $0) } ?? "-" }
+            let glass = "glass to glass p50/p95: kiosk → page \(ms(toPage["p50Ms"].double))/\(ms(toPage["p95Ms"].double)) ms "
+                + "(\(toPage["samples"].int ?? 0) frames), page → kiosk \(ms(toKioskG2G.p50Ms))/\(ms(toKioskG2G.p95Ms)) ms (\(toKioskG2G.samples))"
+            print("quality matrix, \(link.name): \(glass)")
+            let kioskCPU = kc1.cpuPer20Seconds(since: kc0, over: t), browserCPU = cc1.cpuPer20Seconds(since: cc0, over: t)
+            let cost = String(format: "cost: kioskd %.2f CPU-s per 20 s, %.1f MB PSS; Chromium (%d processes) %.2f CPU-s per 20 s, %.1f MB PSS; ratio %.1f× CPU, %.1f× memory",
+                              kioskCPU, kc1.pssMB, cc1.processes, browserCPU, cc1.pssMB, browserCPU / max(0.01, kioskCPU), cc1.pssMB / max(0.1, kc1.pssMB))
+            print("quality matrix, \(link.name): \(cost) (\(KioskdProcess.binary.path))")
+            result = (toClinician, toKiosk, glass + "; " + cost + "; kiosk target \(k1.transport.availableOutgoingBitrate / 1000) kbit/s (REMB "
                       + "\(k1.transport.remoteEstimatedBitrate.map { String($0 / 1000) } ?? "none"), delay-based \(k1.transport.delayBasedEstimate.map { String($0 / 1000) } ?? "none"), "
                       + "\(k1.transport.delayOveruses - k0.transport.delayOveruses) overuses, \(k1.transport.sendRateDecreases - k0.transport.sendRateDecreases) backoffs; "
                       + "Chromium capped at \(k1.transport.receiveCap.map { String($0 / 1000) } ?? "nothing"), \(k1.transport.receiveCapCuts - k0.transport.receiveCapCuts) cuts), "

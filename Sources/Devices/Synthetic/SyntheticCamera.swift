@@ -9,6 +9,10 @@ public final class SyntheticCamera: Camera {
     private var originNanos: Int64?
     private var nextIndex = 0
     private var running = false
+    /// Added to each frame's time for the stamp drawn into it: set to the wall clock's
+    /// offset from the caller's monotonic clock, the stamps read as wall-clock milliseconds
+    /// that a browser on the same machine can compare with its own (glass-to-glass latency).
+    public var stampOffsetNanos: Int64 = 0
 
     public init(request: CameraRequest = CameraRequest(), id: String = "synthetic") {
         self.id = id
@@ -44,7 +48,8 @@ public final class SyntheticCamera: Camera {
         let timestamp = origin + frameTime(index)
         statistics.record(timestampNanos: timestamp, dropped: index - nextIndex)
         nextIndex = index + 1
-        return TestPattern.render(index: index, timestampNanos: timestamp, width: mode.width, height: mode.height)
+        return TestPattern.render(index: index, timestampNanos: timestamp, stampNanos: timestamp &+ stampOffsetNanos,
+                                  width: mode.width, height: mode.height)
     }
 
     private func frameTime(_ index: Int) -> Int64 {

@@ -34,8 +34,9 @@ public enum TestPattern {
         }
     }
 
-    /// Draws frame `index` stamped `timestampNanos` into a new I420 frame.
-    public static func render(index: Int, timestampNanos: Int64, width: Int, height: Int) -> VideoFrame {
+    /// Draws frame `index` stamped `timestampNanos` into a new I420 frame; the digits show
+    /// `stampNanos` (default: the timestamp) in milliseconds, modulo 10^9.
+    public static func render(index: Int, timestampNanos: Int64, stampNanos: Int64? = nil, width: Int, height: Int) -> VideoFrame {
         let w = max(2, width), h = max(2, height)
         let cw = VideoFrame.chromaWidth(w), ch = VideoFrame.chromaHeight(h)
         var planes = [UInt8](repeating: 0, count: VideoFrame.byteCount(width: w, height: h))
@@ -69,7 +70,7 @@ public enum TestPattern {
             fill(yPlane, uPlane, vPlane, w, cw, x: sx, y: sy, width: square, height: square, luma: 128)
             fill(yPlane, uPlane, vPlane, w, cw, x: layout.margin, y: layout.margin,
                  width: min(layout.boxWidth, w - layout.margin), height: min(layout.boxHeight, h - layout.margin), luma: 16)
-            let millis = timestampNanos / 1_000_000
+            let millis = (stampNanos ?? timestampNanos) / 1_000_000 % 1_000_000_000
             drawNumber(Int64(index), digits: counterDigits, row: 0, layout: layout, yPlane, w, h)
             drawNumber(millis, digits: timestampDigits, row: 1, layout: layout, yPlane, w, h)
         }

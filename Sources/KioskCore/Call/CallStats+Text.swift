@@ -16,6 +16,8 @@ extension CallStats {
             ("freezes", "\(iv.freezeCount), \(ms(iv.totalFreezesDuration)) in all, longest \(ms(iv.longestFreeze))", "(the clinician's browser counts these)"),
             ("video packets", "\(iv.packetsReceived) received (\(iv.paddingPacketsReceived) padding), \(iv.packetsLost) lost, \(iv.retransmittedPacketsReceived) repaired, \(iv.packetsRecoveredByFEC) rebuilt from \(iv.fecPacketsReceived) FEC", "\(ov.packetsSent) sent, \(ov.retransmittedPacketsSent) resent, \(ov.fecPacketsSent) FEC (\(ov.fecProtectionPercent) % now), \(percent(Int(ov.remoteFractionLost * 1000), of: 1000)) lost"),
             ("NACKs", "\(iv.nackCount) sent", "\(ov.nackCount) received"),
+            ("glass to glass", iv.glassToGlass.samples == 0 ? "no stamped frames" : String(format: "p50 %.0f ms, p95 %.0f ms over %d frames",
+                iv.glassToGlass.p50Ms ?? 0, iv.glassToGlass.p95Ms ?? 0, iv.glassToGlass.samples), ""),
             ("jitter", "video \(ms(iv.jitter)), audio \(ms(ia.jitter)); video jitter buffer \(ms(iv.jitterBufferEmittedCount > 0 ? iv.jitterBufferDelay / Double(iv.jitterBufferEmittedCount) : 0)) per frame", ""),
             ("audio", "\(percent(ia.concealedSamples, of: ia.totalSamplesReceived)) concealed, \(ia.packetsRecoveredByFEC) rebuilt by FEC, \(ia.packetsRecoveredByRED) by RED", "\(oa.framesEncoded) frames, FEC for \(oa.fecLossPercent) % loss, \(oa.redundantPacketsSent) with RED"),
             ("audio playout", "\(ia.playoutQueuedMs) ms queued, \(ia.packetsDiscarded) discarded, \(ia.speakerUnderruns) speaker underruns", ""),

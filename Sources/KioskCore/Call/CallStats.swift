@@ -7,6 +7,8 @@ import SessionPeer
 public struct CallStats: Codable, Equatable, Sendable {
     /// The clinician's video as the kiosk received and decoded it.
     public struct InboundVideo: Codable, Equatable, Sendable {
+        /// Capture to the kiosk's screen, for frames the clinician's page stamped (its test mode).
+        public var glassToGlass = GlassToGlass.Summary()
         public var packetsReceived = 0
         public var packetsLost = 0
         /// Missing packets that came after a NACK.
@@ -186,6 +188,7 @@ public struct CallStats: Codable, Equatable, Sendable {
         iv.freezeCount = media.videoFreezeCount
         iv.totalFreezesDuration = media.videoTotalFreezesDuration
         iv.longestFreeze = media.videoLongestFreeze
+        iv.glassToGlass = media.glassToGlass
         inboundVideo = iv
 
         var ia = InboundAudio()

@@ -58,6 +58,8 @@ public final class MediaPipeline: Sendable {
         public var audioPacketsLate = 0
         public var audioFramesConcealedUnderflow = 0
         public var audioPacketsDroppedCatchingUp = 0
+        /// Capture-to-screen latency of the clinician's stamped frames (their page's test mode).
+        public var glassToGlass = GlassToGlass.Summary()
         /// The open camera delivers, and how often it went away since the devices opened.
         public var cameraAvailable = true
         public var cameraLosses = 0
@@ -132,6 +134,8 @@ public final class MediaPipeline: Sendable {
     let decodeWake = WakeSignal()
     let playoutWake = WakeSignal()
     private let frameObserver = Mutex<(@Sendable () -> Void)?>(nil)
+    /// The clinician's frames that reached the screen carrying a capture stamp.
+    private let glassToGlass = Mutex(GlassToGlass.Recorder())
     private let deviceObserver = Mutex<(@Sendable (DeviceEvent) -> Void)?>(nil)
     /// Fault injection for tests: the decode thread is held this long once, before its next
     /// frame, as a slow decode of a huge keyframe would hold it.
@@ -178,6 +182,7 @@ public final class MediaPipeline: Sendable {
     public var counters: Counters {
         let now = MonotonicClock.now().nanoseconds
         let skipped = videoInbox.withLock { $0.skippedAwaitingKeyframe }
+        let g2g = glassToGlass.withLock { $0.summary }
         return published.withLock { s in
             var c = s.counters
             let a = s.audioReceived, f = s.freezes, p = s.playout
@@ -195,6 +200,7 @@ public final class MediaPipeline: Sendable {
             c.videoLongestFreeze = Double(f.longestFreezeNanos) / 1e9
             c.videoFramesPerSecond = f.framesPerSecond(atNanos: now)
             c.framesSkippedAwaitingKeyframe = skipped
+            c.glassToGlass = g2g
             return c
         }
     }
@@ -213,6 +219,12 @@ public final class MediaPipeline: Sendable {
     func setFrameObserver(_ observer: (@Sendable () -> Void)?) { frameObserver.withLock { $0 = observer } }
 
     func frameArrived() { frameObserver.withLock { $0 }?() }
+
+    /// From the screen: a remote frame stamped `stamp` (wall-clock ms) reached the glass now.
+    func remoteFrameShown(stamp: Int64) {
+        let millis = GlassToGlass.latencyMillis(stamp: stamp, nowRealtimeNanos: MonotonicClock.realtimeNanoseconds())
+        glassToGlass.withLock { $0.add(millis) }
+    }
 
     /// Called (on a capture thread) when an open device goes away or comes back.
     func setDeviceObserver(_ observer: (@Sendable (DeviceEvent) -> Void)?) { deviceObserver.withLock { $0 = observer } }

@@ -129,6 +129,11 @@ public final class ScreenLoop: Sendable {
         var lastDrawn: Int64 = 0
         var waiters: [CheckedContinuation<[UInt8], Never>] = []
         var drawWaiters: [CheckedContinuation<Void, Never>] = []
+        // The capture stamps of presented scenes' remote frames (nil: none), oldest first, and
+        // the display's shown count they follow: each is read off when its scene is shown.
+        var stamps = StampsInFlight()
+        var lastStamp: Int64?
+        var shownSoFar = 0
         while true {
             var now = MonotonicClock.now().nanoseconds
             if display == nil, now >= nextOpen {
@@ -164,7 +169,14 @@ public final class ScreenLoop: Sendable {
             now = MonotonicClock.now().nanoseconds
             let unpacedDue = lastDrawn + Self.unpacedIntervalNanos
             if dirty, let presentation, display?.readyForScene ?? true, flipPaced || now >= unpacedDue {
-                draw(presentation, on: display, shot: &shot, shooter: shooter, waiters: &waiters)
+                let remote = draw(presentation, on: display, shot: &shot, shooter: shooter, waiters: &waiters)
+                if let display {
+                    // A frame counts when it is first shown: redrawn under a new self view it is not new.
+                    var stamp = remote.flatMap(GlassToGlass.stamp(of:))
+                    if stamp != nil, stamp == lastStamp { stamp = nil } else if stamp != nil { lastStamp = stamp }
+                    stamps.append(stamp)
+                    shownSoFar = noteShown(display, stamps: &stamps, after: shownSoFar)
+                }
                 dirty = false
                 lastDrawn = now
                 for w in drawWaiters { w.resume() }
@@ -175,16 +187,52 @@ public final class ScreenLoop: Sendable {
             if dirty, !flipPaced { timeout = min(timeout, max(0, (lastDrawn + Self.unpacedIntervalNanos - now) / 1_000_000 + 1)) }
             guard poll(&fds, nfds_t(fds.count), Int32(timeout)) > 0 else { continue }
             if fds[0].revents != 0 { wake.drain() }
-            if flipPaced, fds[1...].contains(where: { $0.revents != 0 }) {
-                do { try display?.handleEvents() } catch {
+            if flipPaced, fds[1...].contains(where: { $0.revents != 0 }), let display {
+                do { try display.handleEvents() } catch {
                     logger.error("display events failed", metadata: ["error": "\(error)"])
                 }
+                shownSoFar = noteShown(display, stamps: &stamps, after: shownSoFar)
             }
         }
     }
 
+    /// Scenes shown since `before`: the stamp of each (its remote frame's) is a glass-to-glass
+    /// sample now. Returns the display's shown count.
+    private func noteShown(_ display: any Display, stamps: inout StampsInFlight, after before: Int) -> Int {
+        let shown = display.scenesShown
+        for _ in before..<max(before, shown) {
+            guard let stamp = stamps.popFirst() else { break }
+            if let stamp { media.remoteFrameShown(stamp: stamp) }
+        }
+        return shown
+    }
+
+    /// The stamps of scenes drawn and not yet shown: at most the one flipping and the one
+    /// waiting for it. A commit that failed never flips, so an older stamp is dropped rather
+    /// than paired with a later scene's flip.
+    struct StampsInFlight {
+        private var slots: (Int64?, Int64?) = (nil, nil)
+        private(set) var count = 0
+
+        mutating func append(_ stamp: Int64?) {
+            if count == 2 { _ = popFirst() }
+            if count == 0 { slots.0 = stamp } else { slots.1 = stamp }
+            count += 1
+        }
+
+        mutating func popFirst() -> Int64?? {
+            guard count > 0 else { return nil }
+            let first = slots.0
+            slots = (slots.1, nil)
+            count -= 1
+            return .some(first)
+        }
+    }
+
+    /// Draws and returns the remote frame drawn, if any.
+    @discardableResult
     private func draw(_ presentation: KioskPresentation, on display: (any Display)?, shot: inout XRGBImage,
-                      shooter: Compositor, waiters: inout [CheckedContinuation<[UInt8], Never>]) {
+                      shooter: Compositor, waiters: inout [CheckedContinuation<[UInt8], Never>]) -> VideoFrame? {
         let scene = Scene(remote: presentation.remoteVideo ? media.latestRemoteFrame : nil,
                           selfView: presentation.selfVideo ? media.latestSelfFrame : nil,
                           screen: presentation.screen)
@@ -199,10 +247,11 @@ public final class ScreenLoop: Sendable {
             s.presentedName = presentation.name
             s.framesPresented += 1
         }
-        guard !waiters.isEmpty else { return }
+        guard !waiters.isEmpty else { return scene.remote }
         shot.withCanvas { canvas in _ = shooter.compose(scene, into: canvas) }
         let png = PNGEncoder.encode(shot)
         for w in waiters { w.resume(returning: png) }
         waiters.removeAll(keepingCapacity: true)
+        return scene.remote
     }
 }

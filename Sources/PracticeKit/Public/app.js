@@ -12,6 +12,8 @@
 //   autojoin=1       join at once with the default devices (no dialog)
 //   offer=1|0        who creates the offer once both sides are in: 1 = this page (default), 0 = the kiosk
 //   statsLog=1       log `TELEHEALTH-STATS {json}` once a second (automation reading the console)
+//   stamped=1        test mode: send a stamped test pattern instead of the camera and read the
+//                    kiosk's stamps (glass-to-glass latency, stamps.js; stats().glassToGlass)
 //   role=kiosk&kiosk=ID  act as a kiosk instead (browser-to-browser tests and demos): joins the
 //                    appointment the endpoint assigns to kiosk ID (dev endpoints accept any token);
 //                    with autojoin=1 it joins as soon as the assignment is eligible
@@ -51,6 +53,11 @@ const telehealth = {
   errors: [],                // JS errors and signaling errors, for automation
   log: [],                   // recent signaling traffic (types only)
   timings: {},               // performance.now() of milestones
+  // ?stamped=1 (a test mode): the camera is a stamped pattern and the kiosk's stamps are read
+  // from each frame shown; glassToGlass() gives the kiosk-to-page latency (stamps.js).
+  stamped: params.get('stamped') === '1',
+  g2gSamples: [],
+  glassToGlass: () => Stamps.summary(telehealth.g2gSamples),
   stats,
   state: () => (telehealth.phase === 'joining' ? 'waiting' : telehealth.phase),
   details: () => ({
@@ -352,6 +359,10 @@ function closePeerConnection() {
 
 function watchFirstFrame() {
   const video = $('remote-view');
+  if (telehealth.stamped && !telehealth.watchingStamps) {
+    telehealth.watchingStamps = true;
+    Stamps.watch(video, telehealth.g2gSamples);
+  }
   const seen = () => { mark('firstRemoteFrame'); $('remote-placeholder').hidden = true; };
   if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(seen);
   else video.addEventListener('playing', seen, { once: true });
@@ -413,6 +424,7 @@ async function stats() {
     out.transport = pick(transport, ['dtlsState', 'dtlsRole', 'tlsVersion', 'dtlsCipher', 'srtpCipher', 'iceRole',
       'iceState', 'bytesSent', 'bytesReceived', 'packetsSent', 'packetsReceived', 'selectedCandidatePairChanges']);
   }
+  if (telehealth.stamped) out.glassToGlass = telehealth.glassToGlass();
   return JSON.parse(JSON.stringify(out));
 }
 
@@ -429,6 +441,10 @@ async function openDevices() {
   if (telehealth.localStream) for (const t of telehealth.localStream.getTracks()) t.stop();
   telehealth.localStream = null;
   const stream = await navigator.mediaDevices.getUserMedia(constraints);
+  if (telehealth.stamped) {
+    for (const t of stream.getVideoTracks()) { t.stop(); stream.removeTrack(t); }
+    stream.addTrack(Stamps.camera());
+  }
   telehealth.localStream = stream;
   $('preview').srcObject = stream;
   $('self-view').srcObject = stream;

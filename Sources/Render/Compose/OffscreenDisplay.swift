@@ -9,6 +9,7 @@ public final class OffscreenDisplay: Display {
     public private(set) var image: XRGBImage
     public private(set) var screenLayout: ScreenLayout?
     public private(set) var presentedCount = 0
+    public var scenesShown: Int { presentedCount }
 
     public init(size: PixelSize = PixelSize(width: 1920, height: 1080), compositor: Compositor = Compositor()) {
         outputSize = size

@@ -34,6 +34,9 @@ public protocol Display: AnyObject {
     /// A scene presented now goes out with the next flip rather than replacing one already
     /// drawn and waiting (so a loop draws at most once per flip). Always true off screen.
     var readyForScene: Bool { get }
+    /// Scenes that have reached the screen since the display opened: each flip completed
+    /// (off screen: each present). A scene presented is shown when this passes its number.
+    var scenesShown: Int { get }
 }
 
 extension Display {

@@ -333,6 +333,7 @@ public final class DRMDisplay: Display {
     public var hasPendingFrame: Bool { pendingSlot != nil }
 
     public var readyForScene: Bool { pendingSlot == nil }
+    public var scenesShown: Int { stats.flips }
 
     public func appendPollDescriptors(to fds: inout [pollfd]) {
         fds.append(pollfd(fd: device.fd, events: Int16(POLLIN), revents: 0))

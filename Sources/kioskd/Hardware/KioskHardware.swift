@@ -1,4 +1,5 @@
 import Devices
+import KioskCore
 import Logging
 import Media
 import Render
@@ -27,7 +28,11 @@ struct KioskHardware {
             logger.notice("camera chosen", metadata: ["reason": "\(pick.reason)"])
             switch pick.choice {
             case .synthetic:
-                camera = SyntheticCamera(request: request)
+                let synthetic = SyntheticCamera(request: request)
+                // Stamped in wall-clock milliseconds: a clinician page in its test mode reads
+                // them (glass-to-glass latency, docs/kiosk.md).
+                synthetic.stampOffsetNanos = GlassToGlass.stampOffsetNanos
+                camera = synthetic
                 cameraLabel = "Test pattern (synthetic)"
             case .device(let id, _):
                 // Reconnecting: a camera unplugged mid-call comes back by itself when replugged.
