@@ -57,6 +57,8 @@ public struct AudioPlayoutBuffer: Sendable {
     }
 
     public static let capacity = 64
+    /// An Opus packet's largest (RFC 6716 §3.2.1: 1275 bytes a frame) and then some.
+    static let slotBytes = 1500
     /// Packets beyond the one about to play that the queue kept for a whole window.
     public static let excessFrames = 2
     public static let shrinkWindow = 50
@@ -116,6 +118,9 @@ public struct AudioPlayoutBuffer: Sendable {
         slots[i].frameTicks = frameTicks
         slots[i].fec = fec
         slots[i].payload.removeAll(keepingCapacity: true)
+        // Room for any Opus packet at a slot's first use, so packets of varying size never
+        // grow it again.
+        if slots[i].payload.capacity < Self.slotBytes { slots[i].payload.reserveCapacity(max(Self.slotBytes, payload.count)) }
         slots[i].payload.append(contentsOf: payload)
         depth += 1
         if expected == nil { expected = timestamp }

@@ -6,6 +6,17 @@ import Testing
 /// The control socket as a technician's tool meets it: one JSON line in, one out; stuck or
 /// abusive clients cannot take the service's threads.
 @Suite struct ControlSocketTests {
+    /// An older daemon's stats (without a figure added since) still read: the missing figure
+    /// as its zero, the rest as sent.
+    @Test func statsFromAnOlderDaemonReadWithTheirNewFiguresAtZero() throws {
+        let merged = ControlClient.overlay(["state": "in-call", "inboundAudio": ["packetsReceived": 7]] as [String: Any],
+                                           on: ["state": "", "inboundAudio": ["packetsReceived": 0, "packetsDiscarded": 0], "x": 1] as [String: Any])
+        let m = try #require(merged as? [String: Any])
+        #expect(m["state"] as? String == "in-call" && m["x"] as? Int == 1)
+        let audio = try #require(m["inboundAudio"] as? [String: Any])
+        #expect(audio["packetsReceived"] as? Int == 7 && audio["packetsDiscarded"] as? Int == 0)
+    }
+
     static func socketPath() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("ctl-\(UUID().uuidString.prefix(8)).sock").path
     }

@@ -12,7 +12,7 @@ import Testing
 
     @Test func idleOpensAtWaitingAndAnUnreachablePractice() async throws {
         try FileManager.default.createDirectory(atPath: Self.shots, withIntermediateDirectories: true)
-        let binDir = KioskdProcess.binary.deletingLastPathComponent()
+        let binDir = KioskdProcess.buildDirectory
         var practice = try PracticeDevProcess(executableDirectory: binDir)
         defer { practice.stop() }
         let kiosk = try RunningKiosk(practice: practice, kioskId: "kiosk-screens")
@@ -73,7 +73,7 @@ import Testing
 
     @Test func aMissingCameraIsSaidPlainlyAndRetried() async throws {
         try FileManager.default.createDirectory(atPath: Self.shots, withIntermediateDirectories: true)
-        let practice = try PracticeDevProcess(executableDirectory: KioskdProcess.binary.deletingLastPathComponent())
+        let practice = try PracticeDevProcess(executableDirectory: KioskdProcess.buildDirectory)
         defer { practice.stop() }
         _ = try await practiceAPI(practice, "POST", "/api/appointments", [
             "id": "nocam-1", "type": "Individual", "scheduledAt": PracticeClock.iso(Date()), "timeZone": "UTC",

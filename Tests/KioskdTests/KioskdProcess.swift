@@ -6,15 +6,20 @@ enum KioskdProcess {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    /// The `kioskd` executable beside the test bundle in the build folder, or `KIOSKD_BINARY`
-    /// (`make bench` measures a release build's cost that way).
-    static var binary: URL {
-        if let path = ProcessInfo.processInfo.environment["KIOSKD_BINARY"], !path.isEmpty { return URL(fileURLWithPath: path) }
+    /// The build folder the tests run from (practice-dev and the other products are there).
+    static var buildDirectory: URL {
         var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("kioskd").path), dir.path != "/" {
             dir.deleteLastPathComponent()
         }
-        return dir.appendingPathComponent("kioskd")
+        return dir
+    }
+
+    /// The `kioskd` executable in the build folder, or `KIOSKD_BINARY` (`make bench` measures
+    /// a release build's cost that way).
+    static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["KIOSKD_BINARY"], !path.isEmpty { return URL(fileURLWithPath: path) }
+        return buildDirectory.appendingPathComponent("kioskd")
     }
 
     struct Result {

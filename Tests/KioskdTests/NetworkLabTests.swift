@@ -32,7 +32,7 @@ struct NetworkLabTests {
                                 "-days", "1", "-subj", "/CN=\(NetworkLab.practiceHost)",
                                 "-addext", "subjectAltName=DNS:\(NetworkLab.practiceHost),DNS:\(NetworkLab.turnHost)",
                                 "-keyout", "\(dir)/key.pem", "-out", "\(dir)/cert.pem"])
-            let tool = KioskdProcess.binary.deletingLastPathComponent().appendingPathComponent("practice-dev").path
+            let tool = KioskdProcess.buildDirectory.appendingPathComponent("practice-dev").path
             let clinicianHash = try NetworkLab.run([tool, "hash-password"], input: NetworkLabTests.clinicianPassword)
             let deskHash = try NetworkLab.run([tool, "hash-password"], input: NetworkLabTests.deskPassword)
             try "\(NetworkLabTests.clinician) clinician \(clinicianHash.trimmed)\n\(NetworkLabTests.desk) frontdesk \(deskHash.trimmed)\n"

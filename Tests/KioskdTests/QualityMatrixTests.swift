@@ -58,9 +58,11 @@ struct QualityMatrixTests {
             try await NetworkLabTests.call(kiosk, page)
             let kioskPid = [kiosk.process.processIdentifier]
             let k0 = try kiosk.control.stats(), b0 = try await browserSide(page)
+            let drawn0 = try kiosk.control.status().framesPresented
             let kc0 = ProcessCost.of(kioskPid), cc0 = ProcessCost.of(ProcessCost.pids(commandLineContaining: "devtools-chromium-"))
             try await Task.sleep(for: .seconds(seconds))
             let k1 = try kiosk.control.stats(), b1 = try await browserSide(page)
+            let drawn1 = try kiosk.control.status().framesPresented
             let kc1 = ProcessCost.of(kioskPid), cc1 = ProcessCost.of(ProcessCost.pids(commandLineContaining: "devtools-chromium-"))
             let t = Double(seconds)
             func d(_ key: String, _ kind: String) -> Double { (b1[kind][key].double ?? 0) - (b0[kind][key].double ?? 0) }
@@ -104,14 +106,14 @@ struct QualityMatrixTests {
             // Issue 13's figures: glass to glass both ways (the page's stamps and the kiosk's,
             // over the last minute), and the two sides of the same call as the machine pays for them.
             let toPage = try await page.evaluate("window.telehealth.glassToGlass()")
-            let toKioskG2G = k1.inboundVideo.glassToGlass
+            let toKioskG2G = k1.inboundVideo.glassToGlass ?? GlassToGlass.Summary()
             func ms(_ v: Double?) -> String { v.map { String(format: "%.0f", $0) } ?? "-" }
             let glass = "glass to glass p50/p95: kiosk → page \(ms(toPage["p50Ms"].double))/\(ms(toPage["p95Ms"].double)) ms "
                 + "(\(toPage["samples"].int ?? 0) frames), page → kiosk \(ms(toKioskG2G.p50Ms))/\(ms(toKioskG2G.p95Ms)) ms (\(toKioskG2G.samples))"
             print("quality matrix, \(link.name): \(glass)")
             let kioskCPU = kc1.cpuPer20Seconds(since: kc0, over: t), browserCPU = cc1.cpuPer20Seconds(since: cc0, over: t)
-            let cost = String(format: "cost: kioskd %.2f CPU-s per 20 s, %.1f MB PSS; Chromium (%d processes) %.2f CPU-s per 20 s, %.1f MB PSS; ratio %.1f× CPU, %.1f× memory",
-                              kioskCPU, kc1.pssMB, cc1.processes, browserCPU, cc1.pssMB, browserCPU / max(0.01, kioskCPU), cc1.pssMB / max(0.1, kc1.pssMB))
+            let cost = String(format: "cost: kioskd %.2f CPU-s per 20 s (%.1f screens composed a second), %.1f MB PSS; Chromium (%d processes) %.2f CPU-s per 20 s, %.1f MB PSS; ratio %.1f× CPU, %.1f× memory",
+                              kioskCPU, Double(drawn1 - drawn0) / t, kc1.pssMB, cc1.processes, browserCPU, cc1.pssMB, browserCPU / max(0.01, kioskCPU), cc1.pssMB / max(0.1, kc1.pssMB))
             print("quality matrix, \(link.name): \(cost) (\(KioskdProcess.binary.path))")
             result = (toClinician, toKiosk, glass + "; " + cost + "; kiosk target \(k1.transport.availableOutgoingBitrate / 1000) kbit/s (REMB "
                       + "\(k1.transport.remoteEstimatedBitrate.map { String($0 / 1000) } ?? "none"), delay-based \(k1.transport.delayBasedEstimate.map { String($0 / 1000) } ?? "none"), "

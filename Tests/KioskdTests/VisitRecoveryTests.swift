@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func killNineMidCallResumesTheVisitWithoutATap() async throws {
-        let practice = try PracticeDevProcess(executableDirectory: KioskdProcess.binary.deletingLastPathComponent())
+        let practice = try PracticeDevProcess(executableDirectory: KioskdProcess.buildDirectory)
         defer { practice.stop() }
         let kiosk = try RunningKiosk(practice: practice)
         defer { kiosk.stop() }
@@ -87,7 +87,7 @@ import Testing
     }
 
     @Test func sigtermMidCallTellsThePageThePatientLeftWithinASecond() async throws {
-        let practice = try PracticeDevProcess(executableDirectory: KioskdProcess.binary.deletingLastPathComponent())
+        let practice = try PracticeDevProcess(executableDirectory: KioskdProcess.buildDirectory)
         defer { practice.stop() }
         let kiosk = try RunningKiosk(practice: practice)
         defer { kiosk.stop() }

@@ -18,7 +18,7 @@ import Testing
     @Test func clinicianStartsKioskJoinsMuteEndAndRejoinNeedsBoth() async throws {
         try? FileManager.default.removeItem(atPath: Self.shots)  // numbered steps: no stale ones
         try FileManager.default.createDirectory(atPath: Self.shots, withIntermediateDirectories: true)
-        let practice = try PracticeDevProcess(executableDirectory: KioskdProcess.binary.deletingLastPathComponent())
+        let practice = try PracticeDevProcess(executableDirectory: KioskdProcess.buildDirectory)
         defer { practice.stop() }
 
         // The front desk: an appointment now, with a clinician, sent to this kiosk.

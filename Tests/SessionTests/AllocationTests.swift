@@ -1,8 +1,10 @@
 import CMallocCounter
+import Codecs
 import DTLS
 import FEC
 import ICE
 import Foundation
+import Media
 import NetEmulator
 import RTP
 import RTPStreams
@@ -46,6 +48,37 @@ import Testing
         #expect(kiosk_malloc_counter_installed() == 1)
         let n = Self.count { _ = [UInt8](repeating: 1, count: 1000).withUnsafeBytes { $0.count } }
         #expect(n == 1, "one array, one allocation")
+    }
+
+    /// The audio playout path as its thread runs it: a packet into the playout buffer (as
+    /// the engine hands it over), one 20 ms frame pulled, decoded by Opus into the reused
+    /// PCM buffer, one packet in ten lost and concealed. The buffer's ring and the decoder's
+    /// PCM are reused: nothing per frame once warm.
+    @Test func audioPlayoutPath() throws {
+        let encoder = try OpusEncoder(channels: 1, bitrate: 32_000)
+        var packets: [[UInt8]] = []
+        var out: [UInt8] = []
+        for k in 0..<50 {
+            let pcm = (0..<960).map { i in Int16(6_000 * sin(2 * Double.pi * 440 * Double(k * 960 + i) / 48_000)) }
+            let n = try pcm.withUnsafeBufferPointer { (p) throws(CodecError) -> Int in try encoder.encode(p, into: &out) }
+            packets.append(Array(out[0..<n]))
+        }
+        var buffer = AudioPlayoutBuffer()
+        let receiver = try OpusReceiver()
+        var payload: [UInt8] = []
+        payload.reserveCapacity(1500)
+        var played = 0
+        func frame(_ i: Int) {
+            let p = packets[i % packets.count]
+            if i % 10 != 5 {
+                p.withUnsafeBytes { buffer.push($0, timestamp: UInt32(truncatingIfNeeded: i * 960), frameTicks: 960, fec: false) }
+            }
+            receiver.playFrame(buffer.pull(into: &payload), packet: payload) { played += $0.count }
+        }
+        for i in 0..<200 { frame(i) }  // every ring slot and the PCM buffer grown
+        let n = Self.count { for i in 200..<1200 { frame(i) } }
+        #expect(receiver.counters.concealedPackets == 120 && played == 1200 * 960)
+        Self.check("audio-playout-1000-frames", n)
     }
 
     /// The video send stream's config as the peer builds it: mid and transport-wide sequence

@@ -8,7 +8,8 @@ public struct CallStats: Codable, Equatable, Sendable {
     /// The clinician's video as the kiosk received and decoded it.
     public struct InboundVideo: Codable, Equatable, Sendable {
         /// Capture to the kiosk's screen, for frames the clinician's page stamped (its test mode).
-        public var glassToGlass = GlassToGlass.Summary()
+        /// Optional so a newer `kioskd control` reads an older daemon's stats.
+        public var glassToGlass: GlassToGlass.Summary?
         public var packetsReceived = 0
         public var packetsLost = 0
         /// Missing packets that came after a NACK.

@@ -66,7 +66,7 @@ extension MediaPipeline {
                     s.counters.videoFramesCaptured += 1
                     if cameraOn { s.latestSelf = frame }
                 }
-                if cameraOn { frameArrived() }
+                if cameraOn { frameArrived(.selfView) }
                 captured += 1
                 let step = ladder.step
                 if ladder.update(videoKbps: targetKbps) {

@@ -41,7 +41,7 @@ extension MediaPipeline {
                         s.counters.decodedWidth = decoded.width
                         s.counters.decodedHeight = decoded.height
                     }
-                    frameArrived()
+                    frameArrived(.remote)
                 } catch {
                     published.withLock { s in
                         s.counters.videoDecodeErrors += 1

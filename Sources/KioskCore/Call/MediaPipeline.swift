@@ -133,7 +133,7 @@ public final class MediaPipeline: Sendable {
     let audioCaptureWake = WakeSignal()
     let decodeWake = WakeSignal()
     let playoutWake = WakeSignal()
-    private let frameObserver = Mutex<(@Sendable () -> Void)?>(nil)
+    private let frameObserver = Mutex<(@Sendable (FrameSource) -> Void)?>(nil)
     /// The clinician's frames that reached the screen carrying a capture stamp.
     private let glassToGlass = Mutex(GlassToGlass.Recorder())
     private let deviceObserver = Mutex<(@Sendable (DeviceEvent) -> Void)?>(nil)
@@ -216,9 +216,12 @@ public final class MediaPipeline: Sendable {
     let microphoneName: String
 
     /// Called (on a media thread) whenever a new remote or self frame is there to draw.
-    func setFrameObserver(_ observer: (@Sendable () -> Void)?) { frameObserver.withLock { $0 = observer } }
+    func setFrameObserver(_ observer: (@Sendable (FrameSource) -> Void)?) { frameObserver.withLock { $0 = observer } }
 
-    func frameArrived() { frameObserver.withLock { $0 }?() }
+    func frameArrived(_ source: FrameSource) { frameObserver.withLock { $0 }?(source) }
+
+    /// Which picture changed.
+    enum FrameSource: Sendable { case remote, selfView }
 
     /// From the screen: a remote frame stamped `stamp` (wall-clock ms) reached the glass now.
     func remoteFrameShown(stamp: Int64) {
@@ -246,7 +249,7 @@ public final class MediaPipeline: Sendable {
             if !available { s.counters.cameraLosses += 1 }
             s.latestSelf = available || !cameraOn ? nil : Self.cameraPlaceholder
         }
-        frameArrived()
+        frameArrived(.selfView)
         deviceObserver.withLock { $0 }?(.camera(available: available))
     }
 

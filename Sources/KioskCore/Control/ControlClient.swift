@@ -44,9 +44,20 @@ public struct ControlClient {
         return try JSONDecoder().decode(ControlStatus.self, from: JSONSerialization.data(withJSONObject: object))
     }
 
+    /// The call's figures. A figure the daemon does not send (an older kioskd, before an
+    /// update's restart) reads as its zero, so a newer client still reads the rest.
     public func stats() throws -> CallStats {
         let object = try request(#"{"command":"stats"}"#)
-        return try JSONDecoder().decode(CallStats.self, from: JSONSerialization.data(withJSONObject: object))
+        let zero = try JSONSerialization.jsonObject(with: JSONEncoder().encode(CallStats(state: "", peer: nil, media: .init())))
+        let merged = Self.overlay(object, on: zero)
+        return try JSONDecoder().decode(CallStats.self, from: JSONSerialization.data(withJSONObject: merged))
+    }
+
+    /// `top`'s values over `base`'s, object by object.
+    static func overlay(_ top: Any, on base: Any) -> Any {
+        guard var b = base as? [String: Any], let t = top as? [String: Any] else { return top }
+        for (key, value) in t { b[key] = b[key].map { overlay(value, on: $0) } ?? value }
+        return b
     }
 
     /// Taps the middle of `button` on the screen as drawn (a first tap wakes a hidden tray).
