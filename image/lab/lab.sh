@@ -285,7 +285,7 @@ qemu_cmd() { # qemu_cmd MODE OUTDIR -> QEMU array, ACCEL
 EXPECT_devices_labcheck=inventory,camera_capture,camera_nv12,camera_yu12,audio_loopback,audio_xrun_recovery,error_missing_node,error_unsupported_format,error_alsa_busy,error_permission_denied,error_vanished,hotplug,touch_tap
 EXPECT_render=render_inventory,render_writeback_software,render_writeback_overlay,render_flips,render_hotplug
 EXPECT_kioskd_devices=kioskd_devices,kioskd_devices_nodev
-EXPECT_kioskd_run=kioskd_run_ready,kioskd_run_appointment,kioskd_run_touch,kioskd_run_device_check,kioskd_run_camera_loss,kioskd_run_stop
+EXPECT_kioskd_run=kioskd_run_ready,kioskd_run_appointment,kioskd_run_touch,kioskd_run_device_check,kioskd_run_camera_loss,kioskd_run_stop,kioskd_run_display_late
 EXPECT_devices_partial=inventory
 
 step_run() {

@@ -47,10 +47,11 @@ public final class ScreenLoop: Sendable {
     /// alone draws only when theirs are late (measured: drawing self frames between theirs
     /// took a call from 26 to about 35 compositions a second, +0.5 CPU-s per 20 s).
     static let selfViewInCallIntervalNanos: Int64 = 50_000_000
-    /// How often opening a display is retried while there is none.
-    static let reopenIntervalNanos: Int64 = 5_000_000_000
+    /// How often opening a display is retried while there is none and no DRM uevent came
+    /// (a uevent retries at once: a card's driver loading, a connector plugged).
+    static let reopenIntervalNanos: Int64 = 30_000_000_000
 
-    /// `openDisplay` runs on the loop's thread (which then owns the display), again every 5 s
+    /// `openDisplay` runs on the loop's thread (which then owns the display), again on a DRM uevent (30 s at the latest)
     /// while it returns nil. Until a display opens, hit tests use `assumedSize`.
     public init(openDisplay: @escaping @Sendable () -> (any Display)?, assumedSize: PixelSize = PixelSize(width: 1920, height: 1080),
                 media: MediaPipeline, logger: Logger) {
@@ -138,6 +139,7 @@ public final class ScreenLoop: Sendable {
         let shooter = Compositor(painter: try? ScreenPainter())
         var shot = XRGBImage(width: outputSize.width, height: outputSize.height)
         var fds: [pollfd] = []
+        var hotplug: DRMHotplugMonitor?
         var dirty = false
         var lastDrawn: Int64 = 0
         var waiters: [CheckedContinuation<[UInt8], Never>] = []
@@ -157,6 +159,8 @@ public final class ScreenLoop: Sendable {
             if display == nil, now >= nextOpen {
                 nextOpen = now + Self.reopenIntervalNanos
                 display = openDisplay()
+                // Until one opens, the kernel's DRM uevents say when to try again.
+                hotplug = display == nil ? (hotplug ?? (try? DRMHotplugMonitor())) : nil
                 if let d = display {
                     size.withLock { $0 = d.outputSize }
                     shot = XRGBImage(width: d.outputSize.width, height: d.outputSize.height)
@@ -186,6 +190,7 @@ public final class ScreenLoop: Sendable {
             fds.append(wake.pollEntry)
             display?.appendPollDescriptors(to: &fds)
             let flipPaced = fds.count > 1
+            if let hotplug { fds.append(pollfd(fd: hotplug.fd, events: Int16(POLLIN), revents: 0)) }
             now = MonotonicClock.now().nanoseconds
             let unpacedDue = lastDrawn + Self.unpacedIntervalNanos
             let selfInterval = presentation?.remoteVideo == true ? Self.selfViewInCallIntervalNanos : Self.selfViewIntervalNanos
@@ -211,6 +216,7 @@ public final class ScreenLoop: Sendable {
             if selfPending, !dirty { timeout = min(timeout, max(0, (lastDrawn + selfInterval - now) / 1_000_000 + 1)) }
             guard poll(&fds, nfds_t(fds.count), Int32(timeout)) > 0 else { continue }
             if fds[0].revents != 0 { wake.drain() }
+            if let h = hotplug, fds.last?.revents ?? 0 != 0, h.drainAnyDRM() > 0 { nextOpen = MonotonicClock.now().nanoseconds }
             if flipPaced, fds[1...].contains(where: { $0.revents != 0 }), let display {
                 do { try display.handleEvents() } catch {
                     logger.error("display events failed", metadata: ["error": "\(error)"])

@@ -14,6 +14,7 @@ public final class DRMHotplugMonitor {
 
     private let socket: UeventSocket
     public var fd: Int32 { socket.fd }
+    private var buffer = [UInt8](repeating: 0, count: 8192)
 
     public init() throws(DRMError) {
         do {
@@ -26,12 +27,22 @@ public final class DRMHotplugMonitor {
     /// Drains pending uevents and returns the DRM hotplug ones (non-blocking).
     public func read() -> [Event] {
         var out: [Event] = []
-        var buf = [UInt8](repeating: 0, count: 8192)
         // A receive error ends the drain, as an empty queue does: the next flip polls again.
-        while let n = try? socket.receive(into: &buf) {
-            if let e = Self.parse(Array(buf[0..<n])) { out.append(e) }
+        while let n = try? socket.receive(into: &buffer) {
+            if let e = Self.parse(Array(buffer[0..<n])) { out.append(e) }
         }
         return out
+    }
+
+    /// Drains pending uevents and counts those of the DRM subsystem of any kind (a card
+    /// added as its driver loads, a connector plugged): while there is no display at all,
+    /// any of them is worth a new attempt to open one.
+    public func drainAnyDRM() -> Int {
+        var count = 0
+        while let n = try? socket.receive(into: &buffer) {
+            if let fields = UeventFields.parse(Array(buffer[0..<n])), fields.properties["SUBSYSTEM"] == "drm" { count += 1 }
+        }
+        return count
     }
 
     /// Parses one kernel uevent ("action@devpath\0KEY=VALUE\0…"); nil unless it is a DRM

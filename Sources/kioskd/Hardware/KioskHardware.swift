@@ -95,7 +95,8 @@ struct KioskHardware {
                                          compositor: Compositor(config: compositor, painter: painter),
                                          log: { logger.info("\($0)") })
             } catch {
-                logger.error("no display yet; trying again every 5 s", metadata: ["error": "\(error)"])
+                logger.error("no display yet; trying again when the kernel reports a display change (or in 30 s)",
+                             metadata: ["error": "\(error)"])
                 return nil
             }
         }

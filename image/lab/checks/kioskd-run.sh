@@ -10,7 +10,8 @@
 #   camera loss: vivid unbound during the device check → frames stop and the kiosk's own
 #     media state reads "unavailable" (what a call would tell the clinician), rebind → frames
 #     resume by themselves, the state is "on" again, and the screen never left the device check;
-#   stop: SIGTERM → exit 0 within 5 s, and the camera is released (another process can open it).
+#   stop: SIGTERM → exit 0 within 5 s, and the camera is released (another process can open it);
+#   display late: started with vkms unloaded, the screen opens as soon as vkms is loaded (a DRM uevent).
 out=${LAB_OUT:-/tmp}
 kioskd=$(command -v kioskd 2>/dev/null); practice=$(command -v practice-dev 2>/dev/null)
 if [ -z "$kioskd" ] || [ -z "$practice" ]; then
@@ -137,5 +138,29 @@ else
   echo "CHECK kioskd_run_stop fail exit_status=$rc seconds=$secs"
 fi
 cp $d/kioskd.log "$out/kioskd-run.log" 2>/dev/null
+
+# display late: vkms unloaded, kioskd starts without a screen ("no display yet"); vkms loaded
+# again (a DRM uevent) → the screen opens at once, not at the 30 s retry.
+vk=$(grep '^[^#]*vkms' /lib/modules/load.list | head -1)
+if [ -n "$vk" ] && rmmod vkms 2>/dev/null; then
+  : > $d/kioskd.log
+  "$kioskd" run --config $d/kioskd.toml > $d/kioskd.log 2>&1 &
+  kpid=$!
+  wait_for 20 grep -q "no display yet" $d/kioskd.log
+  # shellcheck disable=SC2086
+  set -- $vk; mod=$1; shift
+  t0=$(cut -d' ' -f1 /proc/uptime)
+  insmod "/lib/modules/$mod" "$@" 2>/dev/null
+  if wait_for 15 grep -q "display opened" $d/kioskd.log; then
+    t1=$(cut -d' ' -f1 /proc/uptime)
+    echo "CHECK kioskd_run_display_late ok opened_after_s=$(awk "BEGIN{print $t1-$t0}") (retry fallback 30 s)"
+  else
+    echo "CHECK kioskd_run_display_late fail no display opened within 15 s of loading vkms: $(grep -o 'no display yet.*' $d/kioskd.log | head -1)"
+  fi
+  kill -TERM $kpid 2>/dev/null; wait $kpid 2>/dev/null
+  [ -e /dev/dri/card0 ] || insmod "/lib/modules/$mod" "$@" 2>/dev/null
+else
+  echo "CHECK kioskd_run_display_late fail cannot unload vkms to start without a display"
+fi
 kill $ppid 2>/dev/null
 exit 0
