@@ -45,6 +45,13 @@ public final class ReconnectingCamera: Camera {
     /// While the camera is away: the next reopen attempt.
     public var nextWakeNanos: Int64? { running && camera == nil ? nextRetry : nil }
 
+    /// Kept for `pollEvent`, at most the last 32: a caller that never polls (kioskd reads
+    /// `isAvailable`) must not grow them over years of replugging.
+    private func record(_ event: Event) {
+        if events.count == 32 { events.removeFirst() }
+        events.append(event)
+    }
+
     public func pollEvent() -> Event? { events.isEmpty ? nil : events.removeFirst() }
 
     /// A hotplug event for our class arrived: try to reopen on the next call.
@@ -76,7 +83,7 @@ public final class ReconnectingCamera: Camera {
             case .vanished, .notFound, .system:
                 if let c = camera { accumulated = c.statistics }
                 camera = nil
-                events.append(.lost(error))
+                record(.lost(error))
                 nextRetry = now + Int64(retryMillis) * 1_000_000
                 return nil
             default:
@@ -94,7 +101,7 @@ public final class ReconnectingCamera: Camera {
             path = info.path
         } else {
             let error = DeviceError.notFound(device: id)
-            if report, lastFailure != error { events.append(.openFailed(error)) }
+            if report, lastFailure != error { record(.openFailed(error)) }
             lastFailure = error
             if !report { throw error }
             return
@@ -105,9 +112,9 @@ public final class ReconnectingCamera: Camera {
             camera = cam
             lastMode = cam.mode
             lastFailure = nil
-            events.append(.opened(path: path, mode: cam.mode))
+            record(.opened(path: path, mode: cam.mode))
         } catch {
-            if report, lastFailure != error { events.append(.openFailed(error)) }
+            if report, lastFailure != error { record(.openFailed(error)) }
             lastFailure = error
             if !report { throw error }
         }

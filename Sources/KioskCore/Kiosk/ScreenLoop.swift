@@ -114,22 +114,27 @@ public final class ScreenLoop: Sendable {
     /// A PNG of the next drawn frame (composed the same way, in software).
     public func screenshot() async -> [UInt8] {
         await withCheckedContinuation { c in
-            shared.withLock { s in
+            let running = shared.withLock { s -> Bool in
+                guard s.running else { return false }
                 s.screenshotWaiters.append(c)
                 s.changed = true
+                return true
             }
-            wake.signal()
+            if running { wake.signal() } else { c.resume(returning: []) }
         }
     }
 
-    /// Returns once the screen has been drawn afresh (what was shown before the call is on it).
+    /// Returns once the screen has been drawn afresh (what was presented before this call is on it).
+    /// At once when the loop is not running (nothing would draw).
     func nextDraw() async {
         await withCheckedContinuation { c in
-            shared.withLock { s in
+            let running = shared.withLock { s -> Bool in
+                guard s.running else { return false }
                 s.drawWaiters.append(c)
                 s.changed = true
+                return true
             }
-            wake.signal()
+            if running { wake.signal() } else { c.resume() }
         }
     }
 
