@@ -5,8 +5,10 @@ import Media
 
 /// A camera chosen by stable id that survives unplugging: when the device vanishes it reports
 /// `.lost`, returns no frames (kioskd shows a placeholder and keeps the call), and reopens the
-/// same camera when it is back — on a hotplug hint at once, otherwise every `retryMillis`.
-/// Nodes that appear before their permissions are usable are simply retried.
+/// same camera when it is back: at once when the kernel announces a camera (its own uevent
+/// monitor, whose descriptor its loop waits on while the camera is away, or `deviceChanged`),
+/// every `retryMillis` for 5 s after a loss or an announcement (a node whose permissions udev
+/// has not set yet is simply retried), every `idleRetryMillis` otherwise.
 public final class ReconnectingCamera: Camera {
     public enum Event: Sendable, Equatable {
         case opened(path: String, mode: CameraMode)
@@ -25,6 +27,12 @@ public final class ReconnectingCamera: Camera {
     private var lastMode: CameraMode
     private var lastFailure: DeviceError?
     private var accumulated = CaptureStatistics()
+    private var monitor: HotplugMonitor?
+    /// Until then reopen attempts come every `retryMillis`, after it every `idleRetryMillis`.
+    private var quickRetriesUntil: Int64 = 0
+    /// Each attempt lists the video nodes and opens them to read their identity: while the
+    /// camera stays away, the uevents say when to look, and this is only the fallback.
+    public static let idleRetryMillis = 2000
 
     /// `id` is a stable id from `V4L2Enumeration` (or a node path).
     public init(id: String, request: CameraRequest = CameraRequest(), retryMillis: Int = 250, devDirectory: String = "/dev") {
@@ -41,7 +49,10 @@ public final class ReconnectingCamera: Camera {
     /// Statistics of the current connection.
     public var statistics: CaptureStatistics { camera?.statistics ?? accumulated }
 
-    public func appendPollDescriptors(to fds: inout [pollfd]) { camera?.appendPollDescriptors(to: &fds) }
+    public func appendPollDescriptors(to fds: inout [pollfd]) {
+        if let camera { return camera.appendPollDescriptors(to: &fds) }
+        if let monitor { fds.append(pollfd(fd: monitor.fd, events: Int16(POLLIN), revents: 0)) }
+    }
     /// While the camera is away: the next reopen attempt.
     public var nextWakeNanos: Int64? { running && camera == nil ? nextRetry : nil }
 
@@ -60,6 +71,8 @@ public final class ReconnectingCamera: Camera {
     public func start() throws(DeviceError) {
         running = true
         nextRetry = 0
+        monitor = try? HotplugMonitor()
+        monitor?.seedExistingNodes()
         // The first open is tried at once so that a wrong configuration is reported to the caller.
         try connect(now: 0, report: false)
     }
@@ -68,11 +81,29 @@ public final class ReconnectingCamera: Camera {
         running = false
         camera?.stop()
         camera = nil
+        monitor = nil
+    }
+
+    /// Reads what the kernel announced while the camera was away: a camera added (or events
+    /// lost to an overflowing socket) means try now.
+    private func readAnnouncements(now: Int64) {
+        guard let monitor else { return }
+        do {
+            while let e = try monitor.next(timeoutMillis: 0) {
+                if e.deviceClass == .camera, e.kind == .added {
+                    nextRetry = 0
+                    quickRetriesUntil = now + 5_000_000_000
+                }
+            }
+        } catch {
+            nextRetry = 0
+        }
     }
 
     public func nextFrame(now: Int64, timeoutMillis: Int) throws(DeviceError) -> VideoFrame? {
         guard running else { throw .notStarted(device: id) }
         if camera == nil {
+            readAnnouncements(now: now)
             if now >= nextRetry { try? connect(now: now, report: true) }
             if camera == nil { return nil }
         }
@@ -85,6 +116,7 @@ public final class ReconnectingCamera: Camera {
                 camera = nil
                 record(.lost(error))
                 nextRetry = now + Int64(retryMillis) * 1_000_000
+                quickRetriesUntil = now + 5_000_000_000
                 return nil
             default:
                 throw error
@@ -93,7 +125,8 @@ public final class ReconnectingCamera: Camera {
     }
 
     private func connect(now: Int64, report: Bool) throws(DeviceError) {
-        nextRetry = now + Int64(retryMillis) * 1_000_000
+        let quick = monitor == nil || now < quickRetriesUntil
+        nextRetry = now + Int64(quick ? retryMillis : Self.idleRetryMillis) * 1_000_000
         let path: String
         if id.hasPrefix("/") {
             path = id
