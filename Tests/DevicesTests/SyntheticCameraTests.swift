@@ -66,6 +66,20 @@ import Media
         #expect(read.millis == 1_234_567)
     }
 
+    /// The sender's ladder halves the picture under a low send rate: the stamps still read.
+    @Test func readsAPictureTheSenderHalved() throws {
+        let full = TestPattern.render(index: 4321, timestampNanos: 987_654_321_000_000, width: 640, height: 480)
+        var half = VideoFrame(width: 320, height: 240, y: 0, u: 128, v: 128)
+        for y in 0..<240 {
+            for x in 0..<320 {
+                let sum = [(0, 0), (1, 0), (0, 1), (1, 1)].reduce(0) { $0 + Int(full.planes[(2 * y + $1.1) * 640 + 2 * x + $1.0]) }
+                half.planes[y * 320 + x] = UInt8(sum / 4)
+            }
+        }
+        let read = try #require(TestPattern.read(half))
+        #expect(read.index == 4321 && read.millis == 987_654_321 % 1_000_000_000)
+    }
+
     @Test func notStartedIsTypedError() {
         let cam = SyntheticCamera()
         #expect(throws: DeviceError.notStarted(device: "synthetic")) { try cam.nextFrame(now: 0, timeoutMillis: 0) }

@@ -79,11 +79,16 @@ public enum TestPattern {
 
     /// Reads the frame counter and the millisecond timestamp back from a frame drawn by
     /// `render` (possibly after lossy coding); nil if a digit is not recognisable.
+    /// A frame the sender halved (its resolution ladder, or a browser's encoder adapting)
+    /// is read with the layout of twice its size.
     public static func read(_ frame: VideoFrame) -> (index: Int, millis: Int64)? {
-        let layout = Layout(width: frame.width, height: frame.height)
-        guard let counter = readNumber(frame, digits: counterDigits, row: 0, layout: layout),
-              let millis = readNumber(frame, digits: timestampDigits, row: 1, layout: layout) else { return nil }
-        return (Int(counter), millis)
+        for factor in [1, 2] {
+            let layout = Layout(width: frame.width * factor, height: frame.height * factor)
+            guard let counter = readNumber(frame, digits: counterDigits, row: 0, layout: layout, factor: factor),
+                  let millis = readNumber(frame, digits: timestampDigits, row: 1, layout: layout, factor: factor) else { continue }
+            return (Int(counter), millis)
+        }
+        return nil
     }
 
     private static func bounce(index: Int, span: (Int, Int)) -> (Int, Int) {
@@ -129,15 +134,15 @@ public enum TestPattern {
         }
     }
 
-    private static func readNumber(_ frame: VideoFrame, digits: Int, row: Int, layout: Layout) -> Int64? {
+    private static func readNumber(_ frame: VideoFrame, digits: Int, row: Int, layout: Layout, factor: Int = 1) -> Int64? {
         var value: Int64 = 0
         var bits = [Bool](repeating: false, count: DigitFont.width * DigitFont.height)
         for i in 0..<digits {
             let (ox, oy) = layout.origin(row: row, index: i)
             for gy in 0..<DigitFont.height {
                 for gx in 0..<DigitFont.width {
-                    let x = ox + gx * layout.scale + layout.scale / 2
-                    let y = oy + gy * layout.scale + layout.scale / 2
+                    let x = (ox + gx * layout.scale + layout.scale / 2) / factor
+                    let y = (oy + gy * layout.scale + layout.scale / 2) / factor
                     guard x < frame.width, y < frame.height else { return nil }
                     bits[gy * DigitFont.width + gx] = frame.planes[y * frame.width + x] > 125
                 }

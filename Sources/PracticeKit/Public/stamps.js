@@ -36,8 +36,9 @@ const Stamps = (() => {
     };
   }
 
-  // The number in `row` (0 counter, 1 time) of RGBA pixels `data` `stride` wide, or null.
-  function readNumber(data, stride, l, row, digits) {
+  // The number in `row` (0 counter, 1 time) of RGBA pixels `data` `stride` wide, or null;
+  // `factor` 2 reads a picture the sender halved with the layout of twice its size.
+  function readNumber(data, stride, l, row, digits, factor = 1) {
     let value = 0;
     for (let i = 0; i < digits; i++) {
       const [ox, oy] = l.origin(row, i);
@@ -45,7 +46,8 @@ const Stamps = (() => {
       const bits = [];
       for (let gy = 0; gy < H; gy++) {
         for (let gx = 0; gx < W; gx++) {
-          const x = ox + gx * l.scale + (l.scale >> 1), y = oy + gy * l.scale + (l.scale >> 1);
+          const x = Math.trunc((ox + gx * l.scale + (l.scale >> 1)) / factor);
+          const y = Math.trunc((oy + gy * l.scale + (l.scale >> 1)) / factor);
           const p = (y * stride + x) * 4;
           bits.push(0.299 * data[p] + 0.587 * data[p + 1] + 0.114 * data[p + 2] > 128);
         }
@@ -69,12 +71,16 @@ const Stamps = (() => {
     const onFrame = (now, metadata) => {
       const width = metadata.width, height = metadata.height;
       if (width > 0 && height > 0) {
-        const l = layout(width, height);
-        const w = Math.min(width, l.margin + l.boxWidth), h = Math.min(height, l.margin + l.boxHeight);
         canvas.width = width; canvas.height = height;
         context.drawImage(video, 0, 0, width, height);
-        const data = context.getImageData(0, 0, w, h).data;
-        const stamp = readNumber(data, w, l, 1, DIGITS);
+        let stamp = null;
+        // As drawn, or halved by the kiosk's resolution ladder.
+        for (const factor of [1, 2]) {
+          const l = layout(width * factor, height * factor);
+          const w = Math.min(width, Math.ceil((l.margin + l.boxWidth) / factor)), h = Math.min(height, Math.ceil((l.margin + l.boxHeight) / factor));
+          stamp = readNumber(context.getImageData(0, 0, w, h).data, w, l, 1, DIGITS, factor);
+          if (stamp !== null) break;
+        }
         const shownAt = performance.timeOrigin + (metadata.expectedDisplayTime ?? now);
         if (stamp !== null) {
           const ms = ((Math.floor(shownAt) % PERIOD) - stamp + PERIOD) % PERIOD;
