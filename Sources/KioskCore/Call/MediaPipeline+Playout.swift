@@ -30,6 +30,7 @@ extension MediaPipeline {
         var levelFrames = 0
         let underrunsBefore = speaker?.underruns ?? 0
         var timerUnderruns = 0
+        var deviceUnderruns = 0
         while true {
             var due = 1
             if let timer {
@@ -55,20 +56,22 @@ extension MediaPipeline {
                 for v in out.samples { sum += Double(v) * Double(v) }
                 levelSum += sum / Double(out.samples.count)
                 levelFrames += 1
-                if let s = speaker, timer == nil {
+                if let s = speaker {
                     do { try s.write(out) } catch {
                         // A speaker gone mid-call: the call's audio goes on by the clock (its
-                        // figures stay true) until the call ends.
+                        // figures stay true) until the call ends; the device is let go.
                         logger.error("the speaker failed; playing on without it", metadata: ["error": "\(error)"])
-                        timer = PeriodicTimer(periodNanos: 20_000_000)
+                        s.stop()
+                        speaker = nil
+                        if timer == nil { timer = PeriodicTimer(periodNanos: 20_000_000) }
                     }
-                } else if let s = speaker {
-                    try? s.write(out)
                 }
                 if audible { played += 1 }
                 let level = levelFrames < 5 ? nil : 10 * log10(max(levelSum / Double(levelFrames), 1e-12) / (32768.0 * 32768.0))
                 if level != nil { levelSum = 0; levelFrames = 0 }
-                let underruns = (speaker?.underruns ?? 0) - underrunsBefore + timerUnderruns
+                // The device's count while it is there (kept when it fails), plus the timer's.
+                if let s = speaker { deviceUnderruns = s.underruns - underrunsBefore }
+                let underruns = deviceUnderruns + timerUnderruns
                 let counts = audioInbox.withLock { $0.counters }
                 published.withLock { s in
                     s.audioReceived = opus.counters
