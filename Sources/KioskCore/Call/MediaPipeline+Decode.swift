@@ -10,8 +10,6 @@ extension MediaPipeline {
     func videoDecodeLoop(generation: Int) {
         guard let vp8 = try? VP8Decoder() else { return }
         var wait = DeviceWait()
-        // Never signalled: what a test's stall waits on.
-        let stallSignal = WakeSignal()
         var frames: [(payload: [UInt8], keyframe: Bool)] = []
         // Three frames taken in turn: the one published for the screen, the one it may still be
         // drawing, and the one decoded into, whose planes then nobody else holds (no
@@ -24,8 +22,9 @@ extension MediaPipeline {
             guard control.withLock({ $0.callGeneration == generation }) else { return }
             let stall = decodeStallMillis.withLock { m in defer { m = 0 }; return m }
             if stall > 0, !frames.isEmpty {
+                // On a signal nobody raises: only the time ends it.
                 let now = MonotonicClock.now().nanoseconds
-                wait.wait(wake: stallSignal, wakeAtNanos: now + Int64(stall) * 1_000_000, nowNanos: now)
+                wait.wait(wake: WakeSignal(), wakeAtNanos: now + Int64(stall) * 1_000_000, nowNanos: now)
             }
             for (payload, keyframe) in frames {
                 do {

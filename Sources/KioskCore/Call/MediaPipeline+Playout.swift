@@ -26,8 +26,8 @@ extension MediaPipeline {
         var out = AudioFrame(samples: [])
         out.samples.reserveCapacity(OpusFormat.maxSamplesPerChannel)
         var played = 0
-        var levelSum: Double = 0
-        var levelFrames = 0
+        // The last 100 ms played, as the microphone's meter reads its own.
+        var meter = LevelMeter()
         let underrunsBefore = speaker?.underruns ?? 0
         var timerUnderruns = 0
         var deviceUnderruns = 0
@@ -52,10 +52,7 @@ extension MediaPipeline {
                 opus.playFrame(action, packet: packet) { pcm in out.samples.append(contentsOf: pcm) }
                 let audible = !out.samples.isEmpty
                 if !audible { out.samples.append(contentsOf: repeatElement(0, count: frameSamples)) }
-                var sum: Double = 0
-                for v in out.samples { sum += Double(v) * Double(v) }
-                levelSum += sum / Double(out.samples.count)
-                levelFrames += 1
+                meter.add(out.samples)
                 if let s = speaker {
                     do { try s.write(out) } catch {
                         // A speaker gone mid-call: the call's audio goes on by the clock (its
@@ -67,8 +64,8 @@ extension MediaPipeline {
                     }
                 }
                 if audible { played += 1 }
-                let level = levelFrames < 5 ? nil : 10 * log10(max(levelSum / Double(levelFrames), 1e-12) / (32768.0 * 32768.0))
-                if level != nil { levelSum = 0; levelFrames = 0 }
+                let level = meter.sampleCount < OpusFormat.sampleRate / 10 ? nil : meter.rmsDBFS
+                if level != nil { meter.reset() }
                 // The device's count while it is there (kept when it fails), plus the timer's.
                 if let s = speaker { deviceUnderruns = s.underruns - underrunsBefore }
                 let underruns = deviceUnderruns + timerUnderruns

@@ -114,13 +114,7 @@ public final class ScreenLoop: Sendable {
     /// A PNG of the next drawn frame (composed the same way, in software).
     public func screenshot() async -> [UInt8] {
         await withCheckedContinuation { c in
-            let running = shared.withLock { s -> Bool in
-                guard s.running else { return false }
-                s.screenshotWaiters.append(c)
-                s.changed = true
-                return true
-            }
-            if running { wake.signal() } else { c.resume(returning: []) }
+            if !queueForNextDraw({ $0.screenshotWaiters.append(c) }) { c.resume(returning: []) }
         }
     }
 
@@ -128,14 +122,21 @@ public final class ScreenLoop: Sendable {
     /// At once when the loop is not running (nothing would draw).
     func nextDraw() async {
         await withCheckedContinuation { c in
-            let running = shared.withLock { s -> Bool in
-                guard s.running else { return false }
-                s.drawWaiters.append(c)
-                s.changed = true
-                return true
-            }
-            if running { wake.signal() } else { c.resume() }
+            if !queueForNextDraw({ $0.drawWaiters.append(c) }) { c.resume() }
         }
+    }
+
+    /// Adds a waiter (`add`) and asks for a draw; false when the loop is not running, so the
+    /// caller answers at once.
+    private func queueForNextDraw(_ add: (inout Shared) -> Void) -> Bool {
+        let running = shared.withLock { s -> Bool in
+            guard s.running else { return false }
+            add(&s)
+            s.changed = true
+            return true
+        }
+        if running { wake.signal() }
+        return running
     }
 
     private func loop() {
@@ -205,7 +206,7 @@ public final class ScreenLoop: Sendable {
                 if let display {
                     // A frame counts when it is first shown: redrawn under a new self view it is not new.
                     var stamp = remote.flatMap(GlassToGlass.stamp(of:))
-                    if stamp != nil, stamp == lastStamp { stamp = nil } else if stamp != nil { lastStamp = stamp }
+                    if let s = stamp { if s == lastStamp { stamp = nil } else { lastStamp = s } }
                     stamps.append(stamp)
                     shownSoFar = noteShown(display, stamps: &stamps, after: shownSoFar)
                 }
@@ -215,10 +216,12 @@ public final class ScreenLoop: Sendable {
                 for w in drawWaiters { w.resume() }
                 drawWaiters.removeAll(keepingCapacity: true)
             }
+            // Milliseconds to the earliest deadline, a second at most.
             var timeout: Int64 = 1000
-            if display == nil { timeout = min(timeout, max(0, (nextOpen - now) / 1_000_000 + 1)) }
-            if dirty, !flipPaced { timeout = min(timeout, max(0, (lastDrawn + Self.unpacedIntervalNanos - now) / 1_000_000 + 1)) }
-            if selfPending, !dirty { timeout = min(timeout, max(0, (lastDrawn + selfInterval - now) / 1_000_000 + 1)) }
+            func until(_ deadline: Int64) { timeout = min(timeout, max(0, (deadline - now) / 1_000_000 + 1)) }
+            if display == nil { until(nextOpen) }
+            if dirty, !flipPaced { until(unpacedDue) }
+            if selfPending, !dirty { until(lastDrawn + selfInterval) }
             guard poll(&fds, nfds_t(fds.count), Int32(timeout)) > 0 else { continue }
             if fds[0].revents != 0 { wake.drain() }
             if let h = hotplug, fds.last?.revents ?? 0 != 0, h.drainAnyDRM() > 0 { nextOpen = MonotonicClock.now().nanoseconds }
