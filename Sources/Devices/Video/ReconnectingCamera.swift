@@ -84,8 +84,8 @@ public final class ReconnectingCamera: Camera {
         monitor = nil
     }
 
-    /// Reads what the kernel announced while the camera was away: a camera added (or events
-    /// lost to an overflowing socket) means try now.
+    /// Reads what the kernel announced while the camera was away: a camera added means try
+    /// now; so does a failed socket, which is then opened afresh.
     private func readAnnouncements(now: Int64) {
         guard let monitor else { return }
         do {
@@ -96,7 +96,12 @@ public final class ReconnectingCamera: Camera {
                 }
             }
         } catch {
+            // A socket that failed (events dropped while the camera was open, or worse) is
+            // replaced by a fresh one: polled again, a lasting error would spin the loop.
+            // Without one, the clock alone retries.
             nextRetry = 0
+            self.monitor = try? HotplugMonitor()
+            self.monitor?.seedExistingNodes()
         }
     }
 
